@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "mergetool",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "SafeTensors", targets: ["SafeTensors"]),
+        .library(name: "Merging", targets: ["Merging"]),
+        .library(name: "Diagnostics", targets: ["Diagnostics"]),
+        .library(name: "Reinforce", targets: ["Reinforce"]),
+        .executable(name: "mergetool", targets: ["mergetool"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "pkg-config"]), .brew(["openblas"])]),
+        .systemLibrary(
+            name: "CZstd", pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev", "pkg-config"]), .brew(["zstd"])]),
+        .target(name: "CKernels"),
+        .target(
+            name: "SafeTensors",
+            dependencies: ["CZstd", "CKernels", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Merging", dependencies: ["SafeTensors"]),
+        .target(name: "Diagnostics", dependencies: ["SafeTensors", "Merging"]),
+        .target(name: "Reinforce", dependencies: ["SafeTensors", "Merging", "Diagnostics", "CBLAS"]),
+        .executableTarget(
+            name: "mergetool",
+            dependencies: [
+                "SafeTensors", "Merging", "Diagnostics", "Reinforce",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "CZstd"]),
+        .testTarget(name: "MergingTests", dependencies: ["Merging", "SafeTensors"]),
+        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "Merging", "SafeTensors"]),
+        .testTarget(name: "ReinforceTests", dependencies: ["Reinforce", "SafeTensors", "CBLAS"]),
+        .testTarget(name: "mergetoolTests", dependencies: ["mergetool"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// The Diagnostics module; see ARCHITECTURE.md.

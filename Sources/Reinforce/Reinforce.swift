@@ -1,0 +1,1 @@
+// The Reinforce module; see ARCHITECTURE.md.

@@ -1,0 +1,55 @@
+/// One `.safetensors` file, memory-mapped, header parsed and validated at open; tensor data is
+/// not touched until it is lent.
+///
+/// - Complexity: opening reads the header only; `withBytes` is zero-copy.
+public final class SafeTensorsFile: TensorStore, @unchecked Sendable {
+    public let path: String
+    public let header: Header
+    public let map: MappedFile
+    /// File offset of the data buffer.
+    public let dataStart: Int
+    private let index: [ExactName: Int]
+
+    public var label: String { path }
+    public var tensors: [TensorInfo] { header.entries.map(\.info) }
+    public var metadata: [String: String] { header.metadata }
+
+    public init(path: String) throws {
+        self.path = path
+        map = try MappedFile(path: path)
+        header = try Header(parsing: map.bytes, name: path)
+        dataStart = map.bytes.count - header.dataSize
+        var index: [ExactName: Int] = [:]
+        for (i, e) in header.entries.enumerated() { index[ExactName(e.info.name)] = i }
+        self.index = index
+    }
+
+    public func entry(_ name: String) -> Header.Entry? {
+        index[ExactName(name)].map { header.entries[$0] }
+    }
+
+    public func info(_ name: String) -> TensorInfo? { entry(name)?.info }
+
+    /// File offsets of tensor `name`'s bytes.
+    public func fileRange(of name: String) throws -> Range<Int> {
+        guard let e = entry(name) else { throw SafeTensorsError.unknownTensor(name: name, file: path) }
+        return (dataStart + e.begin)..<(dataStart + e.end)
+    }
+
+    public func withBytes<R>(
+        of name: String, in range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> R
+    ) throws -> R {
+        let r = try fileRange(of: name)
+        guard range.lowerBound >= 0, range.upperBound <= r.count else {
+            throw SafeTensorsError.rangeOutOfBounds(
+                tensor: name, file: path, begin: range.lowerBound, end: range.upperBound, size: r.count)
+        }
+        let lo = r.lowerBound + range.lowerBound
+        return try body(UnsafeRawBufferPointer(rebasing: map.bytes[lo..<(lo + range.count)]))
+    }
+
+    public func release(_ name: String, in range: Range<Int>) {
+        guard let r = try? fileRange(of: name) else { return }
+        map.release((r.lowerBound + range.lowerBound)..<(r.lowerBound + min(range.upperBound, r.count)))
+    }
+}

@@ -1,0 +1,93 @@
+/// Writes one safetensors file as a stream: the header is computed up front from the tensor
+/// list, then each tensor's bytes are appended in header order, in chunks of any size.
+/// Memory holds one write buffer, never a tensor or a model.
+///
+/// The file appears at `path` only when `finish()` succeeds (written beside it under a
+/// temporary name, then renamed); a writer dropped before that leaves nothing behind.
+/// A path ending in `.zst` is written as one zstd stream of the plain file.
+public final class SafeTensorsWriter {
+    public let path: String
+    public let header: Header
+    private let file: AtomicFile
+    private let sink: ByteSink
+    private var tensorIndex = 0
+    private var writtenInTensor = 0
+
+    /// - Parameters:
+    ///   - tensors: tensors in the order their bytes will be appended.
+    ///   - metadata: the `__metadata__` pairs.
+    public init(path: String, tensors: [TensorInfo], metadata: [(key: String, value: String)] = [],
+                compressionLevel: Int = 3) throws {
+        var seen = Set<ExactName>()
+        for t in tensors where !seen.insert(ExactName(t.name)).inserted {
+            throw SafeTensorsError.duplicateTensor(name: t.name, files: [path])
+        }
+        for t in tensors where t.dtype.byteCount(elements: t.elementCount).map({ _ in t.elementCount * t.dtype.bits % 8 != 0 }) ?? true {
+            throw SafeTensorsError.invalidShape(file: path, tensor: t.name, reason: "not a whole number of bytes")
+        }
+        self.path = path
+        header = Header(tensors: tensors, metadata: metadata)
+        file = try AtomicFile(path: path)
+        sink = path.hasSuffix(".zst") ? try ZstdSink(wrapping: file, level: compressionLevel, label: path) : file
+        let prefix = header.serialisedPrefix()
+        try prefix.withUnsafeBytes { try sink.write($0) }
+        skipEmptyTensors()
+    }
+
+    /// The tensor whose bytes are expected next, or `nil` when all are written.
+    public var currentTensor: TensorInfo? {
+        tensorIndex < header.entries.count ? header.entries[tensorIndex].info : nil
+    }
+
+    /// Appends bytes of the current tensor (a chunk may not cross into the next tensor).
+    public func append(_ bytes: UnsafeRawBufferPointer) throws {
+        guard let current = currentTensor else {
+            throw SafeTensorsError.writerMisuse(file: path, reason: "\(bytes.count) bytes written after the last tensor")
+        }
+        let remaining = current.byteCount - writtenInTensor
+        guard bytes.count <= remaining else {
+            throw SafeTensorsError.writerMisuse(
+                file: path, reason: "tensor '\(current.name)' has \(remaining) bytes left, got \(bytes.count)")
+        }
+        try sink.write(bytes)
+        writtenInTensor += bytes.count
+        if writtenInTensor == current.byteCount {
+            tensorIndex += 1
+            writtenInTensor = 0
+            skipEmptyTensors()
+        }
+    }
+
+    /// Appends all bytes of tensor `name` from `store`, in chunks of `chunkBytes`, releasing
+    /// mapped pages behind it.
+    public func copy(_ name: String, from store: any TensorStore, chunkBytes: Int = 8 << 20) throws {
+        guard let info = store.info(name) else { throw SafeTensorsError.unknownTensor(name: name, file: store.label) }
+        var start = 0
+        while start < info.byteCount {
+            let end = min(info.byteCount, start + chunkBytes)
+            try store.withBytes(of: name, in: start..<end) { try append($0) }
+            store.release(name, in: start..<end)
+            start = end
+        }
+    }
+
+    private func skipEmptyTensors() {
+        while tensorIndex < header.entries.count, header.entries[tensorIndex].info.byteCount == 0 {
+            tensorIndex += 1
+        }
+    }
+
+    /// Checks every tensor was written in full, then moves the file into place.
+    public func finish() throws {
+        if let current = currentTensor {
+            file.abort()
+            throw SafeTensorsError.writerMisuse(
+                file: path, reason: "finished before tensor '\(current.name)' was complete")
+        }
+        try sink.finish()
+        try file.commit()
+    }
+
+    /// Discards the partial output.
+    public func abort() { file.abort() }
+}

@@ -1,0 +1,80 @@
+/// One tensor's description: name, element type, shape and byte length.
+public struct TensorInfo: Sendable, Hashable {
+    public var name: String
+    public var dtype: DType
+    public var shape: [Int]
+
+    public init(name: String, dtype: DType, shape: [Int]) {
+        self.name = name
+        self.dtype = dtype
+        self.shape = shape
+    }
+
+    /// Number of elements (1 for a scalar, 0 when any dimension is 0).
+    public var elementCount: Int { shape.reduce(1, *) }
+
+    /// Byte length of the tensor's data (sub-byte types rounded up to whole bytes).
+    public var byteCount: Int { dtype.byteCount(elements: elementCount) ?? 0 }
+}
+
+/// The seam between checkpoints and everything that reads them: a set of named tensors that
+/// lends one tensor's bytes (or a byte range of it) at a time.
+///
+/// A memory-mapped safetensors file, a sharded checkpoint, a zstd-compressed file and an
+/// in-memory set of model parameters all conform, so the merge engine and the diagnostics
+/// never know where tensors come from.
+///
+/// Readers should visit tensors in `tensors` order (storage order) where they can: stores that
+/// can only stream (zstd) are fastest that way, and mapped files read sequentially.
+public protocol TensorStore: AnyObject, Sendable {
+    /// A short name for messages (a file or directory path, or a label).
+    var label: String { get }
+    /// Tensors in storage order.
+    var tensors: [TensorInfo] { get }
+    /// The `__metadata__` map (empty when absent).
+    var metadata: [String: String] { get }
+    /// Lends the bytes `range` (relative to the tensor's first byte) of tensor `name`.
+    /// The buffer is valid only inside `body`. Throws when `name` is unknown or `range`
+    /// is outside the tensor.
+    func withBytes<R>(
+        of name: String, in range: Range<Int>,
+        _ body: (UnsafeRawBufferPointer) throws -> R
+    ) throws -> R
+    /// Tells the store the caller is done with `range` of `name` for now, so mapped pages can
+    /// be dropped from memory. A hint: reading the range again still works.
+    func release(_ name: String, in range: Range<Int>)
+}
+
+extension TensorStore {
+    public func release(_ name: String, in range: Range<Int>) {}
+
+    /// The info for `name`, or `nil`.
+    public func info(_ name: String) -> TensorInfo? {
+        tensors.first { $0.name == name }
+    }
+
+    /// Lends all bytes of tensor `name`.
+    public func withBytes<R>(
+        of name: String, _ body: (UnsafeRawBufferPointer) throws -> R
+    ) throws -> R {
+        guard let info = info(name) else { throw SafeTensorsError.unknownTensor(name: name, file: label) }
+        return try withBytes(of: name, in: 0..<info.byteCount, body)
+    }
+
+    /// A copy of tensor `name`'s bytes.
+    public func bytes(of name: String) throws -> [UInt8] {
+        try withBytes(of: name) { Array($0.bindMemory(to: UInt8.self)) }
+    }
+
+    /// Tensor `name` converted to `Float` (floating dtypes that convert only).
+    public func floats(of name: String) throws -> [Float] {
+        guard let info = info(name) else { throw SafeTensorsError.unknownTensor(name: name, file: label) }
+        var out = [Float](repeating: 0, count: info.elementCount)
+        try withBytes(of: name) { raw in
+            try out.withUnsafeMutableBufferPointer {
+                try FloatConversion.decode(raw, dtype: info.dtype, into: $0)
+            }
+        }
+        return out
+    }
+}
