@@ -1,0 +1,169 @@
+import Dispatch
+import SafeTensors
+
+/// Per-thread state of the element loops: a chunk reader and two scratch buffers.
+final class MergeWorker: @unchecked Sendable {
+    let reader: ChunkedInputs
+    let s: UnsafeMutablePointer<Double>
+    let o: UnsafeMutablePointer<Double>
+
+    init(stores: [any TensorStore], chunkElements: Int) {
+        reader = ChunkedInputs(stores: stores, chunkElements: chunkElements)
+        s = .allocate(capacity: chunkElements)
+        o = .allocate(capacity: chunkElements)
+    }
+
+    deinit {
+        s.deallocate()
+        o.deallocate()
+    }
+}
+
+/// One merge in progress: walks the layout's items, runs the passes, fills the report.
+/// Blocks of `chunksPerBlock` chunks are split across threads by whole chunks, and partial
+/// Gram sums are kept per chunk and added in chunk order, so results (and output bytes) do
+/// not depend on the number of threads.
+final class MergeRunner: @unchecked Sendable {
+    let plan: MergePlan
+    let stores: [any TensorStore]
+    let outputs: [any MergeSink]
+    let layout: MergeLayout
+    let progress: ((MergeProgress) -> Void)?
+    let kernel: MergeKernel
+    let m: Int
+    var report: MergeReport
+    let workers: [MergeWorker]
+    let outputDTypes: [ExactName: DType]
+    let chunk = MergeEngine.chunkElements
+    private var tensorsDone = 0
+    private var bytesDone = 0
+    private let bytesTotal: Int
+    private let tensorsTotal: Int
+
+    init(plan: MergePlan, initial: (any TensorStore)?, models: [any TensorStore],
+         outputs: [any MergeSink], layout: MergeLayout, progress: ((MergeProgress) -> Void)?) {
+        self.plan = plan
+        stores = (initial.map { [$0] } ?? []) + models
+        self.outputs = outputs
+        self.layout = layout
+        self.progress = progress
+        m = models.count
+        kernel = MergeKernel(models: models.count, hasInit: initial != nil, sIsModel: plan.method == .liti)
+        report = MergeReport(method: plan.method, granularity: plan.granularity, etas: plan.etas)
+        workers = (0..<max(1, plan.threads)).map { _ in
+            MergeWorker(stores: (initial.map { [$0] } ?? []) + models, chunkElements: MergeEngine.chunkElements)
+        }
+        var dtypes: [ExactName: DType] = [:]
+        for t in layout.outputTensors { dtypes[ExactName(t.name)] = t.dtype }
+        outputDTypes = dtypes
+        let inputs = stores
+        let bytesOf = { (t: TensorInfo) in inputs.reduce(0) { $0 + ($1.info(t.name)?.byteCount ?? 0) } }
+        let mergedBytes = layout.groups.reduce(0) { sum, g in sum + g.tensors.reduce(0) { $0 + bytesOf($1) } }
+        let inputBytes = layout.outputTensors.reduce(0) { $0 + bytesOf($1) }
+        // SLERP reads merged tensors twice (statistics, then write).
+        bytesTotal = inputBytes + (plan.method == .slerp ? mergedBytes : 0)
+        tensorsTotal = layout.outputTensors.count
+    }
+
+    func run() throws {
+        for item in layout.items {
+            switch item {
+            case let .copy(t): try copyTensor(t)
+            case let .group(g): try mergeGroup(g)
+            }
+        }
+    }
+
+    // MARK: groups
+
+    private func mergeGroup(_ group: TensorGroup) throws {
+        var gram = [Double](repeating: 0, count: m * m)
+        var c: [Double]
+        var steps: [SlerpStep] = []
+        if plan.method == .slerp {
+            for t in group.tensors {
+                let g = try pass(t, coefficients: nil, gram: true)
+                try checkFinite(t, gram: g)
+                for i in 0..<(m * m) { gram[i] += g[i] }
+                bytesDone += stores.reduce(0) { $0 + ($1.info(t.name)?.byteCount ?? 0) }
+            }
+            (c, steps) = MergeCoefficients.coefficients(plan: plan, gram: symmetric(gram))
+            for t in group.tensors {
+                _ = try pass(t, coefficients: c, gram: false)
+                tensorDone(t)
+            }
+        } else {
+            c = MergeCoefficients.coefficients(plan: plan, gram: symmetric(gram)).c
+            for t in group.tensors {
+                let g = try pass(t, coefficients: c, gram: true)
+                try checkFinite(t, gram: g)
+                for i in 0..<(m * m) { gram[i] += g[i] }
+                tensorDone(t)
+            }
+        }
+        let elements = group.tensors.reduce(0) { $0 + $1.elementCount }
+        report.groups.append(MergeReport.Group(
+            name: group.name, tensors: group.tensors.count, elements: elements,
+            gram: symmetric(gram), c: c, steps: steps))
+        for s in steps where s.fallback == .antiparallel {
+            let degrees = (s.omega ?? 0) * 180 / Double.pi
+            report.warnings.append(
+                "group '\(group.name)': task vectors are antiparallel at step \(s.model) "
+                    + "(Ω = \(degrees)°); used lerp, which nearly cancels them")
+        }
+    }
+
+    private func symmetric(_ upper: [Double]) -> [[Double]] {
+        (0..<m).map { a in (0..<m).map { b in a <= b ? upper[a * m + b] : upper[b * m + a] } }
+    }
+
+    private func tensorDone(_ t: TensorInfo) {
+        tensorsDone += 1
+        let read = stores.reduce(0) { $0 + ($1.info(t.name)?.byteCount ?? 0) }
+        bytesDone += read
+        report.bytesRead = bytesDone
+        let outBytes = (outputDTypes[ExactName(t.name)] ?? t.dtype).byteCount(elements: t.elementCount) ?? 0
+        report.bytesWritten += outBytes * outputs.count
+        progress?(MergeProgress(tensorsDone: tensorsDone, tensorsTotal: tensorsTotal,
+                                bytesRead: bytesDone, bytesTotal: bytesTotal))
+    }
+
+    /// Throws `nonFinite` naming the first input holding NaN/Inf in `t` when the task vectors'
+    /// squared norms are not finite (any NaN/Inf in an input makes some δ_m non-finite).
+    private func checkFinite(_ t: TensorInfo, gram: [Double]) throws {
+        guard (0..<m).contains(where: { !gram[$0 * m + $0].isFinite }) else { return }
+        for store in stores {
+            var bad = false
+            try ChunkedInputs(stores: [store], chunkElements: chunk).forEachDoubleChunk(of: t.name) { _, x in
+                if !bad, x[0].contains(where: { !$0.isFinite }) { bad = true }
+            }
+            if bad { throw MergeError.nonFinite(tensor: t.name, file: store.label) }
+        }
+        throw MergeError.nonFinite(tensor: t.name + " (task-vector norm overflows)", file: stores[0].label)
+    }
+
+    // MARK: copies
+
+    private func copyTensor(_ t: TensorInfo) throws {
+        let step = 8 << 20
+        var start = 0
+        while start < t.byteCount {
+            let end = min(t.byteCount, start + step)
+            let equal = try stores[0].withBytes(of: t.name, in: start..<end) { first in
+                try stores.dropFirst().allSatisfy { other in
+                    try other.withBytes(of: t.name, in: start..<end) { $0.elementsEqual(first) }
+                }
+            }
+            if !equal {
+                throw MergeError.unequalTensor(
+                    tensor: t.name, files: stores.map(\.label),
+                    dtypes: stores.map { $0.info(t.name)?.dtype ?? t.dtype })
+            }
+            for s in stores { s.release(t.name, in: start..<end) }
+            start = end
+        }
+        for sink in outputs { try sink.copy(t.name, from: stores[0]) }
+        report.copiedTensors.append(t.name)
+        tensorDone(t)
+    }
+}
