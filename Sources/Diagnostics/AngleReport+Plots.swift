@@ -1,0 +1,94 @@
+import Foundation
+import Merging
+
+extension AngleReport {
+    /// Title lines naming the inputs, shared by the figures.
+    var plotSubtitle: [String] {
+        var lines = ["models: " + models.enumerated().map { "\(Self.shortName($0.offset)) = \($0.element)" }
+            .joined(separator: ", ")]
+        lines.append(initLabel.map { "init: \($0)" } ?? "no init: full weights only")
+        return lines
+    }
+
+    var groupingPhrase: String {
+        switch granularity {
+        case .layer: "per block"
+        case .tensor: "per tensor"
+        case .model: "whole model"
+        }
+    }
+
+    /// The four-panel histogram figure of the WARP paper's Figure 11: (a) task-vector cosines
+    /// cos Ω, (b) full-weight cosines cos ω, (c) task-vector norm ratios ‖δi‖/‖δj‖, (d)
+    /// full-weight norm ratios, each across groups × model pairs. Without an init only (b) and
+    /// (d) are drawn.
+    /// - Parameter bins: bins per histogram.
+    public func figure11(bins: Int = 20) -> SVGPlot {
+        var panels: [SVGPlot.Panel] = []
+        let colors = ["#0072B2", "#009E73", "#E69F00", "#CC79A7"]
+        for (k, q) in Quantity.allCases.enumerated() where initLabel != nil || !q.needsInit {
+            let values = values(q)
+            let h = Histogram(values: values, bins: bins)
+            var notes = ["n = \(values.count) (\(groups.count) groups × \(pairs.count) pairs)"]
+            var refs: [SVGPlot.Reference] = []
+            if let s = Summary(values) {
+                notes.append("min " + Self.compact(s.min) + "   median " + Self.compact(s.median)
+                    + "   max " + Self.compact(s.max))
+                refs.append(SVGPlot.Reference(.x, at: s.median, label: "median"))
+            }
+            let isCos = q == .taskCosine || q == .weightCosine
+            panels.append(SVGPlot.Panel(
+                title: q.title,
+                xLabel: isCos ? "cosine" : "norm ratio",
+                yLabel: "count (groups × pairs)",
+                series: [.histogram(nil, h, color: colors[k])],
+                references: refs, notes: notes))
+        }
+        let firstLine = "Angles and norms of task vectors and weights (\(groupingPhrase), "
+            + "\(groups.count) groups)"
+        return SVGPlot(title: firstLine, subtitle: plotSubtitle, panels: panels, columns: 2)
+    }
+
+    /// Angle versus block index: Ω (task vectors, with a 90° reference) and ω (full weights),
+    /// one series per model pair. Groups without a block index (embeddings, head) are left
+    /// out.
+    /// - Throws: `DiagnosticsError.cannotPlot` when no group has a block index.
+    public func byLayerFigure() throws -> SVGPlot {
+        let blocks = groups.filter { $0.blockIndex != nil }
+        guard !blocks.isEmpty else {
+            throw DiagnosticsError.cannotPlot(
+                reason: "no group lies in a numbered block (use --by layer or --by tensor)")
+        }
+        let joined = granularity == .layer
+        func series(_ stats: (GroupAngles) -> GramStats?) -> [SVGPlot.Series] {
+            pairs.map { (i, j) in
+                let points = blocks.compactMap { g -> SVGPlot.Point? in
+                    guard let a = stats(g)?.degrees(i, j) else { return nil }
+                    return SVGPlot.Point(Double(g.blockIndex!), a)
+                }
+                let label = "\(Self.shortName(i))–\(Self.shortName(j))"
+                return joined ? .line(label, points: points, markers: true) : .scatter(label, points: points)
+            }
+        }
+        var panels: [SVGPlot.Panel] = []
+        if initLabel != nil {
+            panels.append(SVGPlot.Panel(
+                title: "task vectors: Ω per block", xLabel: "block index", yLabel: "Ω (degrees)",
+                series: series { $0.taskVectors },
+                references: [SVGPlot.Reference(.y, at: 90, label: "90°")]))
+        }
+        panels.append(SVGPlot.Panel(
+            title: "full weights: ω per block", xLabel: "block index", yLabel: "ω (degrees)",
+            series: series { $0.weights }))
+        return SVGPlot(
+            title: "Angles versus block index (\(groupingPhrase))", subtitle: plotSubtitle,
+            panels: panels, columns: panels.count)
+    }
+
+    /// A short number for notes: 4 significant digits, more near 1 so 0.99998 shows.
+    static func compact(_ x: Double) -> String {
+        if x != 0, abs(1 - abs(x)) < 1e-3 { return String(format: "%.7f", x) }
+        if x != 0, abs(x) < 1e-3 || abs(x) >= 1e5 { return String(format: "%.3e", x) }
+        return String(format: "%.4g", x)
+    }
+}

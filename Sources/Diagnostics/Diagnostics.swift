@@ -1,1 +1,0 @@
-// The Diagnostics module; see ARCHITECTURE.md.

@@ -1,0 +1,74 @@
+import SafeTensors
+
+/// A store that shows one element range of one tensor of another store as a whole flat tensor
+/// of the same name, so a large tensor can be cut into fixed work pieces that `ChunkedInputs`
+/// reads independently (on different threads) without copying.
+///
+/// The pieces of a tensor depend only on its size and `pieceElements`, never on the number of
+/// threads, so results summed piece by piece in order are the same for any thread count.
+///
+/// - Complexity: O(1); bytes are lent straight from the underlying store.
+final class TensorSlice: TensorStore, @unchecked Sendable {
+    let base: any TensorStore
+    let name: String
+    let byteOffset: Int
+    let tensors: [TensorInfo]
+
+    var label: String { base.label }
+    var metadata: [String: String] { [:] }
+
+    /// - Parameters:
+    ///   - info: the tensor's info in `base` (a byte-addressable dtype).
+    ///   - elements: the element range shown.
+    init(_ base: any TensorStore, info: TensorInfo, elements: Range<Int>) {
+        let size = info.dtype.byteSize ?? 1
+        precondition(elements.lowerBound >= 0 && elements.upperBound <= info.elementCount)
+        self.base = base
+        name = info.name
+        byteOffset = elements.lowerBound * size
+        tensors = [TensorInfo(name: info.name, dtype: info.dtype, shape: [elements.count])]
+    }
+
+    func withBytes<R>(
+        of name: String, in range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> R
+    ) throws -> R {
+        guard name.bytesEqual(self.name), range.lowerBound >= 0,
+              range.upperBound <= tensors[0].byteCount
+        else {
+            throw SafeTensorsError.rangeOutOfBounds(
+                tensor: name, file: label, begin: range.lowerBound, end: range.upperBound,
+                size: tensors[0].byteCount)
+        }
+        let shifted = (range.lowerBound + byteOffset)..<(range.upperBound + byteOffset)
+        return try base.withBytes(of: name, in: shifted, body)
+    }
+
+    func release(_ name: String, in range: Range<Int>) {
+        let lo = max(0, range.lowerBound) + byteOffset
+        let hi = min(range.upperBound, tensors[0].byteCount) + byteOffset
+        if hi > lo { base.release(name, in: lo..<hi) }
+    }
+}
+
+/// One unit of work of an angle analysis: an element range of one tensor.
+struct WorkPiece: Sendable {
+    /// Index of the tensor in the analysis' tensor list.
+    var tensor: Int
+    var elements: Range<Int>
+
+    /// Cuts tensors into pieces of at most `pieceElements` elements, in tensor order.
+    static func pieces(of tensors: [TensorInfo], pieceElements: Int) -> [WorkPiece] {
+        precondition(pieceElements > 0)
+        var out: [WorkPiece] = []
+        for (t, info) in tensors.enumerated() {
+            let n = info.elementCount
+            var lo = 0
+            while lo < n {
+                let hi = min(n, lo + pieceElements)
+                out.append(WorkPiece(tensor: t, elements: lo..<hi))
+                lo = hi
+            }
+        }
+        return out
+    }
+}
