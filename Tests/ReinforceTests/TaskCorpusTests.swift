@@ -54,6 +54,10 @@ import Testing
     #expect(SeededGenerator.derived(seed: 1, stream: 2)
         != SeededGenerator.derived(seed: 1, stream: 3))
     for _ in 0..<1000 { #expect((0..<1).contains(g.nextUnit())) }
+    var counts = [0, 0, 0]
+    for _ in 0..<30_000 { counts[g.index(below: 3)] += 1 }
+    #expect(counts.allSatisfy { abs($0 - 10_000) < 500 })
+    #expect((0..<200).allSatisfy { _ in (2...4).contains(g.int(in: 2...4)) })
 }
 
 @Test func customCorpusFromFile() throws {

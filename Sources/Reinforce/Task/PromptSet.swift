@@ -73,7 +73,7 @@ public struct PromptStream: Sendable {
 
     /// The next prompt: `[bos] + first k tokens` of the next document.
     public mutating func next() -> [Int] {
-        let k = Int.random(in: words, using: &generator)
+        let k = generator.int(in: words)
         let body: [Int]
         switch source {
         case let .grammar(grammar):

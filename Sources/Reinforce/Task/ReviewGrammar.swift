@@ -33,7 +33,7 @@ public struct ReviewGrammar: Sendable {
     /// A fresh review drawn from `generator`.
     public func review(using generator: inout SeededGenerator) -> Review {
         let leaning = generator.pick(Sentiment.allCases)
-        let n = Int.random(in: sentences, using: &generator)
+        let n = generator.int(in: sentences)
         var parts: [String] = []
         for _ in 0..<n {
             let mood =
@@ -60,7 +60,8 @@ public struct ReviewGrammar: Sendable {
             words.append(generator.pick(slot.words(mood)))
         }
         let bang = mood != .neutral && generator.nextUnit() < exclamationRate
-        return words.joined(separator: " ") + (bang ? "!" : ".")
+        let text = words.joined(separator: " ") + (bang ? "!" : ".")
+        return Vocabulary.join(Vocabulary.tokenize(text))
     }
 
     /// Every token the grammar can produce (words and punctuation), sorted, without repeats.

@@ -37,10 +37,22 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
         Double(next() >> 11) * 0x1.0p-53
     }
 
-    /// A uniform index in 0..<n, n > 0 (Lemire's method via the standard library).
+    /// A uniform index in 0..<n, n > 0, by Lemire's multiply-and-reject (written here so the
+    /// draws never depend on the standard library's choice of algorithm).
     public mutating func index(below n: Int) -> Int {
         precondition(n > 0, "index(below:) needs n > 0")
-        return Int.random(in: 0..<n, using: &self)
+        let bound = UInt64(n)
+        var m = next().multipliedFullWidth(by: bound)
+        if m.low < bound {
+            let threshold = (0 &- bound) % bound
+            while m.low < threshold { m = next().multipliedFullWidth(by: bound) }
+        }
+        return Int(m.high)
+    }
+
+    /// A uniform integer in `range`.
+    public mutating func int(in range: ClosedRange<Int>) -> Int {
+        range.lowerBound + index(below: range.count)
     }
 
     /// A uniformly chosen element of a non-empty array.

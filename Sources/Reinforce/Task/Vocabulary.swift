@@ -62,10 +62,14 @@ public struct Vocabulary: Sendable, Equatable {
     /// Text of `ids`: words separated by one space, punctuation attached to the word before
     /// it, `<bos>` rendered as nothing. Ids out of range render as `<unk>`.
     public func decode(_ ids: [Int]) -> String {
+        Self.join(ids.lazy.filter { $0 != Self.bos }.map { token($0) })
+    }
+
+    /// Tokens as text: one space between words, punctuation attached to the word before it.
+    public static func join<S: Sequence<String>>(_ tokens: S) -> String {
         var out = ""
-        for id in ids where id != Self.bos {
-            let token = token(id)
-            if !out.isEmpty && !Self.attachesLeft(token) { out += " " }
+        for token in tokens {
+            if !out.isEmpty && !attachesLeft(token) { out += " " }
             out += token
         }
         return out
