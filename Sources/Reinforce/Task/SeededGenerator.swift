@@ -10,6 +10,8 @@
 /// SFT corpus, the evaluation prompts and each run's training prompts) from one seed.
 /// - Complexity: O(1) per number, 8 bytes of state.
 public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
+    /// The whole state: `SeededGenerator(seed: g.state)` continues exactly where `g` is, so a
+    /// checkpoint can store it to resume a stream.
     public private(set) var state: UInt64
 
     public init(seed: UInt64) { state = seed }
