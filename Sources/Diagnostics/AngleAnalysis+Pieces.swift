@@ -3,10 +3,37 @@ import Foundation
 import Merging
 import SafeTensors
 
-/// The Gram contributions of one work piece: M×M task-vector and full-weight dots.
+/// The Gram contributions of one work piece: M×M task-vector and full-weight dots and
+/// squared distances between models (see `GramAccumulator`).
 struct PieceGram: Sendable {
     var task: [Double]
     var weight: [Double]
+    var distance: [Double]
+
+    init(models m: Int) {
+        task = Array(repeating: 0, count: m * m)
+        weight = task
+        distance = task
+    }
+
+    init(_ acc: GramAccumulator) {
+        task = acc.task
+        weight = acc.weight
+        distance = acc.distance
+    }
+
+    /// Adds `other` element-wise.
+    mutating func add(_ other: PieceGram) {
+        for k in task.indices {
+            task[k] += other.task[k]
+            weight[k] += other.weight[k]
+            distance[k] += other.distance[k]
+        }
+    }
+
+    var isFinite: Bool {
+        task.allSatisfy(\.isFinite) && weight.allSatisfy(\.isFinite) && distance.allSatisfy(\.isFinite)
+    }
 }
 
 /// Mutable state shared by the worker threads, guarded by `lock`.
@@ -91,9 +118,8 @@ extension AngleAnalysis {
             acc.add(base: acc.hasBase ? UnsafePointer(chunks[0].baseAddress!) : nil,
                     inputs: inputs, count: n)
         }
-        if acc.task.allSatisfy(\.isFinite) && acc.weight.allSatisfy(\.isFinite) {
-            return PieceGram(task: acc.task, weight: acc.weight)
-        }
+        let gram = PieceGram(acc)
+        if gram.isFinite { return gram }
         return try exact(reader, name: name, stores: stores, hasBase: acc.hasBase, models: acc.models)
     }
 
@@ -107,8 +133,7 @@ extension AngleAnalysis {
                 throw DiagnosticsError.nonFinite(tensor: name, file: stores[s].label)
             }
         }
-        var gram = PieceGram(
-            task: Array(repeating: 0, count: m * m), weight: Array(repeating: 0, count: m * m))
+        var gram = PieceGram(models: m)
         let offset = hasBase ? 1 : 0
         try reader.forEachChunk(of: name) { _, chunks in
             for k in 0..<chunks[0].count {
@@ -118,6 +143,7 @@ extension AngleAnalysis {
                     for j in i..<m {
                         let xj = Double(chunks[j + offset][k])
                         gram.weight[i * m + j] += xi * xj
+                        gram.distance[i * m + j] += (xi - xj) * (xi - xj)
                         if hasBase { gram.task[i * m + j] += (xi - b) * (xj - b) }
                     }
                 }
@@ -127,6 +153,7 @@ extension AngleAnalysis {
             for j in 0..<i {
                 gram.task[i * m + j] = gram.task[j * m + i]
                 gram.weight[i * m + j] = gram.weight[j * m + i]
+                gram.distance[i * m + j] = gram.distance[j * m + i]
             }
         }
         return gram

@@ -67,33 +67,21 @@ public struct AngleAnalysis: Sendable {
 
         // Sum pieces into tensors, tensors into groups, in order.
         let m = models.count
-        var tensorTask = Array(repeating: [Double](repeating: 0, count: m * m), count: family.floats.count)
-        var tensorWeight = tensorTask
-        for (p, piece) in pieces.enumerated() {
-            for k in 0..<(m * m) {
-                tensorTask[piece.tensor][k] += results[p].task[k]
-                tensorWeight[piece.tensor][k] += results[p].weight[k]
-            }
-        }
+        var perTensor = Array(repeating: PieceGram(models: m), count: family.floats.count)
+        for (p, piece) in pieces.enumerated() { perTensor[piece.tensor].add(results[p]) }
         var slot: [ExactName: Int] = [:]
         for (t, info) in family.floats.enumerated() { slot[ExactName(info.name)] = t }
         var groups: [GroupAngles] = []
         for group in Grouping.groups(family.floats, by: granularity) {
-            var task = [Double](repeating: 0, count: m * m)
-            var weight = task
+            var sum = PieceGram(models: m)
             for info in group.tensors {
-                guard let t = slot[ExactName(info.name)] else { continue }
-                for k in 0..<(m * m) {
-                    task[k] += tensorTask[t][k]
-                    weight[k] += tensorWeight[t][k]
-                }
+                if let t = slot[ExactName(info.name)] { sum.add(perTensor[t]) }
             }
             let block = granularity == .tensor
                 ? Grouping.block(of: group.name)?.index : group.blockIndex
-            let taskStats = initial == nil ? nil : GramStats(count: m, gram: task)
-            let weightStats = GramStats(
-                count: m, gram: weight,
-                differenceGram: initial == nil ? nil : Self.differenceGram(task, m))
+            let taskStats = initial == nil
+                ? nil : GramStats(count: m, gram: sum.task, differenceGram: sum.distance)
+            let weightStats = GramStats(count: m, gram: sum.weight, differenceGram: sum.distance)
             groups.append(GroupAngles(
                 name: group.name, tensors: group.tensors.map(\.name), blockIndex: block,
                 elementCount: group.tensors.reduce(0) { $0 + $1.elementCount },
@@ -104,16 +92,5 @@ public struct AngleAnalysis: Sendable {
             groups: groups, skipped: family.skipped.map(\.name))
         thresholds.annotate(&report)
         return report
-    }
-
-    /// `D[i][j] = ‖v_i − v_j‖² = G_ii + G_jj − 2 G_ij`.
-    static func differenceGram(_ g: [Double], _ m: Int) -> [Double] {
-        var d = [Double](repeating: 0, count: m * m)
-        for i in 0..<m {
-            for j in 0..<m where i != j {
-                d[i * m + j] = max(0, g[i * m + i] + g[j * m + j] - 2 * g[i * m + j])
-            }
-        }
-        return d
     }
 }

@@ -1,9 +1,12 @@
 /// Accumulates, in one pass over aligned `Float` chunks, the Gram matrices of task vectors
-/// and of full weights of M models:
+/// and of full weights of M models, and the squared distances between the models:
 ///
-///     task[i][j]   += Σ_k (x_i[k] − b[k]) · (x_j[k] − b[k])     (δ_i · δ_j, needs a base b)
-///     weight[i][j] += Σ_k  x_i[k] · x_j[k]                       (θ_i · θ_j)
+///     task[i][j]     += Σ_k (x_i[k] − b[k]) · (x_j[k] − b[k])   (δ_i · δ_j, needs a base b)
+///     weight[i][j]   += Σ_k  x_i[k] · x_j[k]                     (θ_i · θ_j)
+///     distance[i][j] += Σ_k (x_i[k] − x_j[k])²                   (‖θ_i − θ_j‖² = ‖δ_i − δ_j‖²)
 ///
+/// The distances let `GramStats` compute small angles from three sides instead of from
+/// `G_ij / (‖v_i‖‖v_j‖)`, which rounds to 1 long before ω ≈ 0° is resolved.
 /// Differences are taken per element before any product (never as θ·θ − 2θ·b + b·b, which
 /// cancels catastrophically when δ ≪ θ). Products are summed in `SIMD8<Float>` accumulators
 /// over blocks of `blockElements` elements (each lane adds at most `blockElements / 8`
@@ -14,7 +17,7 @@
 /// This is the kernel the merge engine needs too ("pairwise dots of differences into a
 /// Double matrix"); it lives here until the two are unified.
 ///
-/// - Complexity: O(n · M(M+1)) flops per chunk of n elements; memory O(M · blockElements).
+/// - Complexity: O(n · M(3M+1)/2) flops per chunk of n elements; memory O(M · blockElements).
 /// - SeeAlso: WARP paper, appendix C.2 and Figure 11 (cos Ω, cos ω).
 public final class GramAccumulator {
     /// Elements per `Float` block before flushing to `Double`.
@@ -28,6 +31,8 @@ public final class GramAccumulator {
     public private(set) var task: [Double]
     /// Σ θ_i·θ_j, row-major M×M, symmetric.
     public private(set) var weight: [Double]
+    /// Σ (θ_i − θ_j)², row-major M×M, symmetric, zero diagonal.
+    public private(set) var distance: [Double]
     private let scratch: UnsafeMutablePointer<Float>
 
     public init(models: Int, hasBase: Bool) {
@@ -36,14 +41,15 @@ public final class GramAccumulator {
         self.hasBase = hasBase
         task = Array(repeating: 0, count: models * models)
         weight = Array(repeating: 0, count: models * models)
-        scratch = .allocate(capacity: models * Self.blockElements)
+        distance = Array(repeating: 0, count: models * models)
+        scratch = .allocate(capacity: (models + 1) * Self.blockElements)
     }
 
     deinit { scratch.deallocate() }
 
     /// Sets both matrices back to zero.
     public func reset() {
-        for i in task.indices { task[i] = 0; weight[i] = 0 }
+        for i in task.indices { task[i] = 0; weight[i] = 0; distance[i] = 0 }
     }
 
     /// Adds the products of one aligned chunk.
@@ -60,6 +66,13 @@ public final class GramAccumulator {
                 for j in i..<m {
                     let d = Self.dot(inputs[i] + start, inputs[j] + start, n)
                     weight[i * m + j] += d
+                }
+            }
+            let pair = scratch + m * Self.blockElements
+            for i in 0..<m {
+                for j in (i + 1)..<max(i + 1, m) {
+                    Self.subtract(inputs[i] + start, inputs[j] + start, into: pair, n)
+                    distance[i * m + j] += Self.dot(pair, pair, n)
                 }
             }
             if hasBase, let b = base {
@@ -79,11 +92,6 @@ public final class GramAccumulator {
         symmetrise()
     }
 
-    /// Adds precomputed Gram contributions (e.g. from the exact `Double` fallback).
-    public func add(task t: [Double], weight w: [Double]) {
-        precondition(t.count == task.count && w.count == weight.count)
-        for k in task.indices { task[k] += t[k]; weight[k] += w[k] }
-    }
 
     private func symmetrise() {
         let m = models
@@ -91,6 +99,7 @@ public final class GramAccumulator {
             for j in 0..<i {
                 task[i * m + j] = task[j * m + i]
                 weight[i * m + j] = weight[j * m + i]
+                distance[i * m + j] = distance[j * m + i]
             }
         }
     }

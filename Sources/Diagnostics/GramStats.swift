@@ -4,10 +4,10 @@ import Foundation
 ///
 ///     ‖v_i‖ = √G_ii,   cos(v_i, v_j) = G_ij / (‖v_i‖ ‖v_j‖),   angle = acos(cos) in degrees
 ///
-/// When the Gram matrix of the differences is known more accurately than `G` itself (full
-/// weights θ_i − θ_j = δ_i − δ_j, whose Gram is the task vectors'), the angle is taken from
-/// the three sides a = ‖v_i‖, b = ‖v_j‖, c = ‖v_i − v_j‖ instead, which keeps tiny angles
-/// (ω ≈ 0°, Figure 11(b)) exact where `G_ij / (a b)` rounds to 1:
+/// When the squared distances `D_ij = ‖v_i − v_j‖²` are accumulated directly (for weights
+/// and task vectors alike, since δ_i − δ_j = θ_i − θ_j), the angle is taken from the three
+/// sides a = ‖v_i‖, b = ‖v_j‖, c = ‖v_i − v_j‖ instead, which keeps small angles (ω ≈ 0°,
+/// Figure 11(b)) accurate where `G_ij / (a b)` rounds to 1:
 ///
 ///     1 − cos = (c − (a − b)) · (c + (a − b)) / (2ab),   angle = 2·asin(√((1 − cos)/2))
 ///
