@@ -16,6 +16,7 @@ public enum ReinforceError: Error, Equatable, CustomStringConvertible, Sendable 
     case rewardCommandNotNumeric(command: String, line: Int, text: String)
     case rewardCommandTimeout(command: String, seconds: Double)
     case rewardCommandLaunch(command: String, reason: String)
+    case unknownReward(spec: String)
 
     public var description: String {
         switch self {
@@ -39,6 +40,8 @@ public enum ReinforceError: Error, Equatable, CustomStringConvertible, Sendable 
             "reward command '\(cmd)' did not finish within \(seconds) s and was killed"
         case let .rewardCommandLaunch(cmd, reason):
             "reward command '\(cmd)' could not be started: \(reason)"
+        case let .unknownReward(spec):
+            "unknown reward '\(spec)' (expected 'lexicon' or 'external:COMMAND')"
         }
     }
 }

@@ -83,3 +83,17 @@ private func lexicon(_ completions: [String]) throws -> [Double] {
         #expect(abs(r[0] - (2 * 0.8 - 0.5 * 2)) < 1e-12)
     }
 }
+
+@Suite struct TaskRewardSpecTests {
+    @Test func specsNameTheirRewards() throws {
+        #expect(try RewardSpec.make("lexicon") is SentimentLexiconReward)
+        let external = try RewardSpec.make("external:awk '{print 1}'") as? ExternalReward
+        #expect(external?.command == "awk '{print 1}'")
+        let penalised = try RewardSpec.make("lexicon", lengthPenalty: 0.01) as? LengthPenalty
+        #expect(penalised?.coefficient == 0.01)
+        #expect(throws: ReinforceError.unknownReward(spec: "rm")) { try RewardSpec.make("rm") }
+        #expect(throws: ReinforceError.unknownReward(spec: "external: ")) {
+            try RewardSpec.make("external: ")
+        }
+    }
+}
