@@ -1,0 +1,79 @@
+/// The forward pass over a (B, T) batch of token ids into a workspace.
+extension GPT {
+    /// Runs the model on `tokens` (B·T ids, row-major) and leaves every activation and the
+    /// logits (B, T, V) in `workspace`.
+    ///
+    /// - Throws: `GPTError.batchTooLarge` / `.sequenceTooLong` when (B, T) exceeds the
+    ///   workspace, `.tokenOutOfRange` for an id outside the vocabulary.
+    /// - Complexity: O(B·T·(L·(12C² + T·C) + V·C)) time, in 4·L + 1 + 2·L·B·NH sgemm calls;
+    ///   no allocation.
+    public func forward(tokens: [Int], batch b: Int, steps t: Int,
+                        workspace ws: GPTWorkspace) throws {
+        guard b <= ws.capacity else { throw GPTError.batchTooLarge(batch: b, capacity: ws.capacity) }
+        guard t <= ws.length else {
+            throw GPTError.sequenceTooLong(index: 0, length: t, context: ws.length)
+        }
+        precondition(tokens.count == b * t && ws.config == config, "batch shape mismatch")
+        let v = config.vocabSize
+        for (i, tok) in tokens.enumerated() {
+            guard tok >= 0 && tok < v else { throw GPTError.tokenOutOfRange(token: tok, vocabSize: v) }
+            ws.tokens[i] = Int32(tok)
+        }
+        forwardUnchecked(batch: b, steps: t, workspace: ws)
+    }
+
+    /// The forward on ids already in `ws.tokens`.
+    func forwardUnchecked(batch b: Int, steps t: Int, workspace ws: GPTWorkspace) {
+        ws.batch = b
+        ws.steps = t
+        let c = config.dModel, nh = config.heads, v = config.vocabSize
+        let n = b * t, slab = ws.capacity * ws.length
+        let eps = config.layerNormEpsilon
+        let p = parameters.pointer
+        let wte = p + layout.wte, wpe = p + layout.wpe
+        let enc = ws.encoded.pointer
+        for r in 0..<n {
+            let tok = Int(ws.tokens[r]), pos = r % t
+            let o = enc + r * c, we = wte + tok * c, pe = wpe + pos * c
+            for i in 0..<c { o[i] = we[i] + pe[i] }
+        }
+        for l in 0..<config.layers {
+            let w = layout.blocks[l]
+            let residual = l == 0 ? enc : ws.residual3.pointer + (l - 1) * slab * c
+            let ln1 = ws.ln1.pointer + l * slab * c
+            let qkv = ws.qkv.pointer + l * slab * 3 * c
+            let atty = ws.atty.pointer + l * slab * c
+            let att = ws.att.pointer + l * ws.capacity * nh * ws.length * ws.length
+            let attproj = ws.attproj.pointer + l * slab * c
+            let res2 = ws.residual2.pointer + l * slab * c
+            let ln2 = ws.ln2.pointer + l * slab * c
+            let fch = ws.fch.pointer + l * slab * 4 * c
+            let gel = ws.fchGelu.pointer + l * slab * 4 * c
+            let fcproj = ws.fcproj.pointer + l * slab * c
+            let res3 = ws.residual3.pointer + l * slab * c
+            Kernels.layerNormForward(
+                out: ln1, mean: ws.ln1Mean.pointer + l * slab, rstd: ws.ln1Rstd.pointer + l * slab,
+                inp: residual, weight: p + w.ln1w, bias: p + w.ln1b, n: n, c: c, eps: eps)
+            Kernels.linearForward(out: qkv, inp: ln1, weight: p + w.attnW, bias: p + w.attnB,
+                                  n: n, c: c, oc: 3 * c)
+            Kernels.attentionForward(out: atty, att: att, qkv: qkv, b: b, t: t, c: c, nh: nh)
+            Kernels.linearForward(out: attproj, inp: atty, weight: p + w.projW,
+                                  bias: p + w.projB, n: n, c: c, oc: c)
+            Kernels.residualForward(out: res2, a: residual, b: attproj, count: n * c)
+            Kernels.layerNormForward(
+                out: ln2, mean: ws.ln2Mean.pointer + l * slab, rstd: ws.ln2Rstd.pointer + l * slab,
+                inp: res2, weight: p + w.ln2w, bias: p + w.ln2b, n: n, c: c, eps: eps)
+            Kernels.linearForward(out: fch, inp: ln2, weight: p + w.fcW, bias: p + w.fcB,
+                                  n: n, c: c, oc: 4 * c)
+            Kernels.geluForward(out: gel, inp: fch, count: n * 4 * c)
+            Kernels.linearForward(out: fcproj, inp: gel, weight: p + w.fcProjW,
+                                  bias: p + w.fcProjB, n: n, c: 4 * c, oc: c)
+            Kernels.residualForward(out: res3, a: res2, b: fcproj, count: n * c)
+        }
+        let last = ws.residual3.pointer + (config.layers - 1) * slab * c
+        Kernels.layerNormForward(
+            out: ws.lnf.pointer, mean: ws.lnfMean.pointer, rstd: ws.lnfRstd.pointer, inp: last,
+            weight: p + layout.lnfw, bias: p + layout.lnfb, n: n, c: c, eps: eps)
+        Kernels.gemm(false, true, n, v, c, 1, ws.lnf.pointer, c, wte, c, 0, ws.logits.pointer, v)
+    }
+}

@@ -1,1 +1,0 @@
-// The Reinforce module; see ARCHITECTURE.md.
