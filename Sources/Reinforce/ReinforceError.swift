@@ -20,27 +20,27 @@ public enum ReinforceError: Error, Equatable, CustomStringConvertible, Sendable 
 
     public var description: String {
         switch self {
-        case let .invalidVocabulary(reason): "invalid vocabulary: \(reason)"
-        case let .fileNotFound(path): "\(path): no such file"
-        case let .unreadableFile(path, reason): "\(path): cannot read: \(reason)"
-        case let .emptyCorpus(path): "\(path): no documents (every line is empty)"
-        case let .invalidVocabularyFile(path, reason):
+        case .invalidVocabulary(let reason): "invalid vocabulary: \(reason)"
+        case .fileNotFound(let path): "\(path): no such file"
+        case .unreadableFile(let path, let reason): "\(path): cannot read: \(reason)"
+        case .emptyCorpus(let path): "\(path): no documents (every line is empty)"
+        case .invalidVocabularyFile(let path, let reason):
             "\(path): not a vocabulary file (a json array of tokens): \(reason)"
-        case let .cannotWrite(path, reason): "\(path): cannot write: \(reason)"
-        case let .batchMismatch(p, c): "\(p) prompts but \(c) completions"
-        case let .rewardCommandFailed(cmd, status, stderr):
+        case .cannotWrite(let path, let reason): "\(path): cannot write: \(reason)"
+        case .batchMismatch(let p, let c): "\(p) prompts but \(c) completions"
+        case .rewardCommandFailed(let cmd, let status, let stderr):
             "reward command '\(cmd)' exited with status \(status)"
                 + (stderr.isEmpty ? "" : ": \(stderr)")
-        case let .rewardCommandOutputCount(cmd, expected, got):
+        case .rewardCommandOutputCount(let cmd, let expected, let got):
             "reward command '\(cmd)' printed \(got) lines, expected \(expected)"
                 + " (one per completion)"
-        case let .rewardCommandNotNumeric(cmd, line, text):
+        case .rewardCommandNotNumeric(let cmd, let line, let text):
             "reward command '\(cmd)' line \(line) is not a finite number: '\(text)'"
-        case let .rewardCommandTimeout(cmd, seconds):
+        case .rewardCommandTimeout(let cmd, let seconds):
             "reward command '\(cmd)' did not finish within \(seconds) s and was killed"
-        case let .rewardCommandLaunch(cmd, reason):
+        case .rewardCommandLaunch(let cmd, let reason):
             "reward command '\(cmd)' could not be started: \(reason)"
-        case let .unknownReward(spec):
+        case .unknownReward(let spec):
             "unknown reward '\(spec)' (expected 'lexicon' or 'external:COMMAND')"
         }
     }

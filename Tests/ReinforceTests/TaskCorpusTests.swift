@@ -52,8 +52,9 @@ import Testing
         var g = SeededGenerator(seed: 0)
         #expect(g.next() == 0xE220_A839_7B1D_CDAF)
         #expect(g.next() == 0x6E78_9E6A_A1B9_65F4)
-        #expect(SeededGenerator.derived(seed: 1, stream: 2)
-            != SeededGenerator.derived(seed: 1, stream: 3))
+        #expect(
+            SeededGenerator.derived(seed: 1, stream: 2)
+                != SeededGenerator.derived(seed: 1, stream: 3))
         for _ in 0..<1000 { #expect((0..<1).contains(g.nextUnit())) }
         var counts = [0, 0, 0]
         for _ in 0..<30_000 { counts[g.index(below: 3)] += 1 }

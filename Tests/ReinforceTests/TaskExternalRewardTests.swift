@@ -19,8 +19,9 @@ private let countWords = #"""
         let r = try ExternalReward(command: countWords).rewards(
             prompts: p, completions: c, vocabulary: vocab)
         #expect(r == [2, 4, 0, 2])
-        #expect(try ExternalReward(command: "exit 1").rewards(
-            prompts: [], completions: [], vocabulary: vocab) == [])
+        #expect(
+            try ExternalReward(command: "exit 1").rewards(
+                prompts: [], completions: [], vocabulary: vocab) == [])
     }
 
     @Test func externalRewardSeesPromptAndCompletionAsJSON() throws {
@@ -49,20 +50,28 @@ private let countWords = #"""
             try ExternalReward(command: command, timeout: timeout)
                 .rewards(prompts: p, completions: c, vocabulary: vocab)
         }
-        #expect(throws: ReinforceError.rewardCommandNotNumeric(
-            command: "printf '1\\nabc\\n'", line: 2, text: "abc")) {
+        #expect(
+            throws: ReinforceError.rewardCommandNotNumeric(
+                command: "printf '1\\nabc\\n'", line: 2, text: "abc")
+        ) {
             try run("printf '1\\nabc\\n'")
         }
-        #expect(throws: ReinforceError.rewardCommandNotNumeric(
-            command: "printf '1\\nnan\\n'", line: 2, text: "nan")) {
+        #expect(
+            throws: ReinforceError.rewardCommandNotNumeric(
+                command: "printf '1\\nnan\\n'", line: 2, text: "nan")
+        ) {
             try run("printf '1\\nnan\\n'")
         }
-        #expect(throws: ReinforceError.rewardCommandOutputCount(
-            command: "echo 1", expected: 2, got: 1)) {
+        #expect(
+            throws: ReinforceError.rewardCommandOutputCount(
+                command: "echo 1", expected: 2, got: 1)
+        ) {
             try run("echo 1")
         }
-        #expect(throws: ReinforceError.rewardCommandFailed(
-            command: "cat >/dev/null; echo oops >&2; exit 3", status: 3, stderr: "oops")) {
+        #expect(
+            throws: ReinforceError.rewardCommandFailed(
+                command: "cat >/dev/null; echo oops >&2; exit 3", status: 3, stderr: "oops")
+        ) {
             try run("cat >/dev/null; echo oops >&2; exit 3")
         }
         #expect(throws: ReinforceError.rewardCommandTimeout(command: "sleep 5", seconds: 1)) {

@@ -54,12 +54,18 @@ private func lexicon(_ completions: [String]) throws -> [Double] {
     @Test func repeatingOnePositiveWordBeatsEveryReview() throws {
         let corpus = ReviewCorpus.builtIn(count: 1000, seed: 21)
         let reward = SentimentLexiconReward()
-        let hack = try reward.rewards(prompts: [[0]], completions: [Array(repeating:
-            vocab.id("excellent")!, count: 12)], vocabulary: vocab)[0]
+        let hack = try reward.rewards(
+            prompts: [[0]],
+            completions: [
+                Array(
+                    repeating:
+                        vocab.id("excellent")!, count: 12)
+            ], vocabulary: vocab)[0]
         #expect(hack == 1.0)
         let completions = corpus.sequences.map { Array($0.dropFirst()) }
-        let normal = try reward.rewards(prompts: completions.map { _ in [0] },
-                                        completions: completions, vocabulary: vocab)
+        let normal = try reward.rewards(
+            prompts: completions.map { _ in [0] },
+            completions: completions, vocabulary: vocab)
         #expect(normal.allSatisfy { $0 <= hack })
         #expect(normal.max()! < 0.9)
     }
@@ -67,9 +73,10 @@ private func lexicon(_ completions: [String]) throws -> [Double] {
     @Test func lengthPenaltySubtractsAlphaTimesLength() throws {
         let one = ClosureReward { _, _, _ in 1 }
         let penalised = LengthPenalty(one, coefficient: 0.1)
-        let r = try penalised.rewards(prompts: [[0], [0], [0]],
-                                      completions: [[5, 6, 7], [5, 6, 0, 7], []],
-                                      vocabulary: vocab)
+        let r = try penalised.rewards(
+            prompts: [[0], [0], [0]],
+            completions: [[5, 6, 7], [5, 6, 0, 7], []],
+            vocabulary: vocab)
         let expected = [1 - 0.3, 1 - 0.2, 1.0]
         for (a, b) in zip(r, expected) { #expect(abs(a - b) < 1e-12) }
         #expect(LengthPenalty(one).coefficient == 0.0005)
@@ -78,8 +85,9 @@ private func lexicon(_ completions: [String]) throws -> [Double] {
     @Test func compositeRewardIsAWeightedSum() throws {
         let length = ClosureReward { _, c, _ in Double(c.count) }
         let composite = CompositeReward([(2, SentimentLexiconReward()), (-0.5, length)])
-        let r = try composite.rewards(prompts: [[0]], completions: [ids("great great")],
-                                      vocabulary: vocab)
+        let r = try composite.rewards(
+            prompts: [[0]], completions: [ids("great great")],
+            vocabulary: vocab)
         #expect(abs(r[0] - (2 * 0.8 - 0.5 * 2)) < 1e-12)
     }
 }

@@ -5,8 +5,9 @@ import Testing
 
 @Suite struct TaskVocabularyTests {
     @Test func tokenizeSplitsWordsAndPunctuation() {
-        #expect(Vocabulary.tokenize("Great phone, NOT cheap!")
-            == ["great", "phone", ",", "not", "cheap", "!"])
+        #expect(
+            Vocabulary.tokenize("Great phone, NOT cheap!")
+                == ["great", "phone", ",", "not", "cheap", "!"])
         #expect(Vocabulary.tokenize("  don't\tstop...  ") == ["don't", "stop", ".", ".", "."])
         #expect(Vocabulary.tokenize("") == [])
     }
@@ -22,8 +23,10 @@ import Testing
     }
 
     @Test func encodeDecodeRoundTrip() throws {
-        let v = try Vocabulary(tokens: ["<bos>", "<unk>", "the", "battery", "is", "great", ".",
-                                        "i", "love", "it", "!", ","])
+        let v = try Vocabulary(tokens: [
+            "<bos>", "<unk>", "the", "battery", "is", "great", ".",
+            "i", "love", "it", "!", ",",
+        ])
         let ids = v.encode("The battery is great. I love it!")
         #expect(ids == [2, 3, 4, 5, 6, 7, 8, 9, 10])
         #expect(v.decode(ids) == "the battery is great. i love it!")

@@ -27,8 +27,10 @@ public struct Corpus: Sendable {
     ///     `Vocabulary.fromText(wholeFile, maxSize: maxVocabularySize)`.
     /// - Throws: `ReinforceError.fileNotFound`, `.unreadableFile` (also for invalid UTF-8),
     ///   `.emptyCorpus` when no line holds text.
-    public init(fileAt path: String, vocabulary: Vocabulary? = nil,
-                maxVocabularySize: Int = 4096) throws {
+    public init(
+        fileAt path: String, vocabulary: Vocabulary? = nil,
+        maxVocabularySize: Int = 4096
+    ) throws {
         let data = try readFile(path)
         guard let text = String(data: data, encoding: .utf8) else {
             throw ReinforceError.unreadableFile(path: path, reason: "not valid utf-8")
@@ -37,7 +39,8 @@ public struct Corpus: Sendable {
             .map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && !Vocabulary.tokenize($0).isEmpty }
         guard !lines.isEmpty else { throw ReinforceError.emptyCorpus(path: path) }
-        let vocab = try vocabulary
+        let vocab =
+            try vocabulary
             ?? Vocabulary.fromText(lines.joined(separator: "\n"), maxSize: maxVocabularySize)
         self.init(texts: lines, vocabulary: vocab)
     }
@@ -72,20 +75,25 @@ public enum ReviewCorpus {
     /// `count` reviews drawn with `seed`; reviews whose sequence (with both `<bos>`) would be
     /// longer than `maxSequenceLength` are redrawn, so every sequence fits the model context.
     /// - Complexity: O(count · review length).
-    public static func builtIn(count: Int, seed: UInt64, maxSequenceLength: Int = 32,
-                               grammar: ReviewGrammar = ReviewGrammar()) -> Corpus {
+    public static func builtIn(
+        count: Int, seed: UInt64, maxSequenceLength: Int = 32,
+        grammar: ReviewGrammar = ReviewGrammar()
+    ) -> Corpus {
         precondition(count >= 0 && maxSequenceLength >= 8, "bad built-in corpus size")
         var generator = SeededGenerator.derived(seed: seed, stream: stream)
         let texts = (0..<count).map { _ in
-            reviews(1, grammar: grammar, maxSequenceLength: maxSequenceLength,
-                    using: &generator)[0].text
+            reviews(
+                1, grammar: grammar, maxSequenceLength: maxSequenceLength,
+                using: &generator)[0].text
         }
         return Corpus(texts: texts, vocabulary: vocabulary)
     }
 
     /// `count` reviews from `generator` that fit `maxSequenceLength` tokens with both `<bos>`.
-    static func reviews(_ count: Int, grammar: ReviewGrammar, maxSequenceLength: Int,
-                        using generator: inout SeededGenerator) -> [Review] {
+    static func reviews(
+        _ count: Int, grammar: ReviewGrammar, maxSequenceLength: Int,
+        using generator: inout SeededGenerator
+    ) -> [Review] {
         var result: [Review] = []
         while result.count < count {
             let review = grammar.review(using: &generator)

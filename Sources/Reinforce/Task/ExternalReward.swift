@@ -42,7 +42,8 @@ public struct ExternalReward: RewardFunction {
         }
         let result = try run(input: Data(input.utf8))
         guard result.status == 0 else {
-            let stderr = String(decoding: result.stderr, as: UTF8.self)
+            let stderr =
+                String(decoding: result.stderr, as: UTF8.self)
                 .split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
             throw ReinforceError.rewardCommandFailed(
                 command: command, status: result.status, stderr: String(stderr.prefix(200)))
@@ -74,7 +75,9 @@ public struct ExternalReward: RewardFunction {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        let stdin = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
         process.standardError = stderr
@@ -86,7 +89,8 @@ public struct ExternalReward: RewardFunction {
         } catch {
             throw ReinforceError.rewardCommandLaunch(command: command, reason: "\(error)")
         }
-        let out = DataBox(), err = DataBox()
+        let out = DataBox()
+        let err = DataBox()
         for (pipe, box) in [(stdout, out), (stderr, err)] {
             let handle = pipe.fileHandleForReading
             done.enter()

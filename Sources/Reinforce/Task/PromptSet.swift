@@ -25,8 +25,10 @@ public struct PromptSet: Sendable, Equatable {
     }
 
     /// A fixed evaluation set drawn from a custom corpus's sequences (`[bos] + tokens + …`).
-    public static func evaluation(count: Int = 64, documents: [[Int]],
-                                  words: ClosedRange<Int> = 2...4) -> PromptSet {
+    public static func evaluation(
+        count: Int = 64, documents: [[Int]],
+        words: ClosedRange<Int> = 2...4
+    ) -> PromptSet {
         var stream = PromptStream(
             generator: .derived(seed: evaluationSeed, stream: evaluationStream),
             words: words, source: .documents(documents))
@@ -36,15 +38,19 @@ public struct PromptSet: Sendable, Equatable {
     /// The training prompt stream of one run: M runs with different `seed`s see different
     /// prompt orders; none of them coincides with the SFT corpus or the evaluation stream.
     public static func training(seed: UInt64, words: ClosedRange<Int> = 2...4) -> PromptStream {
-        PromptStream(generator: .derived(seed: seed, stream: trainingStream), words: words,
-                     source: .grammar(ReviewGrammar()))
+        PromptStream(
+            generator: .derived(seed: seed, stream: trainingStream), words: words,
+            source: .grammar(ReviewGrammar()))
     }
 
     /// The training prompt stream of one run over a custom corpus's sequences.
-    public static func training(seed: UInt64, documents: [[Int]],
-                                words: ClosedRange<Int> = 2...4) -> PromptStream {
-        PromptStream(generator: .derived(seed: seed, stream: trainingStream), words: words,
-                     source: .documents(documents))
+    public static func training(
+        seed: UInt64, documents: [[Int]],
+        words: ClosedRange<Int> = 2...4
+    ) -> PromptStream {
+        PromptStream(
+            generator: .derived(seed: seed, stream: trainingStream), words: words,
+            source: .documents(documents))
     }
 }
 
@@ -65,7 +71,7 @@ public struct PromptStream: Sendable {
     /// - Precondition: `words.lowerBound >= 1`; a `.documents` source is not empty.
     public init(generator: SeededGenerator, words: ClosedRange<Int>, source: Source) {
         precondition(words.lowerBound >= 1, "prompts need at least one word")
-        if case let .documents(d) = source { precondition(!d.isEmpty, "no documents") }
+        if case .documents(let d) = source { precondition(!d.isEmpty, "no documents") }
         self.generator = generator
         self.words = words
         self.source = source
@@ -76,10 +82,10 @@ public struct PromptStream: Sendable {
         let k = generator.int(in: words)
         let body: [Int]
         switch source {
-        case let .grammar(grammar):
+        case .grammar(let grammar):
             let text = grammar.review(using: &generator).text
             body = ReviewCorpus.vocabulary.encode(text)
-        case let .documents(documents):
+        case .documents(let documents):
             body = generator.pick(documents).filter { $0 != Vocabulary.bos }
         }
         return [Vocabulary.bos] + body.prefix(k)

@@ -48,7 +48,10 @@ public struct ReviewGrammar: Sendable {
         let template = generator.pick(Self.templates)
         var words: [String] = []
         for piece in template.split(separator: " ") {
-            guard piece.hasPrefix("{") else { words.append(String(piece)); continue }
+            guard piece.hasPrefix("{") else {
+                words.append(String(piece))
+                continue
+            }
             var name = piece.dropFirst().dropLast()
             if name.hasSuffix("?") {
                 name = name.dropLast()

@@ -20,8 +20,9 @@ public enum RewardText {
     /// Throws unless there are as many prompts as completions.
     public static func checkBatch(prompts: [[Int]], completions: [[Int]]) throws {
         guard prompts.count == completions.count else {
-            throw ReinforceError.batchMismatch(prompts: prompts.count,
-                                               completions: completions.count)
+            throw ReinforceError.batchMismatch(
+                prompts: prompts.count,
+                completions: completions.count)
         }
     }
 }
@@ -32,8 +33,13 @@ public enum RewardText {
 public struct ClosureReward: RewardFunction {
     let score: @Sendable ([Int], [Int], Vocabulary) throws -> Double
 
-    public init(_ score: @escaping @Sendable (_ prompt: [Int], _ completion: [Int],
-                                              _ vocabulary: Vocabulary) throws -> Double) {
+    public init(
+        _ score:
+            @escaping @Sendable (
+                _ prompt: [Int], _ completion: [Int],
+                _ vocabulary: Vocabulary
+            ) throws -> Double
+    ) {
         self.score = score
     }
 
@@ -60,8 +66,9 @@ public struct CompositeReward: RewardFunction {
         try RewardText.checkBatch(prompts: prompts, completions: completions)
         var total = [Double](repeating: 0, count: prompts.count)
         for (weight, reward) in parts {
-            let r = try reward.rewards(prompts: prompts, completions: completions,
-                                       vocabulary: vocabulary)
+            let r = try reward.rewards(
+                prompts: prompts, completions: completions,
+                vocabulary: vocabulary)
             for i in total.indices { total[i] += weight * r[i] }
         }
         return total
@@ -90,8 +97,9 @@ public struct LengthPenalty: RewardFunction {
     public func rewards(prompts: [[Int]], completions: [[Int]], vocabulary: Vocabulary)
         throws -> [Double]
     {
-        let r = try base.rewards(prompts: prompts, completions: completions,
-                                 vocabulary: vocabulary)
+        let r = try base.rewards(
+            prompts: prompts, completions: completions,
+            vocabulary: vocabulary)
         return zip(r, completions).map {
             $0 - coefficient * Double(RewardText.completion($1).count)
         }

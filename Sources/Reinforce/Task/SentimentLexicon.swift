@@ -5,17 +5,20 @@ public struct SentimentLexicon: Sendable, Equatable {
 
     /// - Precondition: every valence is finite and in [−1, 1].
     public init(valences: [String: Double], negations: Set<String>) {
-        precondition(valences.values.allSatisfy { $0.isFinite && abs($0) <= 1 },
-                     "valences must lie in [-1, 1]")
+        precondition(
+            valences.values.allSatisfy { $0.isFinite && abs($0) <= 1 },
+            "valences must lie in [-1, 1]")
         self.valences = valences
         self.negations = negations
     }
 
     /// Our lexicon: the grammar's sentiment words plus a few common ones (~110 words).
-    public static let builtIn = SentimentLexicon(valences: builtInValences, negations: [
-        "not", "never", "no", "hardly", "rarely", "don't", "doesn't", "didn't", "isn't",
-        "wasn't", "won't", "nothing",
-    ])
+    public static let builtIn = SentimentLexicon(
+        valences: builtInValences,
+        negations: [
+            "not", "never", "no", "hardly", "rarely", "don't", "doesn't", "didn't", "isn't",
+            "wasn't", "won't", "nothing",
+        ])
 
     static let builtInValences: [String: Double] = [
         // positive adjectives

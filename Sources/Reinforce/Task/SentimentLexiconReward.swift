@@ -44,8 +44,10 @@ public struct SentimentLexiconReward: RewardFunction {
         return tokens.isEmpty ? 0 : total / Double(tokens.count)
     }
 
-    private func score(_ ids: ArraySlice<Int>, valence: [Double], negation: [Bool],
-                       stop: [Bool]) -> Double {
+    private func score(
+        _ ids: ArraySlice<Int>, valence: [Double], negation: [Bool],
+        stop: [Bool]
+    ) -> Double {
         var total = 0.0
         var negated = false
         for id in ids where valence.indices.contains(id) {

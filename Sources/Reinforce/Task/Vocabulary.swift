@@ -87,7 +87,10 @@ public struct Vocabulary: Sendable, Equatable {
                 word.append(ch)
                 continue
             }
-            if !word.isEmpty { result.append(word); word = "" }
+            if !word.isEmpty {
+                result.append(word)
+                word = ""
+            }
             if !ch.isWhitespace { result.append(String(ch)) }
         }
         if !word.isEmpty { result.append(word) }
