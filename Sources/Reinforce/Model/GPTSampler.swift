@@ -1,0 +1,106 @@
+import CBLAS
+
+/// Autoregressive sampling with a key/value cache: one token per row per tick, every row at
+/// the same position, so the per-tick linear layers are (B, C) sgemm calls and each row's
+/// attention reads its cached q|k|v rows in place.
+///
+/// Buffers are allocated once for `capacity` rows and `length` positions; sampling allocates
+/// only the returned completions.
+/// - Complexity: per tick O(B·(12·L·C² + L·pos·C + V·C)); memory O(L·B·T·3C) for the cache.
+public final class GPTSampler: @unchecked Sendable {
+    public let config: GPTConfig
+    public let capacity: Int
+    public let length: Int
+    let cache: FloatBuffer  // (L, B, T, 3C): q|k|v of every fed position
+    let x, ln, atty, tmp, mean, rstd, fch, gel, logits, probs, scores: FloatBuffer
+    var tokens: [Int32]
+
+    public init(config: GPTConfig, capacity: Int, length: Int? = nil) {
+        self.config = config
+        self.capacity = capacity
+        self.length = min(length ?? config.context, config.context)
+        let c = config.dModel, b = capacity
+        cache = FloatBuffer(count: config.layers * b * self.length * 3 * c)
+        x = FloatBuffer(count: b * c)
+        ln = FloatBuffer(count: b * c)
+        atty = FloatBuffer(count: b * c)
+        tmp = FloatBuffer(count: b * 3 * c)
+        mean = FloatBuffer(count: b)
+        rstd = FloatBuffer(count: b)
+        fch = FloatBuffer(count: b * 4 * c)
+        gel = FloatBuffer(count: b * 4 * c)
+        logits = FloatBuffer(count: b * config.vocabSize)
+        probs = FloatBuffer(count: config.vocabSize)
+        scores = FloatBuffer(count: self.length)
+        tokens = [Int32](repeating: 0, count: b)
+    }
+
+    /// Feeds `tokens` (one per row) at `position` and returns the next-token logits (B, V).
+    /// Positions must be fed in order 0, 1, 2, … (the cache holds the earlier ones).
+    /// - Throws: `GPTError` for a token outside the vocabulary or a position past `length`.
+    public func step(model: GPT, tokens ids: [Int], position: Int) throws -> [Float] {
+        guard ids.count <= capacity else {
+            throw GPTError.batchTooLarge(batch: ids.count, capacity: capacity)
+        }
+        guard position < length else {
+            throw GPTError.sequenceTooLong(index: 0, length: position + 1, context: length)
+        }
+        for (i, t) in ids.enumerated() {
+            guard t >= 0 && t < config.vocabSize else {
+                throw GPTError.tokenOutOfRange(token: t, vocabSize: config.vocabSize)
+            }
+            tokens[i] = Int32(t)
+        }
+        tick(model: model, batch: ids.count, position: position)
+        return Array(UnsafeBufferPointer(start: logits.pointer, count: ids.count * config.vocabSize))
+    }
+
+    /// One decoding tick for rows 0..<b with ids in `tokens`; logits land in `logits`.
+    func tick(model: GPT, batch b: Int, position pos: Int) {
+        precondition(model.config == config, "sampler built for another config")
+        let c = config.dModel, nh = config.heads, hs = c / nh, v = config.vocabSize
+        let c3 = 3 * c, eps = config.layerNormEpsilon, t = length
+        let p = model.parameters.pointer, lay = model.layout
+        let x = x.pointer, ln = ln.pointer
+        for r in 0..<b {
+            let we = p + lay.wte + Int(tokens[r]) * c, pe = p + lay.wpe + pos * c
+            for i in 0..<c { x[r * c + i] = we[i] + pe[i] }
+        }
+        let scale = 1 / Float(hs).squareRoot()
+        for l in 0..<config.layers {
+            let w = lay.blocks[l]
+            let layerCache = cache.pointer + l * capacity * t * c3
+            Kernels.layerNormForward(out: ln, mean: mean.pointer, rstd: rstd.pointer, inp: x,
+                                     weight: p + w.ln1w, bias: p + w.ln1b, n: b, c: c, eps: eps)
+            Kernels.linearForward(out: tmp.pointer, inp: ln, weight: p + w.attnW,
+                                  bias: p + w.attnB, n: b, c: c, oc: c3)
+            for r in 0..<b {
+                let rowCache = layerCache + r * t * c3
+                (rowCache + pos * c3).update(from: tmp.pointer + r * c3, count: c3)
+                for h in 0..<nh {
+                    let q = rowCache + pos * c3 + h * hs
+                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(pos + 1), Int32(hs), scale,
+                                rowCache + c + h * hs, Int32(c3), q, 1, 0, scores.pointer, 1)
+                    Kernels.softmax(out: scores.pointer, logits: scores.pointer, n: pos + 1)
+                    cblas_sgemv(CblasRowMajor, CblasTrans, Int32(pos + 1), Int32(hs), 1,
+                                rowCache + 2 * c + h * hs, Int32(c3), scores.pointer, 1, 0,
+                                atty.pointer + r * c + h * hs, 1)
+                }
+            }
+            Kernels.linearForward(out: tmp.pointer, inp: atty.pointer, weight: p + w.projW,
+                                  bias: p + w.projB, n: b, c: c, oc: c)
+            for i in 0..<(b * c) { x[i] += tmp.pointer[i] }
+            Kernels.layerNormForward(out: ln, mean: mean.pointer, rstd: rstd.pointer, inp: x,
+                                     weight: p + w.ln2w, bias: p + w.ln2b, n: b, c: c, eps: eps)
+            Kernels.linearForward(out: fch.pointer, inp: ln, weight: p + w.fcW, bias: p + w.fcB,
+                                  n: b, c: c, oc: 4 * c)
+            Kernels.geluForward(out: gel.pointer, inp: fch.pointer, count: b * 4 * c)
+            Kernels.linearForward(out: tmp.pointer, inp: gel.pointer, weight: p + w.fcProjW,
+                                  bias: p + w.fcProjB, n: b, c: 4 * c, oc: c)
+            for i in 0..<(b * c) { x[i] += tmp.pointer[i] }
+        }
+        Kernels.layerNormForward(out: ln, mean: mean.pointer, rstd: rstd.pointer, inp: x,
+                                 weight: p + lay.lnfw, bias: p + lay.lnfb, n: b, c: c, eps: eps)
+        Kernels.gemm(false, true, b, v, c, 1, ln, c, p + lay.wte, c, 0, logits.pointer, v)
+    }
+}
