@@ -32,8 +32,8 @@ extension AngleReport {
             var notes = ["n = \(values.count) (\(groups.count) groups × \(pairs.count) pairs)"]
             var refs: [SVGPlot.Reference] = []
             if let s = Summary(values) {
-                notes.append("min " + Self.compact(s.min) + "   median " + Self.compact(s.median)
-                    + "   max " + Self.compact(s.max))
+                let f = Self.formatter(s.min, s.max)
+                notes.append("min " + f(s.min) + "   median " + f(s.median) + "   max " + f(s.max))
                 refs.append(SVGPlot.Reference(.x, at: s.median, label: "median"))
             }
             let isCos = q == .taskCosine || q == .weightCosine
@@ -85,10 +85,17 @@ extension AngleReport {
             panels: panels, columns: panels.count)
     }
 
-    /// A short number for notes: 4 significant digits, more near 1 so 0.99998 shows.
-    static func compact(_ x: Double) -> String {
-        if x != 0, abs(1 - abs(x)) < 1e-3 { return String(format: "%.7f", x) }
-        if x != 0, abs(x) < 1e-3 || abs(x) >= 1e5 { return String(format: "%.3e", x) }
-        return String(format: "%.4g", x)
+    /// A formatter for numbers spread over `lower...upper`: fixed decimals, two more than
+    /// the spread's first significant digit needs (so 0.99841 and 0.99912 differ in print),
+    /// or exponent notation for very large or tiny magnitudes.
+    static func formatter(_ lower: Double, _ upper: Double) -> (Double) -> String {
+        let magnitude = max(abs(lower), abs(upper))
+        if magnitude >= 1e5 || (magnitude > 0 && magnitude < 1e-4) {
+            return { String(format: "%.3e", $0) }
+        }
+        let spread = upper - lower
+        let reference = spread > 0 ? spread : max(magnitude, 1e-12)
+        let decimals = max(0, min(10, Int((-log10(reference)).rounded(.up)) + 2))
+        return { String(format: "%.\(decimals)f", $0) }
     }
 }

@@ -62,15 +62,17 @@ extension AngleReport {
                     + "\n\n"
                 continue
             }
-            out += "\(q.rawValue) over \(s.count) group×pair values: min " + Self.compact(s.min)
-                + "  median " + Self.compact(s.median) + "  max " + Self.compact(s.max) + "\n"
             let h = Histogram(values: values, bins: bins)
+            let f = Self.formatter(h.edges[0], h.edges[h.bins])
+            out += "\(q.rawValue) over \(s.count) group×pair values: min " + f(s.min)
+                + "  median " + f(s.median) + "  max " + f(s.max) + "\n"
+            let column = h.edges.map { f($0).count }.max() ?? 8
             let width = 40.0
             for b in 0..<h.bins {
                 let bar = h.maxCount == 0 ? 0 : Int((Double(h.counts[b]) / Double(h.maxCount) * width).rounded(.up))
                 let closing = b == h.bins - 1 ? "]" : ")"
-                out += "  [" + Self.pad(Self.compact(h.edges[b]), 11, right: true) + ", "
-                    + Self.pad(Self.compact(h.edges[b + 1]), 11, right: true) + closing + " "
+                out += "  [" + Self.pad(f(h.edges[b]), column, right: true) + ", "
+                    + Self.pad(f(h.edges[b + 1]), column, right: true) + closing + " "
                     + Self.pad(String(repeating: "#", count: bar), Int(width) + 1) + String(h.counts[b]) + "\n"
             }
             out += "\n"

@@ -64,7 +64,7 @@ extension SVGPlot {
 
     private func draw(_ panel: Panel, index: Int, x px: Double, y py: Double, into svg: inout SVGWriter) {
         let left = px + 70, right = px + panelWidth - 18
-        let top = py + 30, bottom = py + panelHeight - 52
+        let top = py + 30 + 14 * Double(panel.notes.count), bottom = py + panelHeight - 52
         let (sx, sy) = scales(panel)
         func X(_ v: Double) -> Double { sx.map(v, to: left, right) }
         func Y(_ v: Double) -> Double { sy.map(v, to: bottom, top) }
@@ -136,7 +136,7 @@ extension SVGPlot {
         svg.rect(x: left, y: top, width: right - left, height: bottom - top,
                  [("fill", "none"), ("stroke", "#333")])
         for (k, note) in panel.notes.enumerated() {
-            svg.text(note, x: left + 6, y: top + 14 + 14 * Double(k), size: 10.5, [("fill", "#333")])
+            svg.text(note, x: left, y: py + 38 + 14 * Double(k), size: 10.5, [("fill", "#333")])
         }
         drawLegend(panel, right: right, top: top, into: &svg)
         svg.close("g")

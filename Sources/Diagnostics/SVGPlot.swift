@@ -108,7 +108,7 @@ public struct SVGPlot: Sendable {
         public var xRange: ClosedRange<Double>?
         public var yRange: ClosedRange<Double>?
         public var references: [Reference]
-        /// Short lines of text in the panel's top-left corner (e.g. `n = 28`).
+        /// Short lines of text between the panel's title and its frame (e.g. `n = 28`).
         public var notes: [String]
 
         public init(

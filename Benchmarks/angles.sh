@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): `mergetool angles A B --init BASE --json` over a >= 2 GiB bf16 family
+# (the merge benchmark's, Benchmarks/merge/make_family.py: Llama-shaped, 1.1B parameters,
+# 2.2 GB per model, sharded), against the I/O floor measured in the same run: `cat` of the
+# three inputs to /dev/null with the page cache warm. Reports both times, their ratio and the
+# peak RSS of the angles run (/usr/bin/time -v). Targets: <= 1.5x the floor, RSS < 512 MiB.
+#
+# usage: Benchmarks/angles.sh            (env: FAMILY=dir, SCRATCH=.build-dir, RUNS=2)
+# The family is generated once into $FAMILY (about 6.6 GB for base + 2 fine-tunes).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+FAMILY=${FAMILY:-/tmp/mergetool-bench-family}
+SCRATCH=${SCRATCH:-.build-d}
+RUNS=${RUNS:-2}
+
+if [ ! -x /usr/bin/time ]; then
+    echo "installing time (for peak RSS)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
+fi
+
+swift build -c release --scratch-path "$SCRATCH" --product mergetool >/dev/null
+BIN="$SCRATCH/release/mergetool"
+
+if [ ! -f "$FAMILY/ft2/model.safetensors.index.json" ]; then
+    echo "generating the family into $FAMILY (once)"
+    python3 Benchmarks/merge/make_family.py "$FAMILY" --models 2
+fi
+FILES=$(ls "$FAMILY"/base/*.safetensors "$FAMILY"/ft1/*.safetensors "$FAMILY"/ft2/*.safetensors)
+BYTES=$(cat $FILES | wc -c)
+
+now() { date +%s.%N; }
+calc() { awk "BEGIN { print $* }"; }
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "inputs: 3 checkpoints, $(awk -v b="$BYTES" 'BEGIN { printf "%.2f GiB", b / 2^30 }')"
+
+# Warm the page cache once so both measurements read from memory.
+cat $FILES > /dev/null
+
+best_floor=999999; best_angles=999999; rss=0
+for run in $(seq 1 "$RUNS"); do
+    t0=$(now); cat $FILES > /dev/null; t1=$(now)
+    floor=$(calc "$t1 - $t0")
+    t0=$(now)
+    /usr/bin/time -v -o /tmp/angles-bench-time.txt \
+        "$BIN" angles "$FAMILY/ft1" "$FAMILY/ft2" --init "$FAMILY/base" --json --quiet \
+        > /tmp/angles-bench.json
+    t1=$(now)
+    angles=$(calc "$t1 - $t0")
+    kib=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' /tmp/angles-bench-time.txt)
+    printf "run %d: I/O floor (cat) %.2f s = %.2f GB/s; angles %.2f s = %.2f GB/s; ratio %.2f; peak RSS %d MiB\n" \
+        "$run" "$floor" "$(calc "$BYTES / $floor / 1e9")" "$angles" \
+        "$(calc "$BYTES / $angles / 1e9")" "$(calc "$angles / $floor")" "$((kib / 1024))"
+    best_floor=$(calc "($floor < $best_floor) ? $floor : $best_floor")
+    best_angles=$(calc "($angles < $best_angles) ? $angles : $best_angles")
+    [ "$kib" -gt "$rss" ] && rss=$kib
+done
+printf "best: I/O floor %.2f s, angles %.2f s, ratio %.2f (target <= 1.5); peak RSS %d MiB (target < 512)\n" \
+    "$best_floor" "$best_angles" "$(calc "$best_angles / $best_floor")" "$((rss / 1024))"
+python3 -c "import json,sys; r=json.load(open('/tmp/angles-bench.json')); \
+print('groups:', len(r['groups']), ' first group:', r['groups'][0]['name'], \
+' cos(task 1,2) =', r['groups'][1]['task_vectors']['cos'][0][1])"
