@@ -7,8 +7,8 @@ public final class InMemoryStore: TensorStore, @unchecked Sendable {
     public let label: String
     public private(set) var tensors: [TensorInfo] = []
     public var metadata: [String: String]
-    private var data: [String: [UInt8]] = [:]
-    private var index: [String: Int] = [:]
+    private var data: [ExactName: [UInt8]] = [:]
+    private var index: [ExactName: Int] = [:]
 
     public init(label: String = "<memory>", metadata: [String: String] = [:]) {
         self.label = label
@@ -18,13 +18,13 @@ public final class InMemoryStore: TensorStore, @unchecked Sendable {
     /// Adds (or replaces) a tensor from raw bytes; `bytes.count` must equal the info's byte count.
     public func set(_ info: TensorInfo, bytes: [UInt8]) {
         precondition(bytes.count == info.byteCount, "byte count does not match shape of \(info.name)")
-        if let i = index[info.name] {
+        if let i = index[ExactName(info.name)] {
             tensors[i] = info
         } else {
-            index[info.name] = tensors.count
+            index[ExactName(info.name)] = tensors.count
             tensors.append(info)
         }
-        data[info.name] = bytes
+        data[ExactName(info.name)] = bytes
     }
 
     /// Adds (or replaces) a tensor from `Float` values, encoded as `dtype` (round to nearest even).
@@ -39,14 +39,14 @@ public final class InMemoryStore: TensorStore, @unchecked Sendable {
     }
 
     public func info(_ name: String) -> TensorInfo? {
-        index[name].map { tensors[$0] }
+        index[ExactName(name)].map { tensors[$0] }
     }
 
     public func withBytes<R>(
         of name: String, in range: Range<Int>,
         _ body: (UnsafeRawBufferPointer) throws -> R
     ) throws -> R {
-        guard let bytes = data[name] else {
+        guard let bytes = data[ExactName(name)] else {
             throw SafeTensorsError.unknownTensor(name: name, file: label)
         }
         guard range.lowerBound >= 0, range.upperBound <= bytes.count else {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Writes one safetensors file as a stream: the header is computed up front from the tensor
 /// list, then each tensor's bytes are appended in header order, in chunks of any size.
 /// Memory holds one write buffer, never a tensor or a model.
@@ -28,8 +30,14 @@ public final class SafeTensorsWriter {
         self.path = path
         header = Header(tensors: tensors, metadata: metadata)
         file = try AtomicFile(path: path)
-        sink = path.hasSuffix(".zst") ? try ZstdSink(wrapping: file, level: compressionLevel, label: path) : file
         let prefix = header.serialisedPrefix()
+        if path.hasSuffix(".zst") {
+            let workers = ProcessInfo.processInfo.activeProcessorCount >= 2 ? 2 : 0
+            sink = try ZstdSink(wrapping: file, level: compressionLevel, label: path,
+                                workers: workers, pledgedSize: prefix.count + header.dataSize)
+        } else {
+            sink = file
+        }
         try prefix.withUnsafeBytes { try sink.write($0) }
         skipEmptyTensors()
     }
@@ -62,6 +70,11 @@ public final class SafeTensorsWriter {
     /// mapped pages behind it.
     public func copy(_ name: String, from store: any TensorStore, chunkBytes: Int = 8 << 20) throws {
         guard let info = store.info(name) else { throw SafeTensorsError.unknownTensor(name: name, file: store.label) }
+        guard let current = currentTensor, current.name.bytesEqual(name),
+              current.byteCount == info.byteCount else {
+            throw SafeTensorsError.writerMisuse(
+                file: path, reason: "copy of '\(name)' but the next tensor is '\(currentTensor?.name ?? "none")'")
+        }
         var start = 0
         while start < info.byteCount {
             let end = min(info.byteCount, start + chunkBytes)

@@ -40,6 +40,8 @@ public protocol TensorStore: AnyObject, Sendable {
         of name: String, in range: Range<Int>,
         _ body: (UnsafeRawBufferPointer) throws -> R
     ) throws -> R
+    /// The info for `name` (compared by bytes), or `nil`. Stores with an index override it.
+    func info(_ name: String) -> TensorInfo?
     /// Tells the store the caller is done with `range` of `name` for now, so mapped pages can
     /// be dropped from memory. A hint: reading the range again still works.
     func release(_ name: String, in range: Range<Int>)
@@ -48,9 +50,9 @@ public protocol TensorStore: AnyObject, Sendable {
 extension TensorStore {
     public func release(_ name: String, in range: Range<Int>) {}
 
-    /// The info for `name`, or `nil`.
+    /// Linear search by bytes (never by `String` equality, which normalises Unicode).
     public func info(_ name: String) -> TensorInfo? {
-        tensors.first { $0.name == name }
+        tensors.first { $0.name.bytesEqual(name) }
     }
 
     /// Lends all bytes of tensor `name`.

@@ -1,7 +1,155 @@
 import ArgumentParser
+import Foundation
+import SafeTensors
 
-// Placeholder: replaced by the command's implementation.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `mergetool convert CKPT -o OUT [--dtype …] [--shard-size SIZE] [--zstd]`.
 struct ConvertCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "convert", abstract: "Copy or convert a checkpoint. (not yet available)")
-    func run() throws { throw ValidationError("'convert' is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Copy a checkpoint to another layout, or convert its floating-point dtype.",
+        discussion: """
+            Without --dtype every tensor is copied byte for byte (same names, dtypes, shapes, \
+            bytes and __metadata__; the output is validated like any input). With --dtype, \
+            tensors of F16, BF16, F32, F64, F8_E4M3 and F8_E5M2 are converted (round to \
+            nearest even, NaN stays NaN, ±Inf stays ±Inf, overflow gives ±Inf) and all \
+            others (integers, BOOL, F8_E8M0, F4, F6_*, C64) are copied. Non-weight files of a \
+            checkpoint directory (config.json, tokenizer files, …) are copied into a directory \
+            output. The output appears only when complete, and may not be (or contain) the input.
+
+            Examples:
+              mergetool convert model.safetensors -o model-f32.safetensors --dtype f32
+              mergetool convert checkpoints/sft -o sft-bf16 --dtype bf16 --shard-size 5GB
+              mergetool convert checkpoints/sft -o sft.safetensors.zst
+            """)
+
+    @Argument(help: "The checkpoint to read: a file or a directory.")
+    var checkpoint: String
+
+    @OptionGroup var output: OutputOptions
+
+    @Flag(name: .shortAndLong, help: "No progress line on stderr.")
+    var quiet = false
+
+    func run() throws {
+        try reportingErrors {
+            let store = try Checkpoint.open(checkpoint)
+            let target = try output.outputDType()
+            let converter = CheckpointConverter(store: store, target: target)
+            let writer = try CheckpointWriter(
+                path: output.output, tensors: converter.outputTensors,
+                metadata: Checkpoint.metadataPairs(store), shardSize: try output.shardBytes(),
+                inputs: [checkpoint], auxiliaryFrom: checkpoint,
+                compressShards: output.compressShards)
+            let progress = ConvertProgress(enabled: !quiet && isatty(2) != 0,
+                                           total: converter.outputTensors.count)
+            do {
+                try converter.write(to: writer) { progress.update($0) }
+                try writer.finish()
+            } catch {
+                writer.abort()
+                progress.finish()
+                throw error
+            }
+            progress.finish()
+            let converted = converter.convertedCount
+            print("wrote \(output.output): \(store.tensors.count) tensors"
+                  + (target.map { ", \(converted) converted to \($0.rawValue)" } ?? ", copied byte for byte")
+                  + ", \(writer.writtenFiles.count) file\(writer.writtenFiles.count == 1 ? "" : "s")")
+        }
+    }
+}
+
+/// Copies or converts every tensor of a store into a writer, in storage order.
+struct CheckpointConverter {
+    let store: any TensorStore
+    let target: DType?
+    let outputTensors: [TensorInfo]
+
+    init(store: any TensorStore, target: DType?) {
+        self.store = store
+        self.target = target
+        outputTensors = store.tensors.map { t in
+            guard let d = target, t.dtype.isConvertibleFloat else { return t }
+            return TensorInfo(name: t.name, dtype: d, shape: t.shape)
+        }
+    }
+
+    var convertedCount: Int {
+        zip(store.tensors, outputTensors).filter { $0.dtype != $1.dtype }.count
+    }
+
+    /// Streams every tensor into `writer`; `progress(k)` after tensor k.
+    /// - Complexity: one pass over the data; memory two chunks of `chunk` elements.
+    func write(to writer: CheckpointWriter, progress: (Int) -> Void) throws {
+        let chunk = 1 << 20
+        var floats = [Float](repeating: 0, count: chunk)
+        var doubles = [Double]()
+        var out = [UInt8](repeating: 0, count: chunk * 8)
+        for (k, (src, dst)) in zip(store.tensors, outputTensors).enumerated() {
+            if src.dtype == dst.dtype {
+                try writer.copy(src.name, from: store)
+                progress(k + 1)
+                continue
+            }
+            // Double path when narrowing from F64 (one rounding), Float otherwise (exact widen).
+            let viaDouble = src.dtype == .f64
+            if viaDouble && doubles.isEmpty { doubles = [Double](repeating: 0, count: chunk) }
+            let inSize = src.dtype.byteSize!, outSize = dst.dtype.byteSize!
+            var start = 0
+            while start < src.elementCount {
+                let n = min(chunk, src.elementCount - start)
+                let range = (start * inSize)..<((start + n) * inSize)
+                try store.withBytes(of: src.name, in: range) { raw in
+                    try out.withUnsafeMutableBytes { o in
+                        let dstRaw = UnsafeMutableRawBufferPointer(rebasing: o[0..<(n * outSize)])
+                        if viaDouble {
+                            try doubles.withUnsafeMutableBufferPointer { d in
+                                let part = UnsafeMutableBufferPointer(rebasing: d[0..<n])
+                                try FloatConversion.decode(raw, dtype: src.dtype, into: part)
+                                FloatConversion.encode(UnsafeBufferPointer(part), dtype: dst.dtype, into: dstRaw)
+                            }
+                        } else {
+                            try floats.withUnsafeMutableBufferPointer { f in
+                                let part = UnsafeMutableBufferPointer(rebasing: f[0..<n])
+                                try FloatConversion.decode(raw, dtype: src.dtype, into: part)
+                                FloatConversion.encode(UnsafeBufferPointer(part), dtype: dst.dtype, into: dstRaw)
+                            }
+                        }
+                        try writer.append(UnsafeRawBufferPointer(dstRaw))
+                    }
+                }
+                store.release(src.name, in: range)
+                start += n
+            }
+            progress(k + 1)
+        }
+    }
+}
+
+/// "convert: k/N tensors" on stderr, redrawn at most 4 times a second, only on a terminal.
+final class ConvertProgress {
+    private let enabled: Bool
+    private let total: Int
+    private var last = Date.distantPast
+    private var drawn = false
+
+    init(enabled: Bool, total: Int) {
+        self.enabled = enabled
+        self.total = total
+    }
+
+    func update(_ done: Int) {
+        guard enabled, done == total || Date().timeIntervalSince(last) >= 0.25 else { return }
+        last = Date()
+        FileHandle.standardError.write(Data("\r\u{1b}[Kconvert: \(done)/\(total) tensors".utf8))
+        drawn = true
+    }
+
+    func finish() {
+        if enabled && drawn { FileHandle.standardError.write(Data("\r\u{1b}[K".utf8)) }
+    }
 }

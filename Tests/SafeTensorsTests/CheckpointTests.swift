@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+@testable import SafeTensors
+
+@Suite struct CheckpointTests {
+    @Test(arguments: ["a.safetensors", "a.safetensors.zst", "dir", "dir.zst-shards"])
+    func roundTripEveryLayout(_ name: String) throws {
+        let dir = Fixture.tempDir()
+        defer { Fixture.cleanup(dir) }
+        let store = Fixture.sampleStore(count: 7, elements: 33)
+        let path = dir + "/" + name
+        let w = try Fixture.writeCheckpoint(store, to: path, shardSize: name.hasPrefix("dir") ? 100 : nil,
+                                            compressShards: name.hasSuffix("zst-shards"))
+        let back = try Checkpoint.open(path)
+        #expect(try Fixture.sameTensors(store, back))
+        #expect(back.metadata == store.metadata)
+        #expect(w.writtenFiles.allSatisfy { FileManager.default.fileExists(atPath: $0) })
+        if name.hasPrefix("dir") {
+            #expect(back is ShardedCheckpoint)
+            #expect(w.writtenFiles.count > 2)
+        }
+    }
+
+    @Test func zstdOutputDecompressesToThePlainFile() throws {
+        guard FileManager.default.fileExists(atPath: "/usr/bin/zstd") else { return }
+        let dir = Fixture.tempDir()
+        defer { Fixture.cleanup(dir) }
+        let store = Fixture.sampleStore(count: 9, elements: 5000)
+        try Fixture.writeCheckpoint(store, to: dir + "/p.safetensors")
+        try Fixture.writeCheckpoint(store, to: dir + "/c.safetensors.zst")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/zstd")
+        p.arguments = ["-q", "-d", dir + "/c.safetensors.zst", "-o", dir + "/d.safetensors"]
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(Fixture.read(dir + "/d.safetensors") == Fixture.read(dir + "/p.safetensors"))
+    }
+
+    @Test func readsZstdCliOutputWithoutRecordedSize() throws {
+        guard FileManager.default.fileExists(atPath: "/usr/bin/zstd") else { return }
+        let dir = Fixture.tempDir()
+        defer { Fixture.cleanup(dir) }
+        let store = Fixture.sampleStore(count: 5, elements: 300)
+        try Fixture.writeCheckpoint(store, to: dir + "/p.safetensors")
+        // From a pipe, the zstd CLI cannot record the content size in the frame header.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "cat '\(dir)/p.safetensors' | zstd -q -c > '\(dir)/q.safetensors.zst'"]
+        try p.run()
+        p.waitUntilExit()
+        let back = try Checkpoint.open(dir + "/q.safetensors.zst")
+        #expect(try Fixture.sameTensors(store, back))
+    }
+
+    @Test func zstdRandomOrderAndRereadsAreCorrect() throws {
+        let dir = Fixture.tempDir()
+        defer { Fixture.cleanup(dir) }
+        let store = Fixture.sampleStore(count: 12, elements: 70_000)
+        try Fixture.writeCheckpoint(store, to: dir + "/c.safetensors.zst")
+        let z = try ZstdStore(path: dir + "/c.safetensors.zst", cacheBytes: 100_000)
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<40 {
+            let t = store.tensors.randomElement(using: &rng)!
+            let a = Int.random(in: 0..<t.byteCount, using: &rng)
+            let b = Int.random(in: a...t.byteCount, using: &rng)
+            let got = try z.withBytes(of: t.name, in: a..<b) { Array($0) }
+            #expect(got == Array(try store.bytes(of: t.name)[a..<b]))
+        }
+    }
+
+    @Test func directoryWithOneSafetensorsFileOpens() throws {
+        let dir = Fixture.tempDir()
+        defer { Fixture.cleanup(dir) }
+        let store = Fixture.sampleStore()
+        try Fixture.writeCheckpoint(store, to: dir + "/weights.safetensors")
+        #expect(try Fixture.sameTensors(store, try Checkpoint.open(dir)))
+        try Fixture.writeCheckpoint(store, to: dir + "/other.safetensors")
+        #expect(throws: SafeTensorsError.self) { try Checkpoint.open(dir) }
+    }
+
+    @Test func emptyDirectoryIsNotACheckpoint() throws {
+        let dir = Fixture.tempDir()
+        defer { Fixture.cleanup(dir) }
+        #expect(throws: SafeTensorsError.notACheckpoint(
+            path: dir, reason: "no model.safetensors, model.safetensors.index.json or *.safetensors[.zst] file")) {
+            try Checkpoint.open(dir)
+        }
+    }
+}
