@@ -42,6 +42,15 @@ public enum PolicyCheckpoint {
         metadata: [(key: String, value: String)] = [("format", "pt")],
         extraFiles: [String: [UInt8]] = [:]
     ) throws {
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: parent,
+                                                        withIntermediateDirectories: true)
+            } catch {
+                throw ReinforceError.cannotWrite(path: parent, reason: "\(error)")
+            }
+        }
         let writer = try CheckpointWriter(path: path, tensors: store.tensors, metadata: metadata,
                                           extraFiles: extraFiles)
         for info in store.tensors { try writer.copy(info.name, from: store) }
