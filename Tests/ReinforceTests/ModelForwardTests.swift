@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Reinforce
 
 @Suite struct ModelForwardTests {
@@ -10,8 +11,9 @@ import Testing
         let naive = NaiveGPT(model)
         let batch = try TokenBatch(sequences: Self.sequences, maxSteps: 6)
         let ws = GPTWorkspace(config: model.config, capacity: 4, length: 6, training: false)
-        try model.forward(tokens: batch.inputs, batch: batch.batch, steps: batch.steps,
-                          workspace: ws)
+        try model.forward(
+            tokens: batch.inputs, batch: batch.batch, steps: batch.steps,
+            workspace: ws)
         var worst = 0.0
         for b in 0..<batch.batch {
             let row = Array(batch.inputs[(b * batch.steps)..<((b + 1) * batch.steps)])
@@ -52,13 +54,14 @@ import Testing
 
     @Test func layoutHasHuggingFaceNamesShapesAndOrder() {
         let layout = ParameterLayout(config: GPTConfig(layers: 1, vocabSize: 10))
-        #expect(layout.entries.map(\.name) == [
-            "wte.weight", "wpe.weight", "h.0.ln_1.weight", "h.0.ln_1.bias",
-            "h.0.attn.c_attn.weight", "h.0.attn.c_attn.bias", "h.0.attn.c_proj.weight",
-            "h.0.attn.c_proj.bias", "h.0.ln_2.weight", "h.0.ln_2.bias", "h.0.mlp.c_fc.weight",
-            "h.0.mlp.c_fc.bias", "h.0.mlp.c_proj.weight", "h.0.mlp.c_proj.bias",
-            "ln_f.weight", "ln_f.bias",
-        ])
+        #expect(
+            layout.entries.map(\.name) == [
+                "wte.weight", "wpe.weight", "h.0.ln_1.weight", "h.0.ln_1.bias",
+                "h.0.attn.c_attn.weight", "h.0.attn.c_attn.bias", "h.0.attn.c_proj.weight",
+                "h.0.attn.c_proj.bias", "h.0.ln_2.weight", "h.0.ln_2.bias", "h.0.mlp.c_fc.weight",
+                "h.0.mlp.c_fc.bias", "h.0.mlp.c_proj.weight", "h.0.mlp.c_proj.bias",
+                "ln_f.weight", "ln_f.bias",
+            ])
         #expect(layout.entry("h.0.attn.c_attn.weight")?.shape == [64, 192])
         #expect(layout.entry("h.0.mlp.c_proj.weight")?.shape == [256, 64])
         #expect(layout.entry("wpe.weight")?.shape == [32, 64])
@@ -67,7 +70,9 @@ import Testing
     }
 
     @Test func badInputsThrow() throws {
-        #expect(throws: GPTError.self) { try GPT(config: GPTConfig(heads: 3, vocabSize: 5), seed: 0) }
+        #expect(throws: GPTError.self) {
+            try GPT(config: GPTConfig(heads: 3, vocabSize: 5), seed: 0)
+        }
         let model = Tiny.model()
         let ws = GPTWorkspace(config: model.config, capacity: 1, length: 6, training: false)
         #expect(throws: GPTError.tokenOutOfRange(token: 11, vocabSize: 11)) {

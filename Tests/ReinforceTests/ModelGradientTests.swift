@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Reinforce
 
 /// Every parameter tensor's gradient against central finite differences of the naive Double

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Reinforce
 
 @Suite struct ModelSamplingTests {
@@ -11,8 +12,9 @@ import Testing
         let sampler = GPTSampler(config: model.config, capacity: 2)
         var worst: Float = 0
         for pos in 0..<6 {
-            let logits = try sampler.step(model: model, tokens: [rows[0][pos], rows[1][pos]],
-                                          position: pos)
+            let logits = try sampler.step(
+                model: model, tokens: [rows[0][pos], rows[1][pos]],
+                position: pos)
             for r in 0..<2 {
                 let full = ws.logits(row: r, position: pos)
                 for k in 0..<11 { worst = max(worst, abs(full[k] - logits[r * 11 + k])) }
@@ -27,14 +29,18 @@ import Testing
         let prompts = [[0, 3], [0, 4, 5], [0], [0, 9, 9, 9]]
         var g1 = SeededGenerator(seed: 42), g2 = SeededGenerator(seed: 42)
         var g3 = SeededGenerator(seed: 43)
-        let a = try sampler.sample(model: model, prompts: prompts, newTokens: 3, temperature: 1,
-                                   stopAtEnd: false, generator: &g1)
-        let b = try sampler.sample(model: model, prompts: prompts, newTokens: 3, temperature: 1,
-                                   stopAtEnd: false, generator: &g2)
+        let a = try sampler.sample(
+            model: model, prompts: prompts, newTokens: 3, temperature: 1,
+            stopAtEnd: false, generator: &g1)
+        let b = try sampler.sample(
+            model: model, prompts: prompts, newTokens: 3, temperature: 1,
+            stopAtEnd: false, generator: &g2)
         var others: [[[Int]]] = []
         for _ in 0..<3 {
-            others.append(try sampler.sample(model: model, prompts: prompts, newTokens: 3,
-                                             temperature: 1, stopAtEnd: false, generator: &g3))
+            others.append(
+                try sampler.sample(
+                    model: model, prompts: prompts, newTokens: 3,
+                    temperature: 1, stopAtEnd: false, generator: &g3))
         }
         #expect(a == b)
         #expect(g1 == g2)
@@ -46,8 +52,9 @@ import Testing
         let model = Tiny.model()
         let sampler = GPTSampler(config: model.config, capacity: 1)
         var g = SeededGenerator(seed: 1)
-        let out = try sampler.sample(model: model, prompts: [[0, 5]], newTokens: 4,
-                                     temperature: 0, stopAtEnd: false, generator: &g)[0]
+        let out = try sampler.sample(
+            model: model, prompts: [[0, 5]], newTokens: 4,
+            temperature: 0, stopAtEnd: false, generator: &g)[0]
         var seq = [0, 5]
         let ws = GPTWorkspace(config: model.config, capacity: 1, length: 6, training: false)
         for _ in 0..<4 {
@@ -70,8 +77,10 @@ import Testing
         var g = SeededGenerator(seed: 9)
         let prompts = [[Int]](repeating: [0, 2], count: 64)
         for _ in 0..<60 {
-            for c in try sampler.sample(model: model, prompts: prompts, newTokens: 1,
-                                        temperature: 0.5, generator: &g) {
+            for c in try sampler.sample(
+                model: model, prompts: prompts, newTokens: 1,
+                temperature: 0.5, generator: &g)
+            {
                 counts[c[0]] += 1
             }
         }
@@ -90,20 +99,24 @@ import Testing
         for i in 0..<8 { m.parameters[lnfb.offset + i] = 400 * m.parameters[wte.offset + i] }
         let sampler = GPTSampler(config: m.config, capacity: 2)
         var g = SeededGenerator(seed: 5)
-        let out = try sampler.sample(model: m, prompts: [[0, 3], [0]], newTokens: 4,
-                                     temperature: 1, generator: &g)
+        let out = try sampler.sample(
+            model: m, prompts: [[0, 3], [0]], newTokens: 4,
+            temperature: 1, generator: &g)
         #expect(out == [[0], [0]])
         #expect(throws: GPTError.self) {
-            try sampler.sample(model: m, prompts: [[0, 1, 2]], newTokens: 5, temperature: 1,
-                               generator: &g)
+            try sampler.sample(
+                model: m, prompts: [[0, 1, 2]], newTokens: 5, temperature: 1,
+                generator: &g)
         }
         #expect(throws: GPTError.self) {
-            try sampler.sample(model: m, prompts: [[]], newTokens: 1, temperature: 1,
-                               generator: &g)
+            try sampler.sample(
+                model: m, prompts: [[]], newTokens: 1, temperature: 1,
+                generator: &g)
         }
         #expect(throws: GPTError.self) {
-            try sampler.sample(model: m, prompts: [[0]], newTokens: 1, temperature: -1,
-                               generator: &g)
+            try sampler.sample(
+                model: m, prompts: [[0]], newTokens: 1, temperature: -1,
+                generator: &g)
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import SafeTensors
 import Testing
+
 @testable import Reinforce
 
 @Suite struct ModelStoreTests {
@@ -19,8 +20,9 @@ import Testing
         let model = Tiny.model()
         let store = InMemoryStore(label: "hf")
         for e in model.layout.entries {
-            store.set("transformer." + e.name, shape: e.shape, floats: model.tensor(e.name)!,
-                      dtype: .bf16)
+            store.set(
+                "transformer." + e.name, shape: e.shape, floats: model.tensor(e.name)!,
+                dtype: .bf16)
         }
         store.set("lm_head.weight", shape: [11, 8], floats: model.tensor("wte.weight")!)
         let back = try GPT(config: model.config, store: store)
@@ -42,16 +44,20 @@ import Testing
         }
         let reshaped = model.parametersStore(label: "r")
         reshaped.set("wpe.weight", shape: [8, 6], floats: model.tensor("wpe.weight")!)
-        #expect(throws: GPTError.shapeMismatch(name: "wpe.weight", expected: [6, 8],
-                                               found: [8, 6])) { try other.load(from: reshaped) }
+        #expect(
+            throws: GPTError.shapeMismatch(
+                name: "wpe.weight", expected: [6, 8],
+                found: [8, 6])
+        ) { try other.load(from: reshaped) }
         let extra = model.parametersStore(label: "x")
         extra.set("h.2.ln_1.weight", shape: [8], floats: [Float](repeating: 1, count: 8))
         #expect(throws: GPTError.unexpectedTensor(name: "h.2.ln_1.weight", store: "x")) {
             try other.load(from: extra)
         }
         let ints = model.parametersStore(label: "i")
-        ints.set(TensorInfo(name: "ln_f.weight", dtype: .i32, shape: [8]),
-                 bytes: [UInt8](repeating: 0, count: 32))
+        ints.set(
+            TensorInfo(name: "ln_f.weight", dtype: .i32, shape: [8]),
+            bytes: [UInt8](repeating: 0, count: 32))
         #expect(throws: GPTError.notFloat(name: "ln_f.weight", dtype: "I32")) {
             try other.load(from: ints)
         }

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Reinforce
 
 /// Plain-loop Double reference of the GPT forward (no BLAS, no shared code with the kernels
@@ -46,14 +47,20 @@ struct NaiveGPT {
         let c = config.dModel, nh = config.heads, hs = c / nh, t = tokens.count
         let wte = slice("wte.weight"), wpe = slice("wpe.weight")
         var x: [[Double]] = (0..<t).map { p in
-            (0..<c).map { wte[wte.startIndex + tokens[p] * c + $0] + wpe[wpe.startIndex + p * c + $0] }
+            (0..<c).map {
+                wte[wte.startIndex + tokens[p] * c + $0] + wpe[wpe.startIndex + p * c + $0]
+            }
         }
         for l in 0..<config.layers {
             let pre = "h.\(l)."
-            let qkv = x.map { linear(layerNorm($0, slice(pre + "ln_1.weight"),
-                                                 slice(pre + "ln_1.bias")),
-                                       slice(pre + "attn.c_attn.weight"),
-                                       slice(pre + "attn.c_attn.bias")) }
+            let qkv = x.map {
+                linear(
+                    layerNorm(
+                        $0, slice(pre + "ln_1.weight"),
+                        slice(pre + "ln_1.bias")),
+                    slice(pre + "attn.c_attn.weight"),
+                    slice(pre + "attn.c_attn.bias"))
+            }
             var y = [[Double]](repeating: [Double](repeating: 0, count: c), count: t)
             for h in 0..<nh {
                 for i in 0..<t {
@@ -67,24 +74,31 @@ struct NaiveGPT {
                     let e = scores.map { exp($0 - mx) }
                     let z = e.reduce(0, +)
                     for j in 0...i {
-                        for d in 0..<hs { y[i][h * hs + d] += e[j] / z * qkv[j][2 * c + h * hs + d] }
+                        for d in 0..<hs {
+                            y[i][h * hs + d] += e[j] / z * qkv[j][2 * c + h * hs + d]
+                        }
                     }
                 }
             }
             for i in 0..<t {
-                let a = linear(y[i], slice(pre + "attn.c_proj.weight"), slice(pre + "attn.c_proj.bias"))
+                let a = linear(
+                    y[i], slice(pre + "attn.c_proj.weight"), slice(pre + "attn.c_proj.bias"))
                 for d in 0..<c { x[i][d] += a[d] }
-                let h = linear(layerNorm(x[i], slice(pre + "ln_2.weight"), slice(pre + "ln_2.bias")),
-                               slice(pre + "mlp.c_fc.weight"), slice(pre + "mlp.c_fc.bias"))
-                let m = linear(h.map(gelu), slice(pre + "mlp.c_proj.weight"),
-                               slice(pre + "mlp.c_proj.bias"))
+                let h = linear(
+                    layerNorm(x[i], slice(pre + "ln_2.weight"), slice(pre + "ln_2.bias")),
+                    slice(pre + "mlp.c_fc.weight"), slice(pre + "mlp.c_fc.bias"))
+                let m = linear(
+                    h.map(gelu), slice(pre + "mlp.c_proj.weight"),
+                    slice(pre + "mlp.c_proj.bias"))
                 for d in 0..<c { x[i][d] += m[d] }
             }
         }
         let v = config.vocabSize
         return x.map { row in
             let f = layerNorm(row, slice("ln_f.weight"), slice("ln_f.bias"))
-            return (0..<v).map { k in (0..<c).reduce(0.0) { $0 + f[$1] * wte[wte.startIndex + k * c + $1] } }
+            return (0..<v).map { k in
+                (0..<c).reduce(0.0) { $0 + f[$1] * wte[wte.startIndex + k * c + $1] }
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Reinforce
 
 @Suite struct TrainingOptimizerTests {
@@ -21,10 +22,13 @@ import Testing
     }
 
     @Test func adamStepsMatchDoubleReferenceWithWarmupAndClipping() {
-        let layout = ParameterLayout(config: GPTConfig(layers: 1, dModel: 2, heads: 1, context: 1,
-                                                       vocabSize: 1))
-        var settings = AdamW.Settings(learningRate: 0.1, weightDecay: 0.5, warmupSteps: 2,
-                                      clipNorm: 1)
+        let layout = ParameterLayout(
+            config: GPTConfig(
+                layers: 1, dModel: 2, heads: 1, context: 1,
+                vocabSize: 1))
+        var settings = AdamW.Settings(
+            learningRate: 0.1, weightDecay: 0.5, warmupSteps: 2,
+            clipNorm: 1)
         settings.epsilon = 1e-8
         let opt = AdamW(layout: layout, settings: settings)
         let n = layout.count
@@ -32,7 +36,9 @@ import Testing
         var p = params.array.map(Double.init)
         var m = [Double](repeating: 0, count: n), v = m
         let decays = (0..<n).map { i in
-            layout.entries.contains { $0.shape.count == 2 && (($0.offset)..<($0.offset + $0.count)).contains(i) } ? 1.0 : 0.0
+            layout.entries.contains {
+                $0.shape.count == 2 && (($0.offset)..<($0.offset + $0.count)).contains(i)
+            } ? 1.0 : 0.0
         }
         for t in 1...3 {
             let grads = (0..<n).map { Float(($0 * 7 + t) % 11) * 0.3 - 1.5 }
@@ -56,8 +62,9 @@ import Testing
 
     @Test func exactKLMatchesClosedFormAndTheSampledEstimator() throws {
         let policy = Tiny.model(seed: 4), ref = Tiny.model(seed: 5)
-        let batch = try TokenBatch(sequences: [[0, 3, 4, 5], [0, 9, 2, 2]], lossFrom: [2, 1],
-                                   maxSteps: 6)
+        let batch = try TokenBatch(
+            sequences: [[0, 3, 4, 5], [0, 9, 2, 2]], lossFrom: [2, 1],
+            maxSteps: 6)
         let wp = GPTWorkspace(config: policy.config, capacity: 2, length: 6, training: false)
         let wr = GPTWorkspace(config: policy.config, capacity: 2, length: 6, training: false)
         try policy.forward(tokens: batch.inputs, batch: 2, steps: 3, workspace: wp)
@@ -69,7 +76,8 @@ import Testing
             let zp = np.logits(row), zr = nr.logits(row)
             for t in 0..<3 {
                 let lp = NaiveGPT.logSoftmax(zp[t]), lr = NaiveGPT.logSoftmax(zr[t])
-                let want = batch.mask[b * 3 + t] > 0
+                let want =
+                    batch.mask[b * 3 + t] > 0
                     ? zip(lp, lr).reduce(0.0) { $0 + exp($1.0) * ($1.0 - $1.1) } : 0
                 #expect(abs(Double(kl[b * 3 + t]) - want) < 1e-5)
             }
@@ -83,10 +91,12 @@ import Testing
         let ws1 = GPTWorkspace(config: policy.config, capacity: 64, length: 6, training: false)
         let ws2 = GPTWorkspace(config: policy.config, capacity: 64, length: 6, training: false)
         for _ in 0..<40 {
-            let ys = try sampler.sample(model: policy, prompts: Array(repeating: prompt, count: 64),
-                                        newTokens: 1, temperature: 1, generator: &g)
-            let mc = try TokenBatch(sequences: ys.map { prompt + $0 },
-                                    lossFrom: Array(repeating: 2, count: 64), maxSteps: 6)
+            let ys = try sampler.sample(
+                model: policy, prompts: Array(repeating: prompt, count: 64),
+                newTokens: 1, temperature: 1, generator: &g)
+            let mc = try TokenBatch(
+                sequences: ys.map { prompt + $0 },
+                lossFrom: Array(repeating: 2, count: 64), maxSteps: 6)
             let a = try policy.score(mc, workspace: ws1).sequenceLogProbs
             let c = try ref.score(mc, workspace: ws2).sequenceLogProbs
             for i in 0..<64 {
@@ -96,7 +106,15 @@ import Testing
         }
         let mean = sum / count, sd = (sumSq / count - mean * mean).squareRoot()
         let exact = Double(kl[1])  // row 0, position 1: next token after [0, 3]
-        #expect(abs(mean - exact) < 4 * sd / count.squareRoot() + 1e-4,
-                "sampled \(mean) vs exact \(exact)")
+        #expect(
+            abs(mean - exact) < 4 * sd / count.squareRoot() + 1e-4,
+            "sampled \(mean) vs exact \(exact)")
+    }
+
+    @Test func baselinesMatchClosedForms() {
+        let r = [1.0, 2.0, 6.0]
+        #expect(ReinforceTrainer.advantages(r, baseline: .batchMean) == [-2, -1, 3])
+        // leave-one-out: 1 − 4, 2 − 3.5, 6 − 1.5
+        #expect(ReinforceTrainer.advantages(r, baseline: .leaveOneOut) == [-3, -1.5, 4.5])
     }
 }

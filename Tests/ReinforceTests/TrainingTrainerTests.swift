@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Reinforce
 
 /// Reward = fraction of completion tokens equal to `target` (before the end marker).
@@ -27,7 +28,9 @@ private struct MeanIDReward: RewardFunction {
     static let config = GPTConfig(layers: 1, dModel: 16, heads: 2, context: 10, vocabSize: 11)
     static let vocabulary = try! Vocabulary(
         tokens: ["<bos>", "<unk>", "a", "b", "c", "d", "e", "f", "g", "h", "i"])
-    static let corpus = [[0, 2, 3, 4, 0], [0, 5, 6, 7, 8, 0], [0, 2, 3, 9, 0], [0, 10, 6, 7, 0]]
+    static let corpus = [
+        [0, 2, 3, 4, 0], [0, 5, 6, 7, 8, 0], [0, 2, 3, 9, 0], [0, 10, 6, 7, 0],
+    ]
 
     @Test func sftLossDecreases() throws {
         let model = try GPT(config: Self.config, seed: 1)
@@ -40,13 +43,14 @@ private struct MeanIDReward: RewardFunction {
         let losses = try trainer.train(steps: 80)
         let after = try trainer.evaluate(Self.corpus)
         #expect(losses.count == 80)
-        #expect(abs(before - log(11)) < 0.1)   // near uniform at init
+        #expect(abs(before - log(11)) < 0.1)  // near uniform at init
         #expect(after < 0.6 * before, "loss \(before) -> \(after)")
     }
 
     func prompts(seed: UInt64) -> PromptStream {
-        PromptStream(generator: SeededGenerator(seed: seed), words: 1...2,
-                     source: .documents(Self.corpus))
+        PromptStream(
+            generator: SeededGenerator(seed: seed), words: 1...2,
+            source: .documents(Self.corpus))
     }
 
     @Test func reinforceWithoutKLRaisesTheReward() throws {
@@ -103,7 +107,9 @@ private struct MeanIDReward: RewardFunction {
             let t = try ReinforceTrainer(
                 policy: policy, anchor: policy.copy(), reward: MeanIDReward(),
                 vocabulary: Self.vocabulary, prompts: prompts(seed: 3),
-                settings: { var s = settings; s.anchor = .fixed; return s }())
+                settings: {
+                    var s = settings; s.anchor = .fixed; return s
+                }())
             return (try t.train(steps: 3), policy.parameters.array)
         }
         let a = try run(), b = try run()
@@ -117,16 +123,18 @@ private struct MeanIDReward: RewardFunction {
         var settings = ReinforceSettings()
         settings.anchor = .fixed
         #expect(throws: GPTError.self) {
-            try ReinforceTrainer(policy: policy, reward: FractionReward(target: 1),
-                                 vocabulary: Self.vocabulary, prompts: prompts(seed: 1),
-                                 settings: settings)
+            try ReinforceTrainer(
+                policy: policy, reward: FractionReward(target: 1),
+                vocabulary: Self.vocabulary, prompts: prompts(seed: 1),
+                settings: settings)
         }
         settings = ReinforceSettings()
         settings.newTokens = 10
         #expect(throws: GPTError.self) {
-            try ReinforceTrainer(policy: policy, reward: FractionReward(target: 1),
-                                 vocabulary: Self.vocabulary, prompts: prompts(seed: 1),
-                                 settings: settings)
+            try ReinforceTrainer(
+                policy: policy, reward: FractionReward(target: 1),
+                vocabulary: Self.vocabulary, prompts: prompts(seed: 1),
+                settings: settings)
         }
         #expect(throws: GPTError.self) { try SFTTrainer(model: policy, sequences: []) }
     }

@@ -11,10 +11,12 @@ extension GPT {
         let p = parameters.pointer, g = ws.gradients.pointer
         let dres = ws.dresidual.pointer, dln = ws.dln.pointer
         // logits = lnf · wteᵀ
-        Kernels.gemm(false, false, n, c, v, 1, ws.dlogits.pointer, v, p + layout.wte, c, 0,
-                     ws.dlnf.pointer, c)
-        Kernels.gemm(true, false, v, c, n, 1, ws.dlogits.pointer, v, ws.lnf.pointer, c, 1,
-                     g + layout.wte, c)
+        Kernels.gemm(
+            false, false, n, c, v, 1, ws.dlogits.pointer, v, p + layout.wte, c, 0,
+            ws.dlnf.pointer, c)
+        Kernels.gemm(
+            true, false, v, c, n, 1, ws.dlogits.pointer, v, ws.lnf.pointer, c, 1,
+            g + layout.wte, c)
         dres.update(repeating: 0, count: n * c)
         let last = ws.residual3.pointer + (config.layers - 1) * slab * c
         Kernels.layerNormBackward(
@@ -37,8 +39,9 @@ extension GPT {
             Kernels.linearBackward(
                 dinp: ws.dfchGelu.pointer, dweight: g + w.fcProjW, dbias: g + w.fcProjB,
                 dout: dres, inp: gel, weight: p + w.fcProjW, n: n, c: 4 * c, oc: c)
-            Kernels.geluBackward(dinp: ws.dfch.pointer, inp: fch, dout: ws.dfchGelu.pointer,
-                                 count: n * 4 * c)
+            Kernels.geluBackward(
+                dinp: ws.dfch.pointer, inp: fch, dout: ws.dfchGelu.pointer,
+                count: n * 4 * c)
             dln.update(repeating: 0, count: n * c)
             Kernels.linearBackward(
                 dinp: dln, dweight: g + w.fcW, dbias: g + w.fcB, dout: ws.dfch.pointer,

@@ -7,16 +7,22 @@ extension GPT {
     ///   workspace, `.tokenOutOfRange` for an id outside the vocabulary.
     /// - Complexity: O(B·T·(L·(12C² + T·C) + V·C)) time, in 4·L + 1 + 2·L·B·NH sgemm calls;
     ///   no allocation.
-    public func forward(tokens: [Int], batch b: Int, steps t: Int,
-                        workspace ws: GPTWorkspace) throws {
-        guard b <= ws.capacity else { throw GPTError.batchTooLarge(batch: b, capacity: ws.capacity) }
+    public func forward(
+        tokens: [Int], batch b: Int, steps t: Int,
+        workspace ws: GPTWorkspace
+    ) throws {
+        guard b <= ws.capacity else {
+            throw GPTError.batchTooLarge(batch: b, capacity: ws.capacity)
+        }
         guard t <= ws.length else {
             throw GPTError.sequenceTooLong(index: 0, length: t, context: ws.length)
         }
         precondition(tokens.count == b * t && ws.config == config, "batch shape mismatch")
         let v = config.vocabSize
         for (i, tok) in tokens.enumerated() {
-            guard tok >= 0 && tok < v else { throw GPTError.tokenOutOfRange(token: tok, vocabSize: v) }
+            guard tok >= 0 && tok < v else {
+                throw GPTError.tokenOutOfRange(token: tok, vocabSize: v)
+            }
             ws.tokens[i] = Int32(tok)
         }
         forwardUnchecked(batch: b, steps: t, workspace: ws)
@@ -54,20 +60,24 @@ extension GPT {
             Kernels.layerNormForward(
                 out: ln1, mean: ws.ln1Mean.pointer + l * slab, rstd: ws.ln1Rstd.pointer + l * slab,
                 inp: residual, weight: p + w.ln1w, bias: p + w.ln1b, n: n, c: c, eps: eps)
-            Kernels.linearForward(out: qkv, inp: ln1, weight: p + w.attnW, bias: p + w.attnB,
-                                  n: n, c: c, oc: 3 * c)
+            Kernels.linearForward(
+                out: qkv, inp: ln1, weight: p + w.attnW, bias: p + w.attnB,
+                n: n, c: c, oc: 3 * c)
             Kernels.attentionForward(out: atty, att: att, qkv: qkv, b: b, t: t, c: c, nh: nh)
-            Kernels.linearForward(out: attproj, inp: atty, weight: p + w.projW,
-                                  bias: p + w.projB, n: n, c: c, oc: c)
+            Kernels.linearForward(
+                out: attproj, inp: atty, weight: p + w.projW,
+                bias: p + w.projB, n: n, c: c, oc: c)
             Kernels.residualForward(out: res2, a: residual, b: attproj, count: n * c)
             Kernels.layerNormForward(
                 out: ln2, mean: ws.ln2Mean.pointer + l * slab, rstd: ws.ln2Rstd.pointer + l * slab,
                 inp: res2, weight: p + w.ln2w, bias: p + w.ln2b, n: n, c: c, eps: eps)
-            Kernels.linearForward(out: fch, inp: ln2, weight: p + w.fcW, bias: p + w.fcB,
-                                  n: n, c: c, oc: 4 * c)
+            Kernels.linearForward(
+                out: fch, inp: ln2, weight: p + w.fcW, bias: p + w.fcB,
+                n: n, c: c, oc: 4 * c)
             Kernels.geluForward(out: gel, inp: fch, count: n * 4 * c)
-            Kernels.linearForward(out: fcproj, inp: gel, weight: p + w.fcProjW,
-                                  bias: p + w.fcProjB, n: n, c: 4 * c, oc: c)
+            Kernels.linearForward(
+                out: fcproj, inp: gel, weight: p + w.fcProjW,
+                bias: p + w.fcProjB, n: n, c: 4 * c, oc: c)
             Kernels.residualForward(out: res3, a: res2, b: fcproj, count: n * c)
         }
         let last = ws.residual3.pointer + (config.layers - 1) * slab * c

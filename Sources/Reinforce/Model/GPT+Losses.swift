@@ -5,8 +5,10 @@ extension GPT {
     /// When `gradient` is true, adds ∂L/∂θ into `ws.gradients` (dlogits = (π − 1_y)·m/M).
     /// - Throws: as `forward`.
     /// - Complexity: one forward (+ one backward); O(B·T·V) for the softmax.
-    public func crossEntropy(_ batch: TokenBatch, workspace ws: GPTWorkspace,
-                             gradient: Bool) throws -> Float {
+    public func crossEntropy(
+        _ batch: TokenBatch, workspace ws: GPTWorkspace,
+        gradient: Bool
+    ) throws -> Float {
         try forward(tokens: batch.inputs, batch: batch.batch, steps: batch.steps, workspace: ws)
         let v = config.vocabSize, n = batch.batch * batch.steps
         let count = Float(max(batch.maskedCount, 1))
@@ -43,8 +45,9 @@ extension GPT {
             for i in 0..<v where probs[i] > 0 { h -= probs[i] * (logits[i] - lse) }
             entropies[r] = h
         }
-        return TokenScores(batch: batch.batch, steps: batch.steps, logProbs: logProbs,
-                           entropies: entropies)
+        return TokenScores(
+            batch: batch.batch, steps: batch.steps, logProbs: logProbs,
+            entropies: entropies)
     }
 
     /// Adds into `ws.gradients` the gradient of the REINFORCE surrogate
@@ -54,8 +57,10 @@ extension GPT {
     /// for the batch of the last `score(_:workspace:)` call (its π is still in `ws`).
     /// With w_b = −A_b / B this is the policy-gradient loss of WARP eq. (1)/(2).
     /// - Complexity: O(B·T·V) + one backward.
-    public func backwardWeightedLogProb(weights: [Float], batch: TokenBatch,
-                                        workspace ws: GPTWorkspace) {
+    public func backwardWeightedLogProb(
+        weights: [Float], batch: TokenBatch,
+        workspace ws: GPTWorkspace
+    ) {
         precondition(weights.count == batch.batch, "one weight per row")
         precondition(ws.batch == batch.batch && ws.steps == batch.steps, "score first")
         let v = config.vocabSize, t = batch.steps, n = batch.batch * t
@@ -73,13 +78,16 @@ extension GPT {
     /// Exact KL(π‖π_ref) = Σ_i π_i (log π_i − log π_ref,i) at every counted position, from the
     /// logits of the last forward of the same batch in two workspaces. (B, T), 0 elsewhere.
     /// - Complexity: O(B·T·V); allocates the result only.
-    public static func klDivergence(policy: GPTWorkspace, reference: GPTWorkspace,
-                                    batch: TokenBatch) -> [Float] {
+    public static func klDivergence(
+        policy: GPTWorkspace, reference: GPTWorkspace,
+        batch: TokenBatch
+    ) -> [Float] {
         let v = policy.config.vocabSize, n = batch.batch * batch.steps
         precondition(reference.config.vocabSize == v, "vocabularies differ")
-        precondition(policy.batch == batch.batch && policy.steps == batch.steps
-                     && reference.batch == batch.batch && reference.steps == batch.steps,
-                     "run both forwards on this batch first")
+        precondition(
+            policy.batch == batch.batch && policy.steps == batch.steps
+                && reference.batch == batch.batch && reference.steps == batch.steps,
+            "run both forwards on this batch first")
         var out = [Float](repeating: 0, count: n)
         for r in 0..<n where batch.mask[r] > 0 {
             let zp = policy.logits.pointer + r * v, zq = reference.logits.pointer + r * v

@@ -6,12 +6,16 @@ extension GPT {
     /// The parameters as F32 tensors with Hugging Face GPT-2 names, in storage order
     /// (`ParameterLayout`). `metadata` is copied into the store (e.g. `format: pt`).
     /// - Complexity: one copy of the parameters.
-    public func parametersStore(label: String = "<gpt>",
-                                metadata: [String: String] = ["format": "pt"]) -> InMemoryStore {
+    public func parametersStore(
+        label: String = "<gpt>",
+        metadata: [String: String] = ["format": "pt"]
+    ) -> InMemoryStore {
         let store = InMemoryStore(label: label, metadata: metadata)
         for e in layout.entries {
-            let values = Array(UnsafeBufferPointer(start: parameters.pointer + e.offset,
-                                                   count: e.count))
+            let values = Array(
+                UnsafeBufferPointer(
+                    start: parameters.pointer + e.offset,
+                    count: e.count))
             store.set(e.name, shape: e.shape, floats: values, dtype: .f32)
         }
         return store
@@ -40,7 +44,10 @@ extension GPT {
             if name.hasPrefix("transformer.") { name.removeFirst("transformer.".count) }
             if layout.entry(name) == nil {
                 if name == "lm_head.weight" || name.hasSuffix(".attn.bias")
-                    || name.hasSuffix(".attn.masked_bias") { continue }
+                    || name.hasSuffix(".attn.masked_bias")
+                {
+                    continue
+                }
                 throw GPTError.unexpectedTensor(name: info.name, store: store.label)
             }
             byName[name] = info

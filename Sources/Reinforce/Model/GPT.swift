@@ -78,4 +78,3 @@ public final class GPT: @unchecked Sendable {
         return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
     }
 }
-

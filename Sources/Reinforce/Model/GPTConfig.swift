@@ -19,8 +19,10 @@ public struct GPTConfig: Codable, Sendable, Equatable, Hashable {
     /// LayerNorm epsilon (GPT-2: 1e-5).
     public var layerNormEpsilon: Float
 
-    public init(layers: Int = 2, dModel: Int = 64, heads: Int = 4, context: Int = 32,
-                vocabSize: Int, layerNormEpsilon: Float = 1e-5) {
+    public init(
+        layers: Int = 2, dModel: Int = 64, heads: Int = 4, context: Int = 32,
+        vocabSize: Int, layerNormEpsilon: Float = 1e-5
+    ) {
         self.layers = layers
         self.dModel = dModel
         self.heads = heads
@@ -34,8 +36,10 @@ public struct GPTConfig: Codable, Sendable, Equatable, Hashable {
 
     /// Throws `GPTError.invalidConfig` unless every size is positive and heads divide dModel.
     public func validate() throws {
-        let sizes = [("layers", layers), ("dModel", dModel), ("heads", heads),
-                     ("context", context), ("vocabSize", vocabSize)]
+        let sizes = [
+            ("layers", layers), ("dModel", dModel), ("heads", heads),
+            ("context", context), ("vocabSize", vocabSize),
+        ]
         for (name, value) in sizes where value < 1 {
             throw GPTError.invalidConfig(reason: "\(name) is \(value), must be at least 1")
         }
@@ -77,8 +81,9 @@ public struct GPTConfig: Codable, Sendable, Equatable, Hashable {
             "torch_dtype": "float32",
         ]
         // JSONSerialization cannot fail on this literal of plain types.
-        return (try? JSONSerialization.data(
-            withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        return
+            (try? JSONSerialization.data(
+                withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
     }
 
     /// Reads the sizes back from a GPT-2 `config.json` (the keys written above).
@@ -94,9 +99,10 @@ public struct GPTConfig: Codable, Sendable, Equatable, Hashable {
             return n.intValue
         }
         let eps = (object["layer_norm_epsilon"] as? NSNumber)?.floatValue ?? 1e-5
-        self.init(layers: try int("n_layer"), dModel: try int("n_embd"),
-                  heads: try int("n_head"), context: try int("n_positions"),
-                  vocabSize: try int("vocab_size"), layerNormEpsilon: eps)
+        self.init(
+            layers: try int("n_layer"), dModel: try int("n_embd"),
+            heads: try int("n_head"), context: try int("n_positions"),
+            vocabSize: try int("vocab_size"), layerNormEpsilon: eps)
         try validate()
     }
 }

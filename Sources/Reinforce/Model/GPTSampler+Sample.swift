@@ -13,9 +13,11 @@ extension GPTSampler {
     ///   `.emptySequence` for an empty prompt, `.tokenOutOfRange`, `.batchTooLarge`,
     ///   `.invalidOption` for a negative or non-finite temperature.
     /// - Complexity: (max prompt + newTokens − 1) ticks of `step`.
-    public func sample(model: GPT, prompts: [[Int]], newTokens: Int, temperature: Float,
-                       stopAtEnd: Bool = true,
-                       generator: inout SeededGenerator) throws -> [[Int]] {
+    public func sample(
+        model: GPT, prompts: [[Int]], newTokens: Int, temperature: Float,
+        stopAtEnd: Bool = true,
+        generator: inout SeededGenerator
+    ) throws -> [[Int]] {
         let b = prompts.count, v = config.vocabSize
         guard b <= capacity else { throw GPTError.batchTooLarge(batch: b, capacity: capacity) }
         guard temperature >= 0 && temperature.isFinite else {
@@ -25,8 +27,9 @@ extension GPTSampler {
         for (i, prompt) in prompts.enumerated() {
             guard !prompt.isEmpty else { throw GPTError.emptySequence(index: i) }
             guard prompt.count + newTokens - 1 <= length else {
-                throw GPTError.sequenceTooLong(index: i, length: prompt.count + newTokens,
-                                               context: length + 1)
+                throw GPTError.sequenceTooLong(
+                    index: i, length: prompt.count + newTokens,
+                    context: length + 1)
             }
             for t in prompt where t < 0 || t >= v {
                 throw GPTError.tokenOutOfRange(token: t, vocabSize: v)

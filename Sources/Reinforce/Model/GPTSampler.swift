@@ -52,7 +52,8 @@ public final class GPTSampler: @unchecked Sendable {
             tokens[i] = Int32(t)
         }
         tick(model: model, batch: ids.count, position: position)
-        return Array(UnsafeBufferPointer(start: logits.pointer, count: ids.count * config.vocabSize))
+        return Array(
+            UnsafeBufferPointer(start: logits.pointer, count: ids.count * config.vocabSize))
     }
 
     /// One decoding tick for rows 0..<b with ids in `tokens`; logits land in `logits`.
@@ -70,37 +71,46 @@ public final class GPTSampler: @unchecked Sendable {
         for l in 0..<config.layers {
             let w = lay.blocks[l]
             let layerCache = cache.pointer + l * capacity * t * c3
-            Kernels.layerNormForward(out: ln, mean: mean.pointer, rstd: rstd.pointer, inp: x,
-                                     weight: p + w.ln1w, bias: p + w.ln1b, n: b, c: c, eps: eps)
-            Kernels.linearForward(out: tmp.pointer, inp: ln, weight: p + w.attnW,
-                                  bias: p + w.attnB, n: b, c: c, oc: c3)
+            Kernels.layerNormForward(
+                out: ln, mean: mean.pointer, rstd: rstd.pointer, inp: x,
+                weight: p + w.ln1w, bias: p + w.ln1b, n: b, c: c, eps: eps)
+            Kernels.linearForward(
+                out: tmp.pointer, inp: ln, weight: p + w.attnW,
+                bias: p + w.attnB, n: b, c: c, oc: c3)
             for r in 0..<b {
                 let rowCache = layerCache + r * t * c3
                 (rowCache + pos * c3).update(from: tmp.pointer + r * c3, count: c3)
                 for h in 0..<nh {
                     let q = rowCache + pos * c3 + h * hs
-                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(pos + 1), Int32(hs), scale,
-                                rowCache + c + h * hs, Int32(c3), q, 1, 0, scores.pointer, 1)
+                    cblas_sgemv(
+                        CblasRowMajor, CblasNoTrans, Int32(pos + 1), Int32(hs), scale,
+                        rowCache + c + h * hs, Int32(c3), q, 1, 0, scores.pointer, 1)
                     Kernels.softmax(out: scores.pointer, logits: scores.pointer, n: pos + 1)
-                    cblas_sgemv(CblasRowMajor, CblasTrans, Int32(pos + 1), Int32(hs), 1,
-                                rowCache + 2 * c + h * hs, Int32(c3), scores.pointer, 1, 0,
-                                atty.pointer + r * c + h * hs, 1)
+                    cblas_sgemv(
+                        CblasRowMajor, CblasTrans, Int32(pos + 1), Int32(hs), 1,
+                        rowCache + 2 * c + h * hs, Int32(c3), scores.pointer, 1, 0,
+                        atty.pointer + r * c + h * hs, 1)
                 }
             }
-            Kernels.linearForward(out: tmp.pointer, inp: atty.pointer, weight: p + w.projW,
-                                  bias: p + w.projB, n: b, c: c, oc: c)
+            Kernels.linearForward(
+                out: tmp.pointer, inp: atty.pointer, weight: p + w.projW,
+                bias: p + w.projB, n: b, c: c, oc: c)
             for i in 0..<(b * c) { x[i] += tmp.pointer[i] }
-            Kernels.layerNormForward(out: ln, mean: mean.pointer, rstd: rstd.pointer, inp: x,
-                                     weight: p + w.ln2w, bias: p + w.ln2b, n: b, c: c, eps: eps)
-            Kernels.linearForward(out: fch.pointer, inp: ln, weight: p + w.fcW, bias: p + w.fcB,
-                                  n: b, c: c, oc: 4 * c)
+            Kernels.layerNormForward(
+                out: ln, mean: mean.pointer, rstd: rstd.pointer, inp: x,
+                weight: p + w.ln2w, bias: p + w.ln2b, n: b, c: c, eps: eps)
+            Kernels.linearForward(
+                out: fch.pointer, inp: ln, weight: p + w.fcW, bias: p + w.fcB,
+                n: b, c: c, oc: 4 * c)
             Kernels.geluForward(out: gel.pointer, inp: fch.pointer, count: b * 4 * c)
-            Kernels.linearForward(out: tmp.pointer, inp: gel.pointer, weight: p + w.fcProjW,
-                                  bias: p + w.fcProjB, n: b, c: 4 * c, oc: c)
+            Kernels.linearForward(
+                out: tmp.pointer, inp: gel.pointer, weight: p + w.fcProjW,
+                bias: p + w.fcProjB, n: b, c: 4 * c, oc: c)
             for i in 0..<(b * c) { x[i] += tmp.pointer[i] }
         }
-        Kernels.layerNormForward(out: ln, mean: mean.pointer, rstd: rstd.pointer, inp: x,
-                                 weight: p + lay.lnfw, bias: p + lay.lnfb, n: b, c: c, eps: eps)
+        Kernels.layerNormForward(
+            out: ln, mean: mean.pointer, rstd: rstd.pointer, inp: x,
+            weight: p + lay.lnfw, bias: p + lay.lnfb, n: b, c: c, eps: eps)
         Kernels.gemm(false, true, b, v, c, 1, ln, c, p + lay.wte, c, 0, logits.pointer, v)
     }
 }

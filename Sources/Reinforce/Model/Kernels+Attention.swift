@@ -33,8 +33,10 @@ extension Kernels {
     /// Backward of `attentionForward`: with dP = dout·vᵀ and
     /// dS_tj = P_tj(dP_tj − Σ_k P_tk dP_tk)/√hs: dq += dS·k, dk += dSᵀ·q, dv += Pᵀ·dout.
     /// `scratch` holds T·T floats.
-    static func attentionBackward(dqkv: P, dout: CP, qkv: CP, att: CP, scratch: P,
-                                  b: Int, t: Int, c: Int, nh: Int) {
+    static func attentionBackward(
+        dqkv: P, dout: CP, qkv: CP, att: CP, scratch: P,
+        b: Int, t: Int, c: Int, nh: Int
+    ) {
         let hs = c / nh, c3 = 3 * c
         let scale = 1 / Float(hs).squareRoot()
         for bi in 0..<b {

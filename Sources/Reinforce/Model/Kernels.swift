@@ -9,12 +9,15 @@ enum Kernels {
 
     /// Row-major sgemm: C (M, N) = alpha · op(A) · op(B) + beta · C.
     @inline(__always)
-    static func gemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
-                     _ alpha: Float, _ a: CP, _ lda: Int, _ b: CP, _ ldb: Int,
-                     _ beta: Float, _ c: P, _ ldc: Int) {
-        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
-                    transB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k),
-                    alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    static func gemm(
+        _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
+        _ alpha: Float, _ a: CP, _ lda: Int, _ b: CP, _ ldb: Int,
+        _ beta: Float, _ c: P, _ ldc: Int
+    ) {
+        cblas_sgemm(
+            CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
+            transB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k),
+            alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     /// out (N, OC) = inp (N, C) · weight (C, OC) + bias (OC); weight stored (in, out) as
@@ -26,8 +29,10 @@ enum Kernels {
     }
 
     /// dinp += dout · weightᵀ, dweight += inpᵀ · dout, dbias += Σ_rows dout.
-    static func linearBackward(dinp: P, dweight: P, dbias: P, dout: CP, inp: CP, weight: CP,
-                               n: Int, c: Int, oc: Int) {
+    static func linearBackward(
+        dinp: P, dweight: P, dbias: P, dout: CP, inp: CP, weight: CP,
+        n: Int, c: Int, oc: Int
+    ) {
         gemm(false, true, n, c, oc, 1, dout, oc, weight, oc, 1, dinp, c)
         gemm(true, false, c, oc, n, 1, inp, c, dout, oc, 1, dweight, oc)
         for r in 0..<n {
@@ -37,8 +42,10 @@ enum Kernels {
     }
 
     /// LayerNorm per row: out = (x − μ)·rstd·w + b, rstd = 1/√(var + ε); saves μ and rstd.
-    static func layerNormForward(out: P, mean: P, rstd: P, inp: CP, weight: CP, bias: CP,
-                                 n: Int, c: Int, eps: Float) {
+    static func layerNormForward(
+        out: P, mean: P, rstd: P, inp: CP, weight: CP, bias: CP,
+        n: Int, c: Int, eps: Float
+    ) {
         for r in 0..<n {
             let x = inp + r * c, o = out + r * c
             var m: Float = 0
@@ -56,8 +63,10 @@ enum Kernels {
 
     /// With n̂ = (x − μ)·rstd and g = dout·w:
     /// dx += rstd·(g − mean(g) − n̂·mean(g·n̂)), dw += Σ dout·n̂, db += Σ dout.
-    static func layerNormBackward(dinp: P, dweight: P, dbias: P, dout: CP, inp: CP,
-                                  weight: CP, mean: CP, rstd: CP, n: Int, c: Int) {
+    static func layerNormBackward(
+        dinp: P, dweight: P, dbias: P, dout: CP, inp: CP,
+        weight: CP, mean: CP, rstd: CP, n: Int, c: Int
+    ) {
         for r in 0..<n {
             let x = inp + r * c, d = dout + r * c, dx = dinp + r * c
             let m = mean[r], s = rstd[r]

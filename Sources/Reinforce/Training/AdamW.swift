@@ -23,9 +23,11 @@ public final class AdamW: @unchecked Sendable {
         /// Global-norm clip threshold (0 or less: no clipping).
         public var clipNorm: Float = 1
 
-        public init(learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999,
-                    epsilon: Float = 1e-8, weightDecay: Float = 0, warmupSteps: Int = 0,
-                    clipNorm: Float = 1) {
+        public init(
+            learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999,
+            epsilon: Float = 1e-8, weightDecay: Float = 0, warmupSteps: Int = 0,
+            clipNorm: Float = 1
+        ) {
             self.learningRate = learningRate
             self.beta1 = beta1
             self.beta2 = beta2

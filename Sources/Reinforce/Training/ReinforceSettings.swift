@@ -30,8 +30,9 @@ public struct ReinforceSettings: Codable, Sendable, Equatable {
     public var baseline = Baseline.batchMean
     /// Adam (no weight decay) with warmup and clipping. lr 1e-3 makes the default tiny model
     /// learn the lexicon reward within a few hundred steps.
-    public var optimizer = AdamW.Settings(learningRate: 1e-3, weightDecay: 0, warmupSteps: 10,
-                                          clipNorm: 1)
+    public var optimizer = AdamW.Settings(
+        learningRate: 1e-3, weightDecay: 0, warmupSteps: 10,
+        clipNorm: 1)
     /// Seed of the sampling generator.
     public var seed: UInt64 = 0
     /// Stop a completion at its first `<bos>` (the end marker).
@@ -46,8 +47,9 @@ public struct ReinforceSettings: Codable, Sendable, Equatable {
         }
         guard batchSize >= 1 else { throw bad("batch size", batchSize) }
         guard baseline != .leaveOneOut || batchSize >= 2 else {
-            throw GPTError.invalidOption(name: "baseline",
-                                         reason: "leave-one-out needs a batch of at least 2")
+            throw GPTError.invalidOption(
+                name: "baseline",
+                reason: "leave-one-out needs a batch of at least 2")
         }
         guard newTokens >= 1 else { throw bad("new tokens", newTokens) }
         guard temperature > 0 && temperature.isFinite else { throw bad("temperature", temperature) }

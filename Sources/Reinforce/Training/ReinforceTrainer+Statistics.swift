@@ -1,9 +1,25 @@
 /// Step statistics of the REINFORCE trainer.
 extension ReinforceTrainer {
-    static func statistics(step: Int, rewards r: [Double], kl: [Double], klSFT: Double?,
-                           objective: [Double], scores: TokenScores, batch: TokenBatch,
-                           completions: [[Int]], gradientNorm: Float,
-                           learningRate: Float) -> ReinforceStepStats {
+    /// A_i = R_i − b_i with b = mean(R) (`.batchMean`) or b_i = (Σ_j R_j − R_i)/(B − 1)
+    /// (`.leaveOneOut`, B ≥ 2).
+    public static func advantages(
+        _ objective: [Double], baseline: ReinforceSettings.Baseline
+    ) -> [Double] {
+        let b = Double(objective.count), total = objective.reduce(0, +)
+        return objective.map { r in
+            switch baseline {
+            case .batchMean: r - total / b
+            case .leaveOneOut: r - (total - r) / (b - 1)
+            }
+        }
+    }
+
+    static func statistics(
+        step: Int, rewards r: [Double], kl: [Double], klSFT: Double?,
+        objective: [Double], scores: TokenScores, batch: TokenBatch,
+        completions: [[Int]], gradientNorm: Float,
+        learningRate: Float
+    ) -> ReinforceStepStats {
         let b = Double(r.count)
         let mean = r.reduce(0, +) / b
         let std = (r.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / b).squareRoot()

@@ -41,9 +41,11 @@ public final class ReinforceTrainer: @unchecked Sendable {
     ///   - reference: the SFT model for the KL-to-SFT statistic (optional).
     /// - Throws: `GPTError.invalidOption` for bad settings, a missing fixed anchor, or models
     ///   of different configs; `.sequenceTooLong` if N exceeds the context.
-    public init(policy: GPT, anchor fixedAnchor: GPT? = nil, reference: GPT? = nil,
-                reward: any RewardFunction, vocabulary: Vocabulary, prompts: PromptStream,
-                settings: ReinforceSettings = ReinforceSettings()) throws {
+    public init(
+        policy: GPT, anchor fixedAnchor: GPT? = nil, reference: GPT? = nil,
+        reward: any RewardFunction, vocabulary: Vocabulary, prompts: PromptStream,
+        settings: ReinforceSettings = ReinforceSettings()
+    ) throws {
         try settings.validate()
         let config = policy.config
         guard vocabulary.count <= config.vocabSize else {
@@ -63,8 +65,9 @@ public final class ReinforceTrainer: @unchecked Sendable {
             throw GPTError.invalidOption(name: "reference", reason: "model configs differ")
         }
         guard settings.newTokens < config.context else {
-            throw GPTError.sequenceTooLong(index: 0, length: settings.newTokens + 1,
-                                           context: config.context)
+            throw GPTError.sequenceTooLong(
+                index: 0, length: settings.newTokens + 1,
+                context: config.context)
         }
         self.settings = settings
         self.policy = policy
@@ -90,44 +93,45 @@ public final class ReinforceTrainer: @unchecked Sendable {
     public func step() throws -> ReinforceStepStats {
         let s = settings, b = s.batchSize
         let xs = prompts.next(b)
-        let ys = try sampler.sample(model: policy, prompts: xs, newTokens: s.newTokens,
-                                    temperature: s.temperature, stopAtEnd: s.stopAtEnd,
-                                    generator: &generator)
+        let ys = try sampler.sample(
+            model: policy, prompts: xs, newTokens: s.newTokens,
+            temperature: s.temperature, stopAtEnd: s.stopAtEnd,
+            generator: &generator)
         let r = try reward.rewards(prompts: xs, completions: ys, vocabulary: vocabulary)
         guard r.count == b else {
             throw ReinforceError.batchMismatch(prompts: b, completions: r.count)
         }
-        let batch = try TokenBatch(sequences: zip(xs, ys).map { $0 + $1 },
-                                   lossFrom: xs.map(\.count), maxSteps: policy.config.context)
+        let batch = try TokenBatch(
+            sequences: zip(xs, ys).map { $0 + $1 },
+            lossFrom: xs.map(\.count), maxSteps: policy.config.context)
         let pol = try policy.score(batch, workspace: policyWorkspace)
         let anc = try anchor.score(batch, workspace: anchorWorkspace).sequenceLogProbs
         let logPi = pol.sequenceLogProbs
         let kl = (0..<b).map { logPi[$0] - anc[$0] }
         var klSFT: Double?
         if let reference, let ws = referenceWorkspace {
-            let ref = reference === anchor ? anc : try reference.score(batch, workspace: ws)
-                .sequenceLogProbs
+            let ref =
+                reference === anchor
+                ? anc
+                : try reference.score(batch, workspace: ws)
+                    .sequenceLogProbs
             klSFT = (0..<b).reduce(0.0) { $0 + logPi[$1] - ref[$1] } / Double(b)
         }
         let objective = (0..<b).map { r[$0] - Double(s.beta) * kl[$0] }
-        let total = objective.reduce(0, +)
-        let advantages: [Double] = (0..<b).map { i in
-            switch s.baseline {
-            case .batchMean: objective[i] - total / Double(b)
-            case .leaveOneOut: objective[i] - (total - objective[i]) / Double(b - 1)
-            }
-        }
+        let advantages = Self.advantages(objective, baseline: s.baseline)
         let weights = advantages.map { Float(-$0 / Double(b)) }
         let lr = optimizer.currentLearningRate
         policyWorkspace.gradients.zero()
         policy.backwardWeightedLogProb(weights: weights, batch: batch, workspace: policyWorkspace)
-        let norm = optimizer.update(parameters: policy.parameters,
-                                    gradients: policyWorkspace.gradients)
+        let norm = optimizer.update(
+            parameters: policy.parameters,
+            gradients: policyWorkspace.gradients)
         if case let .ema(mu) = s.anchor { EMA.update(anchor, towards: policy, rate: mu) }
         stepCount += 1
-        return Self.statistics(step: stepCount, rewards: r, kl: kl, klSFT: klSFT,
-                               objective: objective, scores: pol, batch: batch,
-                               completions: ys, gradientNorm: norm, learningRate: lr)
+        return Self.statistics(
+            step: stepCount, rewards: r, kl: kl, klSFT: klSFT,
+            objective: objective, scores: pol, batch: batch,
+            completions: ys, gradientNorm: norm, learningRate: lr)
     }
 
     /// `steps` steps; the statistics of each.

@@ -8,8 +8,9 @@
 public final class SFTTrainer: @unchecked Sendable {
     public struct Settings: Codable, Sendable, Equatable {
         public var batchSize = 16
-        public var optimizer = AdamW.Settings(learningRate: 3e-3, weightDecay: 0.01,
-                                              warmupSteps: 20, clipNorm: 1)
+        public var optimizer = AdamW.Settings(
+            learningRate: 3e-3, weightDecay: 0.01,
+            warmupSteps: 20, clipNorm: 1)
         public var seed: UInt64 = 0
         public init() {}
     }
@@ -42,8 +43,9 @@ public final class SFTTrainer: @unchecked Sendable {
         self.sequences = sequences.map { Array($0.prefix(model.config.context + 1)) }
         optimizer = AdamW(layout: model.layout, settings: settings.optimizer)
         generator = SeededGenerator.derived(seed: settings.seed, stream: 0x5346_54)
-        workspace = GPTWorkspace(config: model.config, capacity: settings.batchSize,
-                                 length: model.config.context, training: true)
+        workspace = GPTWorkspace(
+            config: model.config, capacity: settings.batchSize,
+            length: model.config.context, training: true)
     }
 
     /// One optimisation step; returns the batch's mean cross-entropy before the update.
