@@ -21,17 +21,12 @@ extension MergeRunner {
         let outDType = outputDTypes[ExactName(t.name)] ?? t.dtype
         let outSize = outDType.byteSize!
         let blockElements = chunk * MergeEngine.chunksPerBlock
-        let blockBytes = min(n, blockElements) * outSize
         let etas = plan.etas
-        let outBlocks = c == nil ? [] : etas.map { _ in UnsafeMutableRawBufferPointer.allocate(
-            byteCount: max(1, blockBytes), alignment: 64) }
-        defer { for b in outBlocks { b.deallocate() } }
         let partials = UnsafeMutablePointer<Double>.allocate(capacity: MergeEngine.chunksPerBlock * mm)
         defer { partials.deallocate() }
         var tensorGram = [Double](repeating: 0, count: mm)
         let kernel = self.kernel
         let partialsBox = RawBox(pointer: UnsafeMutableRawPointer(partials))
-        let blockBoxes = outBlocks.map { RawBox(pointer: $0.baseAddress!) }
 
         var blockStart = 0
         while blockStart < n {
@@ -41,6 +36,7 @@ extension MergeRunner {
             let parts = max(1, min(workers.count, chunks))
             let errors = PartSlots<any Error>(count: parts)
             let start = blockStart
+            let blockBoxes = outSets[outSet].map { RawBox(pointer: $0.baseAddress!) }
             let work: @Sendable (Int) -> Void = { p in
                 let lo = start + (p * chunks / parts) * self.chunk
                 let hi = min(blockEnd, start + ((p + 1) * chunks / parts) * self.chunk)
@@ -49,25 +45,36 @@ extension MergeRunner {
                 do {
                     try worker.reader.forEachDoubleChunk(of: t.name, elements: lo..<hi) { offset, x in
                         let count = x[0].count
-                        if c != nil, kernel.sIsModel { kernel.copyModel(x, into: worker.s) }
-                        kernel.taskVectors(x)
-                        if wantGram {
-                            kernel.accumulateGram(x, into: partialsBase + ((offset - start) / self.chunk) * mm)
+                        let partial = partialsBase + ((offset - start) / self.chunk) * mm
+                        let fused = kernel.isTwoWithInit
+                        if fused && wantGram {
+                            kernel.gramTwo(x, into: partial)
                         }
-                        guard let c else { return }
-                        if !kernel.sIsModel { kernel.merge(x, c: c, into: worker.s) }
+                        if fused && c != nil {
+                            kernel.mergeTwo(x, c: c!, into: worker.s)
+                        } else if !fused || wantGram {
+                            if c != nil, kernel.sIsModel { kernel.copyModel(x, into: worker.s) }
+                            kernel.taskVectors(x)
+                            if wantGram, !fused { kernel.accumulateGram(x, into: partial) }
+                            if let c, !kernel.sIsModel { kernel.merge(x, c: c, into: worker.s) }
+                        }
+                        guard c != nil else { return }
                         for (k, eta) in etas.enumerated() {
+                            let dst = blockBoxes[k].pointer + (offset - start) * outSize
+                            if outDType == .bf16, kernel.hasInit || eta == 1 {
+                                MergeKernel.litiBF16(s: worker.s, x0: x[0].baseAddress!, eta: eta,
+                                                     count: count, into: dst)
+                                continue
+                            }
                             var values = UnsafePointer(worker.s)
                             if eta != 1 {
                                 MergeKernel.liti(s: worker.s, x0: x[0].baseAddress!, eta: eta,
                                                  count: count, into: worker.o)
                                 values = UnsafePointer(worker.o)
                             }
-                            let dst = UnsafeMutableRawBufferPointer(
-                                start: blockBoxes[k].pointer + (offset - start) * outSize,
-                                count: count * outSize)
                             MergeKernel.encode(UnsafeBufferPointer(start: values, count: count),
-                                               dtype: outDType, into: dst)
+                                               dtype: outDType,
+                                               into: UnsafeMutableRawBufferPointer(start: dst, count: count * outSize))
                         }
                     }
                 } catch {
@@ -84,10 +91,17 @@ extension MergeRunner {
                 for i in 0..<mm { tensorGram[i] += partials[ci * mm + i] }
             }
             if c != nil {
+                // the writer thread appends this block while the next one is computed
+                try pipeline.drain()
                 let bytes = (blockEnd - blockStart) * outSize
-                for (k, sink) in outputs.enumerated() {
-                    try sink.append(UnsafeRawBufferPointer(rebasing: outBlocks[k][0..<bytes]))
+                let set = outSets[outSet]
+                let sinks = outputs
+                pipeline.submit {
+                    for (k, sink) in sinks.enumerated() {
+                        try sink.append(UnsafeRawBufferPointer(rebasing: set[k][0..<bytes]))
+                    }
                 }
+                outSet ^= 1
             }
             blockStart = blockEnd
         }

@@ -33,6 +33,11 @@ final class MergeRunner: @unchecked Sendable {
     let m: Int
     var report: MergeReport
     let workers: [MergeWorker]
+    /// Writes blocks to the sinks on a background thread.
+    let pipeline = SinkPipeline()
+    /// Two sets (ping-pong) of one output block per output, `blockElements × 8` bytes each.
+    let outSets: [[UnsafeMutableRawBufferPointer]]
+    var outSet = 0
     let outputDTypes: [ExactName: DType]
     let chunk = MergeEngine.chunkElements
     private var tensorsDone = 0
@@ -53,6 +58,10 @@ final class MergeRunner: @unchecked Sendable {
         workers = (0..<max(1, plan.threads)).map { _ in
             MergeWorker(stores: (initial.map { [$0] } ?? []) + models, chunkElements: MergeEngine.chunkElements)
         }
+        let blockBytes = MergeEngine.chunkElements * MergeEngine.chunksPerBlock * 8
+        outSets = (0..<2).map { _ in
+            outputs.map { _ in UnsafeMutableRawBufferPointer.allocate(byteCount: blockBytes, alignment: 64) }
+        }
         var dtypes: [ExactName: DType] = [:]
         for t in layout.outputTensors { dtypes[ExactName(t.name)] = t.dtype }
         outputDTypes = dtypes
@@ -65,7 +74,21 @@ final class MergeRunner: @unchecked Sendable {
         tensorsTotal = layout.outputTensors.count
     }
 
+    deinit {
+        for set in outSets { for b in set { b.deallocate() } }
+    }
+
+    /// Runs every item; all sink calls have completed when it returns or throws.
     func run() throws {
+        defer {
+            try? pipeline.drain()
+            pipeline.close()
+        }
+        try runItems()
+        try pipeline.drain()
+    }
+
+    private func runItems() throws {
         for item in layout.items {
             switch item {
             case let .copy(t): try copyTensor(t)
@@ -162,7 +185,8 @@ final class MergeRunner: @unchecked Sendable {
             for s in stores { s.release(t.name, in: start..<end) }
             start = end
         }
-        for sink in outputs { try sink.copy(t.name, from: stores[0]) }
+        let sinks = outputs, source = stores[0], name = t.name
+        pipeline.submit { for sink in sinks { try sink.copy(name, from: source) } }
         report.copiedTensors.append(t.name)
         tensorDone(t)
     }

@@ -1,0 +1,93 @@
+import SafeTensors
+
+/// Fused single-loop versions of the kernel for the common case (two models with an init,
+/// bf16 outputs). They perform the same floating-point operations in the same order as the
+/// generic loops (so outputs are identical), only without the intermediate passes over the
+/// chunk.
+extension MergeKernel {
+    /// Whether `gramTwo` / `mergeTwo` apply.
+    var isTwoWithInit: Bool { models == 2 && hasInit && !sIsModel }
+
+    /// Upper triangle of the 2×2 Gram matrix of `δ_m = x_m − x_0` over one chunk, added into
+    /// `gram` (row-major 2×2). Eight partial sums per entry in a fixed order.
+    func gramTwo(_ x: [UnsafeMutableBufferPointer<Double>], into gram: UnsafeMutablePointer<Double>) {
+        let n = x[0].count
+        let r0 = UnsafeRawPointer(x[0].baseAddress!), r1 = UnsafeRawPointer(x[1].baseAddress!)
+        let r2 = UnsafeRawPointer(x[2].baseAddress!)
+        var a11 = SIMD4<Double>(), a12 = SIMD4<Double>(), a22 = SIMD4<Double>()
+        var b11 = SIMD4<Double>(), b12 = SIMD4<Double>(), b22 = SIMD4<Double>()
+        var i = 0
+        while i + 8 <= n {
+            let o = 8 * i
+            let p0 = r0.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
+            let q0 = r0.loadUnaligned(fromByteOffset: o + 32, as: SIMD4<Double>.self)
+            let d1 = r1.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self) - p0
+            let e1 = r1.loadUnaligned(fromByteOffset: o + 32, as: SIMD4<Double>.self) - q0
+            let d2 = r2.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self) - p0
+            let e2 = r2.loadUnaligned(fromByteOffset: o + 32, as: SIMD4<Double>.self) - q0
+            a11 += d1 * d1
+            a12 += d1 * d2
+            a22 += d2 * d2
+            b11 += e1 * e1
+            b12 += e1 * e2
+            b22 += e2 * e2
+            i += 8
+        }
+        var s11 = (a11 + b11).sum(), s12 = (a12 + b12).sum(), s22 = (a22 + b22).sum()
+        let x0 = x[0].baseAddress!, x1 = x[1].baseAddress!, x2 = x[2].baseAddress!
+        while i < n {
+            let d1 = x1[i] - x0[i], d2 = x2[i] - x0[i]
+            s11 += d1 * d1
+            s12 += d1 * d2
+            s22 += d2 * d2
+            i += 1
+        }
+        gram[0] += s11
+        gram[1] += s12
+        gram[3] += s22
+    }
+
+    /// `s = x_0 + (c_1·(x_1 − x_0) + c_2·(x_2 − x_0))`, the same operations as
+    /// `taskVectors` + `merge`, without modifying the inputs.
+    func mergeTwo(_ x: [UnsafeMutableBufferPointer<Double>], c: [Double], into s: UnsafeMutablePointer<Double>) {
+        let n = x[0].count
+        let x0 = x[0].baseAddress!, x1 = x[1].baseAddress!, x2 = x[2].baseAddress!
+        let c1 = c[0], c2 = c[1]
+        for i in 0..<n {
+            let b = x0[i]
+            s[i] = b + (c1 * (x1[i] - b) + c2 * (x2[i] - b))
+        }
+    }
+
+    /// `out = η == 1 ? s : x_0 + η·(s − x_0)` rounded to bf16 in one loop. Elements whose
+    /// `Float` rounding lands on a bf16 tie (or NaN) are redone exactly by `bf16Bits(Double)`.
+    static func litiBF16(s: UnsafePointer<Double>, x0: UnsafePointer<Double>, eta: Double,
+                         count n: Int, into dst: UnsafeMutableRawPointer) {
+        var flagged: UInt32 = 0
+        let out = dst.assumingMemoryBound(to: UInt16.self)
+        let aligned = Int(bitPattern: dst) % 2 == 0
+        if aligned {
+            if eta == 1 {
+                for i in 0..<n { flagged |= roundBF16(s[i], into: out + i) }
+            } else {
+                for i in 0..<n { flagged |= roundBF16(x0[i] + eta * (s[i] - x0[i]), into: out + i) }
+            }
+        }
+        guard !aligned || flagged != 0 else { return }
+        for i in 0..<n {
+            let v = eta == 1 ? s[i] : x0[i] + eta * (s[i] - x0[i])
+            dst.storeBytes(of: FloatConversion.bf16Bits(v).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+        }
+    }
+
+    /// bf16 of `Float(v)` (round to nearest even); returns 1 if that may differ from the
+    /// correctly rounded bf16 of `v` (a Float tie at bf16 precision, or NaN).
+    @inline(__always)
+    static func roundBF16(_ v: Double, into p: UnsafeMutablePointer<UInt16>) -> UInt32 {
+        let b = Float(v).bitPattern
+        p.pointee = UInt16(truncatingIfNeeded: (b &+ 0x7fff &+ ((b >> 16) & 1)) >> 16).littleEndian
+        let tie: UInt32 = (b & 0xffff) == 0x8000 ? 1 : 0
+        let nan: UInt32 = (b & 0x7fff_ffff) > 0x7f80_0000 ? 1 : 0
+        return tie | nan
+    }
+}
