@@ -54,7 +54,8 @@ private final class WorkQueue: @unchecked Sendable {
 private struct StoreList: @unchecked Sendable { let stores: [any TensorStore] }
 
 extension AngleAnalysis {
-    /// Computes every piece's Gram matrices on `threads` workers that take pieces in order.
+    /// Computes every piece's Gram matrices on `threads` workers that take pieces in order
+    /// (one worker when an input is a zstd stream, which is only fast read front to back).
     /// - Throws: the failure of the lowest-numbered failing piece.
     func computePieces(
         _ pieces: [WorkPiece], family: FamilyCheck, stores: [any TensorStore], hasInit: Bool,
@@ -67,7 +68,8 @@ extension AngleAnalysis {
         let queue = WorkQueue(count: pieces.count, bytesTotal: pieceBytes.reduce(0, +))
         let list = StoreList(stores: stores)
         let models = stores.count - (hasInit ? 1 : 0)
-        let workers = min(threads, max(1, pieces.count))
+        let streaming = stores.contains(where: FamilyCheck.isStreaming)
+        let workers = streaming ? 1 : min(threads, max(1, pieces.count))
         let analysis = self
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             let acc = GramAccumulator(models: models, hasBase: hasInit)
@@ -130,7 +132,8 @@ extension AngleAnalysis {
     ) throws -> PieceGram {
         try reader.forEachChunk(of: name) { _, chunks in
             for (s, chunk) in chunks.enumerated() where !chunk.allSatisfy(\.isFinite) {
-                throw DiagnosticsError.nonFinite(tensor: name, file: stores[s].label)
+                throw DiagnosticsError.nonFinite(
+                    tensor: name, file: Checkpoint.file(of: name, in: stores[s]))
             }
         }
         var gram = PieceGram(models: m)

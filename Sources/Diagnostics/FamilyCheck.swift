@@ -12,7 +12,16 @@ struct FamilyCheck {
     /// converted (F8_E8M0, F4, F6) in every input, or because they hold no element.
     var skipped: [TensorInfo]
 
-    /// Checks `stores` (the reference first: the init when there is one).
+    /// Whether `store` can only be read front to back at speed (zstd streams, also as shards):
+    /// such families are read by one thread, in storage order.
+    static func isStreaming(_ store: any TensorStore) -> Bool {
+        if store is ZstdStore { return true }
+        if let sharded = store as? ShardedCheckpoint { return sharded.shards.contains(where: isStreaming) }
+        return false
+    }
+
+    /// Checks `stores` (the reference first: the init when there is one). Files in messages
+    /// are the shard holding the tensor for sharded checkpoints.
     /// - Throws: `DiagnosticsError.missingTensor` naming the tensor and both files when a name
     ///   is in one input and not another; `.shapeMismatch` when shapes differ;
     ///   `.dtypeMismatch` when a tensor is a comparable float in some inputs only;
@@ -31,7 +40,8 @@ struct FamilyCheck {
         for (s, store) in stores.enumerated().dropFirst() {
             for t in store.tensors where tables[0][ExactName(t.name)] == nil {
                 throw DiagnosticsError.missingTensor(
-                    tensor: t.name, missingIn: reference.label, presentIn: stores[s].label)
+                    tensor: t.name, missingIn: reference.label,
+                    presentIn: Checkpoint.file(of: t.name, in: stores[s]))
             }
         }
         floats = []
@@ -43,13 +53,15 @@ struct FamilyCheck {
             for (s, table) in tables.enumerated() {
                 guard let info = table[key] else {
                     throw DiagnosticsError.missingTensor(
-                        tensor: t.name, missingIn: stores[s].label, presentIn: reference.label)
+                        tensor: t.name, missingIn: stores[s].label,
+                        presentIn: Checkpoint.file(of: t.name, in: reference))
                 }
                 infos.append(info)
             }
             if infos.contains(where: { $0.shape != t.shape }) {
                 throw DiagnosticsError.shapeMismatch(
-                    tensor: t.name, files: stores.map(\.label), shapes: infos.map(\.shape))
+                    tensor: t.name, files: stores.map { Checkpoint.file(of: t.name, in: $0) },
+                    shapes: infos.map(\.shape))
             }
             let comparable = infos.map { $0.dtype.isConvertibleFloat && $0.dtype.byteSize != nil }
             if t.elementCount == 0 {
@@ -61,7 +73,8 @@ struct FamilyCheck {
                 skipped.append(t)
             } else {
                 throw DiagnosticsError.dtypeMismatch(
-                    tensor: t.name, files: stores.map(\.label), dtypes: infos.map(\.dtype))
+                    tensor: t.name, files: stores.map { Checkpoint.file(of: t.name, in: $0) },
+                    dtypes: infos.map(\.dtype))
             }
         }
         if floats.isEmpty { throw DiagnosticsError.noFloatTensors(file: reference.label) }

@@ -113,9 +113,9 @@ struct AnglesCommand: ParsableCommand {
         return (text, stderr)
     }
 
-    /// Opens a checkpoint path.
+    /// Opens a checkpoint path (file, .zst, directory or sharded set).
     static func open(_ path: String) throws -> any TensorStore {
-        try SafeTensorsFile(path: path)
+        try Checkpoint.open(path)
     }
 
     static func write(_ text: String, to path: String) throws {
