@@ -90,3 +90,6 @@ public final class SafeTensorsSink: MergeSink {
     public func finish() throws { try writer.finish() }
     public func abort() { writer.abort() }
 }
+
+/// A checkpoint (file, directory or sharded directory) as a merge output.
+extension CheckpointWriter: MergeSink {}

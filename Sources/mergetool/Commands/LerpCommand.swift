@@ -1,7 +1,54 @@
 import ArgumentParser
+import Merging
 
-// Placeholder: replaced by the command's implementation.
+/// `mergetool lerp A B [C …] [--init BASE] -o OUT [--weights …] [--eta …]`
 struct LerpCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "lerp", abstract: "Merge models by linear interpolation. (not yet available)")
-    func run() throws { throw ValidationError("'lerp' is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "lerp",
+        abstract: "Average models linearly, or add weighted task vectors to an init (task arithmetic).",
+        discussion: """
+            Without --init: lerp = Σ wm θm with the weights normalised to sum 1 (uniform by \
+            default).
+            With --init: task arithmetic θ_init + Σ wm (θm − θ_init), weights used as given \
+            (default 1/M, the plain average). LERP shrinks the task vector when task vectors \
+            are not aligned (paper Lemma 2); compare slerp, which keeps its norm.
+
+            With --eta (needs --init), each output is (1−η)·θ_init + η·merge.
+
+            Example:
+              mergetool lerp ft1 ft2 -o average
+              mergetool lerp ft1 ft2 --init sft --weights 1,1 -o sum-of-task-vectors
+            """)
+
+    @Argument(help: "Checkpoints to merge (two or more).")
+    var models: [String]
+
+    @Option(name: .customLong("init"), help: "The shared initialisation (switches to task arithmetic).")
+    var initial: String?
+
+    @Option(help: "Per-model weights, comma-separated, e.g. 0.7,0.3.")
+    var weights: DoubleList?
+
+    @Option(help: "LITI coefficients η, comma-separated (needs --init).")
+    var eta: DoubleList?
+
+    @OptionGroup var merge: MergeOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if models.count < 2 { throw ValidationError("lerp needs at least two models, got \(models.count)") }
+        if eta != nil, initial == nil { throw ValidationError("--eta needs --init") }
+    }
+
+    func run() throws {
+        let plan = MergePlan(
+            method: initial == nil ? .lerp : .taskArithmetic, weights: weights?.values,
+            granularity: merge.granularity, outputDType: try output.outputDType(),
+            etas: eta?.values ?? [1], allowNegativeEta: merge.allowNegativeEta, threads: merge.threadCount)
+        try MergeCommandRun(
+            name: "lerp", plan: plan, modelPaths: models, initPath: initial, outputPath: output.output,
+            etaGiven: eta != nil, options: merge, shardBytes: try output.shardBytes(),
+            compressShards: output.compressShards
+        ).run()
+    }
 }

@@ -1,7 +1,46 @@
 import ArgumentParser
+import Merging
 
-// Placeholder: replaced by the command's implementation.
+/// `mergetool liti MERGED --init BASE --eta 0.3[,…] -o OUT`
 struct LitiCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "liti", abstract: "Interpolate a merged model toward its init. (not yet available)")
-    func run() throws { throw ValidationError("'liti' is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "liti",
+        abstract: "Move a merged checkpoint toward its init: (1−η)·θ_init + η·θ_merged (WARP stage 3).",
+        discussion: """
+            η = 0 gives the init, η = 1 the merged model; η = 0.3 is the paper's next init. \
+            Several η write a KL-reward front, OUT/eta-<η>/ each. η > 1 extrapolates (see \
+            `mergetool extrapolate`); η < 0 needs --allow-negative-eta.
+
+            Example:
+              mergetool liti merged --init sft --eta 0.3 -o next-init
+              mergetool liti merged --init sft --eta 0,0.1,0.3,0.5,0.8,1 -o front
+            """)
+
+    @Argument(help: "The merged checkpoint (e.g. the output of slerp).")
+    var merged: String
+
+    @Option(name: .customLong("init"), help: "The shared initialisation θ_init.")
+    var initial: String
+
+    @Option(help: "η values, comma-separated, e.g. 0.1,0.3.")
+    var eta: DoubleList
+
+    @OptionGroup var merge: MergeOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try Self.runLiti(name: "liti", merged: merged, initial: initial, etas: eta.values,
+                         merge: merge, output: output)
+    }
+
+    static func runLiti(name: String, merged: String, initial: String, etas: [Double],
+                        merge: MergeOptions, output: OutputOptions) throws {
+        let plan = MergePlan(
+            method: .liti, granularity: merge.granularity, outputDType: try output.outputDType(),
+            etas: etas, allowNegativeEta: merge.allowNegativeEta, threads: merge.threadCount)
+        try MergeCommandRun(
+            name: name, plan: plan, modelPaths: [merged], initPath: initial, outputPath: output.output,
+            etaGiven: true, options: merge, shardBytes: try output.shardBytes(), compressShards: output.compressShards
+        ).run()
+    }
 }

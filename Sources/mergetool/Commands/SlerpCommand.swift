@@ -1,7 +1,65 @@
 import ArgumentParser
+import Merging
 
-// Placeholder: replaced by the command's implementation.
+/// `mergetool slerp A B [C …] --init BASE -o OUT [--lambda L | --weights …] [--eta …]`
 struct SlerpCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "slerp", abstract: "Merge task vectors by spherical interpolation. (not yet available)")
-    func run() throws { throw ValidationError("'slerp' is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "slerp",
+        abstract: "Merge task vectors by spherical interpolation (WARP stage 2), optionally fused "
+            + "with a LITI front.",
+        discussion: """
+            Task vectors δm = θm − θ_init are merged layer by layer (one angle Ω per \
+            transformer block by default):
+
+              slerp = θ_init + sin((1−λ)Ω)/sin Ω · δ1 + sin(λΩ)/sin Ω · δ2
+
+            For M > 2 models: slerpm(θ1…θM) = slerp(slerpm(θ1…θM−1), θM, λ = 1/M) (paper \
+            eq. 26), or λk = wk / Σj≤k wj with --weights. Zero or parallel task vectors \
+            (sin Ω < 1e-6) use lerp, SLERP's limit; antiparallel ones use lerp with a warning.
+
+            With --eta, each output is the LITI point (1−η)·θ_init + η·slerp, all from one read \
+            of the inputs; several η write OUT/eta-<η>/ (η > 1 extrapolates).
+
+            Example:
+              mergetool slerp ft1 ft2 --init sft -o merged
+              mergetool slerp ft1 ft2 --init sft --eta 0,0.1,0.3,0.5,0.8,1 -o front
+            """)
+
+    @Argument(help: "Fine-tuned checkpoints (two or more) sharing the init.")
+    var models: [String]
+
+    @Option(name: .customLong("init"), help: "The shared initialisation θ_init.")
+    var initial: String
+
+    @Option(name: .customLong("lambda"), help: "Weight λ of the second task vector (two models; default 0.5).")
+    var lambda: Double?
+
+    @Option(help: "Per-model weights, comma-separated, e.g. 1,1,2 (λk = wk / Σj≤k wj).")
+    var weights: DoubleList?
+
+    @Option(help: "LITI coefficients η, comma-separated, e.g. 0.3 or 0,0.1,0.3,1.")
+    var eta: DoubleList?
+
+    @OptionGroup var merge: MergeOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if models.count < 2 { throw ValidationError("slerp needs at least two models, got \(models.count)") }
+        if lambda != nil, weights != nil { throw ValidationError("use either --lambda or --weights") }
+        if lambda != nil, models.count != 2 {
+            throw ValidationError("--lambda is for two models; use --weights for \(models.count)")
+        }
+    }
+
+    func run() throws {
+        let plan = MergePlan(
+            method: .slerp, lambda: lambda, weights: weights?.values, granularity: merge.granularity,
+            outputDType: try output.outputDType(), etas: eta?.values ?? [1],
+            allowNegativeEta: merge.allowNegativeEta, threads: merge.threadCount)
+        try MergeCommandRun(
+            name: "slerp", plan: plan, modelPaths: models, initPath: initial, outputPath: output.output,
+            etaGiven: eta != nil, options: merge, shardBytes: try output.shardBytes(),
+            compressShards: output.compressShards
+        ).run()
+    }
 }
