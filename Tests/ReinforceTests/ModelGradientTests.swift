@@ -9,12 +9,15 @@ import Testing
     static let sequences = [[0, 3, 4, 5, 6, 2, 0], [0, 10, 9, 1, 0], [0, 7, 7, 8, 2, 5]]
 
     /// Checks the analytic gradient `g` of `loss` at every parameter: |g − fd| ≤ 2e-3·scale.
-    func check(model: GPT, gradient g: [Float], loss: (NaiveGPT) -> Double) {
+    /// `stride` > 1 checks every stride-th element of each tensor (always its first).
+    func check(
+        model: GPT, gradient g: [Float], stride step: Int = 1, loss: (NaiveGPT) -> Double
+    ) {
         var naive = NaiveGPT(model)
         let h = 1e-5
         for e in model.layout.entries {
             var worst = 0.0, scale = 1e-3
-            for i in e.offset..<(e.offset + e.count) {
+            for i in stride(from: e.offset, to: e.offset + e.count, by: step) {
                 let saved = naive.params[i]
                 naive.params[i] = saved + h
                 let up = loss(naive)
@@ -52,7 +55,7 @@ import Testing
         let ones = [Double](repeating: 1, count: batch.batch)
         let ref = -NaiveGPT(model).weightedLogProb(batch, weights: ones) / m
         #expect(abs(Double(loss) - ref) < 1e-5)
-        check(model: model, gradient: ws.gradients.array) {
+        check(model: model, gradient: ws.gradients.array, stride: 3) {
             -$0.weightedLogProb(batch, weights: ones) / m
         }
     }
