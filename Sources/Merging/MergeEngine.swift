@@ -49,17 +49,25 @@ public enum MergeEngine {
     /// - Returns: per-group geometry, coefficients and fallbacks.
     /// - Throws: `MergeError` for bad plans/inputs (mismatches, non-finite values),
     ///   `SafeTensorsError` for I/O; every sink is aborted first.
+    ///   - statistics: optional second instances of the inputs (init first, then models) for
+    ///     SLERP's statistics pass. Pass them for streamed inputs (`.safetensors.zst`), so that
+    ///     each instance is read forward only; mapped files and memory need none.
     public static func run(
         _ plan: MergePlan, init initial: (any TensorStore)?, models: [any TensorStore],
-        outputs: [any MergeSink], progress: ((MergeProgress) -> Void)? = nil
+        outputs: [any MergeSink], statistics: [any TensorStore]? = nil,
+        progress: ((MergeProgress) -> Void)? = nil
     ) throws -> MergeReport {
         do {
             let layout = try layout(plan, init: initial, models: models)
             if outputs.count != plan.etas.count {
                 throw MergeError.outputCount(etas: plan.etas.count, outputs: outputs.count)
             }
-            let runner = MergeRunner(plan: plan, initial: initial, models: models, outputs: outputs,
-                                     layout: layout, progress: progress)
+            if let s = statistics, s.count != models.count + (initial == nil ? 0 : 1) {
+                throw MergeError.invalidCoefficients(reason: "\(s.count) statistics stores for "
+                    + "\(models.count + (initial == nil ? 0 : 1)) inputs")
+            }
+            let runner = MergeRunner(plan: plan, initial: initial, models: models, statistics: statistics,
+                                     outputs: outputs, layout: layout, progress: progress)
             try runner.run()
             for sink in outputs { try sink.finish() }
             return runner.report
@@ -67,6 +75,15 @@ public enum MergeEngine {
             for sink in outputs { sink.abort() }
             throw error
         }
+    }
+
+    /// Whether `store` can be read at any offset from several threads at no extra cost
+    /// (mapped files, memory, and sharded checkpoints of those). Streamed stores (zstd) are read
+    /// by one thread, in order.
+    public static func isRandomAccess(_ store: any TensorStore) -> Bool {
+        if store is SafeTensorsFile || store is InMemoryStore { return true }
+        if let sharded = store as? ShardedCheckpoint { return sharded.shards.allSatisfy(isRandomAccess) }
+        return false
     }
 
     /// Merges into fresh `InMemoryStore`s, one per η (the trainer's path: no files).

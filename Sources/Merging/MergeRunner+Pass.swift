@@ -33,14 +33,15 @@ extension MergeRunner {
             let blockEnd = min(n, blockStart + blockElements)
             let chunks = (blockEnd - blockStart + chunk - 1) / chunk
             partials.initialize(repeating: 0, count: chunks * mm)
-            let parts = max(1, min(workers.count, chunks))
+            let pool = c == nil ? statsWorkers : workers
+            let parts = max(1, min(pool.count, chunks))
             let errors = PartSlots<any Error>(count: parts)
             let start = blockStart
             let blockBoxes = outSets[outSet].map { RawBox(pointer: $0.baseAddress!) }
             let work: @Sendable (Int) -> Void = { p in
                 let lo = start + (p * chunks / parts) * self.chunk
                 let hi = min(blockEnd, start + ((p + 1) * chunks / parts) * self.chunk)
-                let worker = self.workers[p]
+                let worker = pool[p]
                 let partialsBase = partialsBox.pointer.assumingMemoryBound(to: Double.self)
                 do {
                     try worker.reader.forEachDoubleChunk(of: t.name, elements: lo..<hi) { offset, x in

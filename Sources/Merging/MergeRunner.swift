@@ -33,6 +33,9 @@ final class MergeRunner: @unchecked Sendable {
     let m: Int
     var report: MergeReport
     let workers: [MergeWorker]
+    /// Readers for SLERP's statistics pass (separate store instances when given, so streamed
+    /// inputs are read forward by each pass).
+    let statsWorkers: [MergeWorker]
     /// Writes blocks to the sinks on a background thread.
     let pipeline = SinkPipeline()
     /// Two sets (ping-pong) of one output block per output, `blockElements × 8` bytes each.
@@ -46,7 +49,8 @@ final class MergeRunner: @unchecked Sendable {
     private let tensorsTotal: Int
 
     init(plan: MergePlan, initial: (any TensorStore)?, models: [any TensorStore],
-         outputs: [any MergeSink], layout: MergeLayout, progress: ((MergeProgress) -> Void)?) {
+         statistics: [any TensorStore]?, outputs: [any MergeSink], layout: MergeLayout,
+         progress: ((MergeProgress) -> Void)?) {
         self.plan = plan
         stores = (initial.map { [$0] } ?? []) + models
         self.outputs = outputs
@@ -55,8 +59,17 @@ final class MergeRunner: @unchecked Sendable {
         m = models.count
         kernel = MergeKernel(models: models.count, hasInit: initial != nil, sIsModel: plan.method == .liti)
         report = MergeReport(method: plan.method, granularity: plan.granularity, etas: plan.etas)
-        workers = (0..<max(1, plan.threads)).map { _ in
-            MergeWorker(stores: (initial.map { [$0] } ?? []) + models, chunkElements: MergeEngine.chunkElements)
+        let all = (initial.map { [$0] } ?? []) + models
+        // streamed stores serialise reads: splitting a tensor across threads would seek back
+        let parallel = (all + (statistics ?? [])).allSatisfy(MergeEngine.isRandomAccess)
+        let threads = parallel ? max(1, plan.threads) : 1
+        workers = (0..<threads).map { _ in MergeWorker(stores: all, chunkElements: MergeEngine.chunkElements) }
+        if let statistics {
+            statsWorkers = (0..<threads).map { _ in
+                MergeWorker(stores: statistics, chunkElements: MergeEngine.chunkElements)
+            }
+        } else {
+            statsWorkers = workers
         }
         let blockBytes = MergeEngine.chunkElements * MergeEngine.chunksPerBlock * 8
         outSets = (0..<2).map { _ in
@@ -185,8 +198,9 @@ final class MergeRunner: @unchecked Sendable {
             for s in stores { s.release(t.name, in: start..<end) }
             start = end
         }
-        let sinks = outputs, source = stores[0], name = t.name
-        pipeline.submit { for sink in sinks { try sink.copy(name, from: source) } }
+        // inline, after the queued blocks: streamed inputs must be read in order
+        try pipeline.drain()
+        for sink in outputs { try sink.copy(t.name, from: stores[0]) }
         report.copiedTensors.append(t.name)
         tensorDone(t)
     }

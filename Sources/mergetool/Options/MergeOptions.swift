@@ -21,7 +21,7 @@ struct MergeOptions: ParsableArguments {
     var quiet = false
 
     @Flag(name: .customLong("allow-negative-eta"),
-          help: "Allow η < 0 (moves away from the merge, past the init).")
+          help: "Allow η < 0 (moves past the init, away from the merge); write --eta=-0.5.")
     var allowNegativeEta = false
 
     @Option(help: "Worker threads (default: the number of cores). Results do not depend on it.")

@@ -1,0 +1,190 @@
+import Foundation
+import Merging
+import Testing
+@testable import mergetool
+@testable import SafeTensors
+
+/// Fixtures for the merge commands: a tiny Llama-shaped bf16 family written as checkpoints.
+enum MergeCLIFixture {
+    static func tempDir() -> String {
+        let dir = NSTemporaryDirectory() + "merge-cli-\(UUID().uuidString)"
+        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// base, ft1, ft2 under `dir` (directories with config.json), bf16, plus an i64 tensor.
+    static func family(in dir: String, shardSize: Int? = nil) throws {
+        var state: UInt64 = 42
+        func next() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int64(bitPattern: state >> 11) % 2000 - 1000) / 1000
+        }
+        let shapes: [(String, [Int])] = [
+            ("model.embed_tokens.weight", [10, 8]), ("model.layers.0.mlp.up_proj.weight", [16, 8]),
+            ("model.layers.0.input_layernorm.weight", [8]), ("model.layers.1.mlp.up_proj.weight", [16, 8]),
+            ("model.norm.weight", [8]),
+        ]
+        let base = shapes.map { s in (s.0, s.1, (0..<s.1.reduce(1, *)).map { _ in next() }) }
+        for (k, name) in ["base", "ft1", "ft2"].enumerated() {
+            let store = InMemoryStore()
+            for (n, shape, v) in base {
+                let values = k == 0 ? v : v.map { $0 + 0.05 * next() }
+                store.set(n, shape: shape, floats: values, dtype: .bf16)
+            }
+            store.set(TensorInfo(name: "position_ids", dtype: .i64, shape: [2]), bytes: [UInt8](repeating: 3, count: 16))
+            let path = dir + "/" + name
+            let writer = try CheckpointWriter(path: path, tensors: store.tensors, metadata: [("format", "pt")],
+                                              shardSize: shardSize)
+            for t in store.tensors { try writer.copy(t.name, from: store) }
+            try writer.finish()
+            FileManager.default.createFile(atPath: path + "/config.json", contents: Data("{\"k\":1}".utf8))
+        }
+    }
+
+    static func command(_ args: [String]) throws -> any ParsableCommandRunnable {
+        guard let cmd = try MergeTool.parseAsRoot(args) as? any ParsableCommandRunnable else {
+            throw CocoaError(.featureUnsupported)
+        }
+        return cmd
+    }
+
+    static func tensorBytes(_ path: String) throws -> [String: [UInt8]] {
+        let store = try Checkpoint.open(path)
+        var out: [String: [UInt8]] = [:]
+        for t in store.tensors { out[t.name] = try store.bytes(of: t.name) }
+        return out
+    }
+}
+
+protocol ParsableCommandRunnable { func run() throws }
+extension SlerpCommand: ParsableCommandRunnable {}
+extension LerpCommand: ParsableCommandRunnable {}
+extension LitiCommand: ParsableCommandRunnable {}
+extension ExtrapolateCommand: ParsableCommandRunnable {}
+
+@Suite struct MergeCommandTests {
+    func run(_ args: [String]) throws { try MergeCLIFixture.command(args + ["--quiet"]).run() }
+
+    @Test func fusedFrontEqualsSlerpThenLitiThroughTheCLI() throws {
+        let dir = MergeCLIFixture.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try MergeCLIFixture.family(in: dir, shardSize: 300)
+        try run(["slerp", dir + "/ft1", dir + "/ft2", "--init", dir + "/base", "--eta", "0,0.3,1",
+                 "-o", dir + "/front", "--shard-size", "400"])
+        for eta in ["0", "0.3", "1"] {
+            let out = dir + "/front/eta-" + eta
+            #expect(FileManager.default.fileExists(atPath: out + "/config.json"))
+            #expect(FileManager.default.fileExists(atPath: out + "/README.md"))
+            #expect(FileManager.default.fileExists(atPath: out + "/" + Checkpoint.indexName))
+            let meta = try Checkpoint.open(out).metadata
+            #expect(meta["merge.method"] == "slerp" && meta["merge.eta"] == (eta == "0.3" ? "0.3" : eta + ".0"))
+            #expect(meta["merge.tool"] == "mergetool 0.1.0" && meta["format"] == "pt")
+        }
+        // η = 0 is the init's tensors
+        #expect(try MergeCLIFixture.tensorBytes(dir + "/front/eta-0") == MergeCLIFixture.tensorBytes(dir + "/base"))
+        // slerp (f64) then liti gives the same bytes as the fused front
+        try run(["slerp", dir + "/ft1", dir + "/ft2", "--init", dir + "/base", "--dtype", "f64",
+                 "-o", dir + "/slerp64.safetensors"])
+        try run(["liti", dir + "/slerp64.safetensors", "--init", dir + "/base", "--eta", "0.3",
+                 "-o", dir + "/liti"])
+        #expect(try MergeCLIFixture.tensorBytes(dir + "/liti") == MergeCLIFixture.tensorBytes(dir + "/front/eta-0.3"))
+        // and a plain slerp run equals the front's η = 1
+        try run(["slerp", dir + "/ft1", dir + "/ft2", "--init", dir + "/base", "-o", dir + "/plain"])
+        #expect(try MergeCLIFixture.tensorBytes(dir + "/plain") == MergeCLIFixture.tensorBytes(dir + "/front/eta-1"))
+        #expect(try Checkpoint.open(dir + "/plain").metadata["merge.eta"] == nil)
+    }
+
+    @Test func extrapolateAndLerp() throws {
+        let dir = MergeCLIFixture.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try MergeCLIFixture.family(in: dir)
+        try run(["extrapolate", dir + "/ft1", "--init", dir + "/base", "--eta", "2", "-o", dir + "/x2"])
+        try run(["lerp", dir + "/ft1", dir + "/base", "--weights", "2,-1", "--init", dir + "/base",
+                 "-o", dir + "/ta"])
+        // θ + 2(θ1 − θ) = task arithmetic with weights (2, −1·0): both are init + 2·δ1
+        let a = try Checkpoint.open(dir + "/x2"), b = try Checkpoint.open(dir + "/ta")
+        for t in a.tensors where t.dtype == .bf16 {
+            #expect(try a.bytes(of: t.name) == b.bytes(of: t.name))
+        }
+        #expect(try Checkpoint.open(dir + "/x2").metadata["merge.method"] == "liti")
+    }
+
+    /// Streamed (zstd) inputs: one reader thread, a second reader for the statistics pass;
+    /// same bytes as mapped inputs.
+    @Test func zstdInputsGiveTheSameMerge() throws {
+        let dir = MergeCLIFixture.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try MergeCLIFixture.family(in: dir)
+        for name in ["base", "ft1", "ft2"] {
+            let store = try Checkpoint.open(dir + "/" + name)
+            let w = try CheckpointWriter(path: dir + "/\(name).safetensors.zst", tensors: store.tensors, metadata: [])
+            for t in store.tensors { try w.copy(t.name, from: store) }
+            try w.finish()
+        }
+        try run(["slerp", dir + "/ft1", dir + "/ft2", "--init", dir + "/base", "-o", dir + "/plain"])
+        try run(["slerp", dir + "/ft1.safetensors.zst", dir + "/ft2.safetensors.zst", "--init",
+                 dir + "/base.safetensors.zst", "-o", dir + "/z"])
+        #expect(try MergeCLIFixture.tensorBytes(dir + "/z") == MergeCLIFixture.tensorBytes(dir + "/plain"))
+    }
+
+    @Test func dryRunWritesNothing() throws {
+        let dir = MergeCLIFixture.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try MergeCLIFixture.family(in: dir)
+        try run(["slerp", dir + "/ft1", dir + "/ft2", "--init", dir + "/base", "--dry-run", "-o", dir + "/out"])
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+    }
+
+    @Test func shapeMismatchIsOneClearError() throws {
+        let dir = MergeCLIFixture.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try MergeCLIFixture.family(in: dir)
+        let odd = InMemoryStore()
+        let base = try Checkpoint.open(dir + "/base")
+        for t in base.tensors {
+            if t.name == "model.norm.weight" {
+                odd.set(TensorInfo(name: t.name, dtype: .bf16, shape: [2, 4]), bytes: try base.bytes(of: t.name))
+            } else {
+                odd.set(t, bytes: try base.bytes(of: t.name))
+            }
+        }
+        let w = try CheckpointWriter(path: dir + "/odd.safetensors", tensors: odd.tensors, metadata: [])
+        for t in odd.tensors { try w.copy(t.name, from: odd) }
+        try w.finish()
+        #expect {
+            try run(["slerp", dir + "/ft1", dir + "/odd.safetensors", "--init", dir + "/base", "-o", dir + "/out"])
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("model.norm.weight") && text.contains("odd.safetensors [2, 4]")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+    }
+
+    @Test func parsingRules() throws {
+        #expect(throws: (any Error).self) { try MergeTool.parseAsRoot(["slerp", "a", "--init", "b", "-o", "c"]) }
+        #expect(throws: (any Error).self) {
+            try MergeTool.parseAsRoot(["slerp", "a", "b", "--init", "c", "--lambda", "0.3", "--weights", "1,1", "-o", "d"])
+        }
+        #expect(throws: (any Error).self) {
+            try MergeTool.parseAsRoot(["extrapolate", "a", "--init", "b", "--eta", "0.5", "-o", "c"])
+        }
+        #expect(throws: (any Error).self) { try MergeTool.parseAsRoot(["liti", "a", "--init", "b", "--eta", "x", "-o", "c"]) }
+        let cmd = try #require(try MergeTool.parseAsRoot(
+            ["slerp", "a", "b", "c", "--init", "i", "--weights", "1, 2,3", "--eta", "0,0.3", "--granularity", "tensor",
+             "-o", "o"]) as? SlerpCommand)
+        #expect(cmd.weights?.values == [1, 2, 3] && cmd.eta?.values == [0, 0.3] && cmd.merge.granularity == .tensor)
+        #expect(DoubleList(argument: "1,,2") == nil && DoubleList(argument: "inf") == nil)
+    }
+
+    @Test func negativeEtaIsRefusedUnlessAllowed() throws {
+        let dir = MergeCLIFixture.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try MergeCLIFixture.family(in: dir)
+        #expect(throws: MergeError.negativeEta(eta: -0.5)) {
+            try run(["liti", dir + "/ft1", "--init", dir + "/base", "--eta=-0.5", "-o", dir + "/n"])
+        }
+        try run(["liti", dir + "/ft1", "--init", dir + "/base", "--eta=-0.5", "--allow-negative-eta",
+                 "-o", dir + "/n"])
+        #expect(FileManager.default.fileExists(atPath: dir + "/n/model.safetensors"))
+    }
+}
