@@ -1,5 +1,6 @@
 import CBLAS
 import Diagnostics
+import Dispatch
 import Foundation
 import Merging
 import SafeTensors
@@ -57,6 +58,18 @@ public final class WarpLoop: @unchecked Sendable {
         var summary = WarpSummary(
             settings: settings, sft: try evaluator.evaluate(sft.model, label: "sft"))
         summary.seconds["sft"] = sftSeconds
+        // Baselines do not depend on the iterations: train them alongside (3 jobs, 2 cores).
+        let baselines = BaselineSlot()
+        let group = DispatchGroup()
+        if !settings.baselines.isEmpty {
+            let sftPair = sft
+            DispatchQueue.global().async(group: group) {
+                let start = Date()
+                baselines.result = Result { try self.runBaselines(sft: sftPair, reward: reward) }
+                baselines.seconds = Date().timeIntervalSince(start)
+            }
+        }
+        defer { group.wait() }  // never leave the baselines running behind an error
         var initial = sft.model
         var lastSlerp: InMemoryStore?
         for i in 1...settings.iterations {
@@ -71,14 +84,20 @@ public final class WarpLoop: @unchecked Sendable {
         if settings.iterations > 1, let slerp = lastSlerp {
             summary.finalFront = try towardsSFT(slerp, sft: sft, evaluator: evaluator)
         }
-        if !settings.baselines.isEmpty {
-            let start = Date()
-            summary.baselines = try runBaselines(sft: sft, reward: reward)
-            summary.seconds["baselines"] = Date().timeIntervalSince(start)
+        group.wait()
+        if let result = baselines.result {
+            summary.baselines = try result.get()
+            summary.seconds["baselines"] = baselines.seconds
         }
         summary.seconds["total"] = Date().timeIntervalSince(clock)
         try write(summary)
         return summary
+    }
+
+    /// The baselines' outcome, filled by their background job.
+    final class BaselineSlot: @unchecked Sendable {
+        var result: Result<[WarpSummary.Run], any Error>?
+        var seconds = 0.0
     }
 
     /// One evaluator per thread, all with the same prompts and draws.
@@ -109,10 +128,7 @@ public final class WarpLoop: @unchecked Sendable {
         let etas = settings.outputEtas
         let initStore = initial.parametersStore(label: "iteration-\(i)/init")
         let models = results.map { $0.policy.parametersStore(label: "iteration-\(i)/\($0.name)") }
-        let plan = MergePlan(method: .slerp, granularity: settings.granularity,
-                             outputDType: .f32, etas: etas, threads: 1)
-        let (outputs, report) = try MergeEngine.runInMemory(
-            plan, init: initStore, models: models, label: "iteration-\(i)")
+        let (outputs, report) = try merge(init: initStore, models: models, etas: etas)
         var front: [WarpSummary.FrontPoint] = []
         var next = initial
         var slerp = outputs[outputs.count - 1]
@@ -128,9 +144,7 @@ public final class WarpLoop: @unchecked Sendable {
             }
         }
         if etas.firstIndex(of: 1) == nil {
-            slerp = try MergeEngine.runInMemory(
-                MergePlan(method: .slerp, granularity: settings.granularity, outputDType: .f32,
-                          threads: 1), init: initStore, models: models).outputs[0]
+            slerp = try merge(init: initStore, models: models, etas: [1]).outputs[0]
         }
         let angles = try analyseAngles(models: models, initial: initStore, iteration: i)
         var runs: [WarpSummary.Run] = []
@@ -156,6 +170,16 @@ public final class WarpLoop: @unchecked Sendable {
                           to: file)
         }
         return (iteration, next, slerp)
+    }
+
+    /// SLERP of the task vectors θ_m − θ_init with λ = 1/M (eq. 26 for M > 2), then one
+    /// output per η: (1−η)·θ_init + η·θ_slerp — one pass of the merge engine, in memory.
+    func merge(init initStore: InMemoryStore, models: [InMemoryStore], etas: [Double]) throws
+        -> (outputs: [InMemoryStore], report: MergeReport)
+    {
+        let plan = MergePlan(method: .slerp, granularity: settings.granularity,
+                             outputDType: .f32, etas: etas, threads: 1)
+        return try MergeEngine.runInMemory(plan, init: initStore, models: models, label: "warp")
     }
 
     /// Paper Figure 1(b): the front between θ_sft and the last SLERP, through the engine's LITI.

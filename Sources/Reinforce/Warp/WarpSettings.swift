@@ -8,7 +8,7 @@ public struct WarpSettings: Codable, Sendable, Equatable {
     /// I, M, T of Algorithm 1.
     public var iterations = 1
     public var runs = 2
-    public var steps = 400
+    public var steps = 800
     /// η of the LITI update: θ_init ← (1 − η)·θ_init + η·θ_slerp (paper: 0.3).
     public var eta = 0.3
     /// η values at which the LITI front is evaluated (paper §4.3).
@@ -18,12 +18,12 @@ public struct WarpSettings: Codable, Sendable, Equatable {
     public var reinforce = ReinforceSettings()
     /// EMA rate μ.
     public var mu: Float = 0.01
-    /// SFT-anchored baseline runs at these β (empty: none), each of `baselineSteps` steps
+    /// SFT-anchored baseline runs at these β (default one at β = 0.1; empty: none), each of `baselineSteps` steps
     /// (nil: I·T, the length of one WARP lineage).
-    public var baselines: [Float] = []
+    public var baselines: [Float] = [0.1]
     public var baselineSteps: Int?
     /// Held-out evaluation every `evalEvery` steps of every run (the trajectories).
-    public var evalEvery = 50
+    public var evalEvery = 100
     public var evaluation = EvaluationSettings()
     /// The SFT stage, run when the directory has no SFT policy yet.
     public var sft = SFTRunSettings()
@@ -37,7 +37,7 @@ public struct WarpSettings: Codable, Sendable, Equatable {
     public var reward = "lexicon"
 
     public init() {
-        reinforce.optimizer.learningRate = 1e-3
+        reinforce.optimizer.learningRate = 2e-3
     }
 
     /// The η values written and evaluated: the front plus `eta` if it is not on it.

@@ -28,8 +28,8 @@ struct WarpCommand: ParsableCommand {
     @Option(help: "Adam learning rate of the RL runs.")
     var lr: Float = WarpSettings().reinforce.optimizer.learningRate
     @Option(help: "Completions per step.") var batch = 16
-    @Option(help: "SFT-anchored REINFORCE baselines at these β, e.g. 0.1,0 (default none).")
-    var baseline: String?
+    @Option(help: "SFT-anchored REINFORCE baselines at these β, e.g. 0.1,0 ('none': no baseline).")
+    var baseline = "0.1"
     @Option(name: .customLong("baseline-steps"), help: "Steps of each baseline (default I·T).")
     var baselineSteps: Int?
     @Option(name: .customLong("sft-steps"), help: "SFT steps when SFT is trained here.")
@@ -61,7 +61,7 @@ struct WarpCommand: ParsableCommand {
         if try Self.numbers(front, "--front").contains(where: { $0 < 0 }) {
             throw ValidationError("--front values must be ≥ 0")
         }
-        if let baseline, try Self.numbers(baseline, "--baseline").contains(where: { $0 < 0 }) {
+        if baseline != "none", try Self.numbers(baseline, "--baseline").contains(where: { $0 < 0 }) {
             throw ValidationError("--baseline β values must be ≥ 0")
         }
         if !(beta >= 0) || !(mu >= 0 && mu <= 1) || !(lr > 0) {
@@ -84,7 +84,8 @@ struct WarpCommand: ParsableCommand {
             s.reinforce.batchSize = batch
             s.reinforce.optimizer.learningRate = lr
             s.mu = mu
-            s.baselines = try baseline.map { try Self.numbers($0, "--baseline").map(Float.init) } ?? []
+            s.baselines = baseline == "none"
+                ? [] : try Self.numbers(baseline, "--baseline").map(Float.init)
             s.baselineSteps = baselineSteps
             s.sft.steps = sftSteps
             s.evalEvery = evalEvery
