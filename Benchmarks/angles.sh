@@ -5,7 +5,7 @@
 # three inputs to /dev/null with the page cache warm. Reports both times, their ratio and the
 # peak RSS of the angles run (/usr/bin/time -v). Targets: <= 1.5x the floor, RSS < 512 MiB.
 #
-# usage: Benchmarks/angles.sh            (env: FAMILY=dir, SCRATCH=.build-dir, RUNS=2)
+# usage: Benchmarks/angles.sh     (env: FAMILY=dir, SCRATCH=.build-dir, RUNS=2, BIN=prebuilt)
 # The family is generated once into $FAMILY (about 6.6 GB for base + 2 fine-tunes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,8 +19,10 @@ if [ ! -x /usr/bin/time ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
 fi
 
-swift build -c release --scratch-path "$SCRATCH" --product mergetool >/dev/null
-BIN="$SCRATCH/release/mergetool"
+if [ -z "${BIN:-}" ]; then
+    swift build -c release --scratch-path "$SCRATCH" --product mergetool >/dev/null
+    BIN="$SCRATCH/release/mergetool"
+fi
 
 if [ ! -f "$FAMILY/ft2/model.safetensors.index.json" ]; then
     echo "generating the family into $FAMILY (once)"
@@ -39,8 +41,9 @@ cat $FILES > /dev/null
 
 best_floor=999999; best_angles=999999; rss=0
 for run in $(seq 1 "$RUNS"); do
-    t0=$(now); cat $FILES > /dev/null; t1=$(now)
+    t0=$(now); /usr/bin/time -f "%U %S" -o /tmp/angles-bench-cat.txt cat $FILES > /dev/null; t1=$(now)
     floor=$(calc "$t1 - $t0")
+    cat_cpu=$(awk '{ print $1 + $2 }' /tmp/angles-bench-cat.txt)
     t0=$(now)
     /usr/bin/time -v -o /tmp/angles-bench-time.txt \
         "$BIN" angles "$FAMILY/ft1" "$FAMILY/ft2" --init "$FAMILY/base" --json --quiet \
@@ -48,9 +51,12 @@ for run in $(seq 1 "$RUNS"); do
     t1=$(now)
     angles=$(calc "$t1 - $t0")
     kib=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' /tmp/angles-bench-time.txt)
+    cpu=$(awk -F: '/User time|System time/ { s += $2 } END { print s }' /tmp/angles-bench-time.txt)
     printf "run %d: I/O floor (cat) %.2f s = %.2f GB/s; angles %.2f s = %.2f GB/s; ratio %.2f; peak RSS %d MiB\n" \
         "$run" "$floor" "$(calc "$BYTES / $floor / 1e9")" "$angles" \
         "$(calc "$BYTES / $angles / 1e9")" "$(calc "$angles / $floor")" "$((kib / 1024))"
+    printf "       cpu time (user+sys): cat %.2f s, angles %.2f s (ratio %.2f; wall is inflated when the cores are shared)\n" \
+        "$cat_cpu" "$cpu" "$(calc "$cpu / $cat_cpu")"
     best_floor=$(calc "($floor < $best_floor) ? $floor : $best_floor")
     best_angles=$(calc "($angles < $best_angles) ? $angles : $best_angles")
     [ "$kib" -gt "$rss" ] && rss=$kib

@@ -31,14 +31,16 @@ public struct AngleAnalysis: Sendable {
     public var threads: Int
     /// Largest piece of a tensor handled as one unit of work.
     public var pieceElements: Int
-    /// Elements per decoded chunk (small enough for the M+1 chunks to stay in L2).
+    /// Elements per decoded chunk: large enough that per-chunk costs (name lookups, page
+    /// release calls) vanish, small enough for the M+1 `Float` chunks to stay in L2.
     public var chunkElements: Int
+    public static let defaultChunkElements = 1 << 16
     /// Warning thresholds.
     public var thresholds: AngleWarnings
 
     public init(
         granularity: Granularity = .layer, threads: Int = 2, pieceElements: Int = 1 << 24,
-        chunkElements: Int = 1 << 14, thresholds: AngleWarnings = AngleWarnings()
+        chunkElements: Int = AngleAnalysis.defaultChunkElements, thresholds: AngleWarnings = AngleWarnings()
     ) {
         self.granularity = granularity
         self.threads = max(1, threads)

@@ -7,12 +7,14 @@
 ///
 /// The distances let `GramStats` compute small angles from three sides instead of from
 /// `G_ij / (‖v_i‖‖v_j‖)`, which rounds to 1 long before ω ≈ 0° is resolved.
+///
 /// Differences are taken per element before any product (never as θ·θ − 2θ·b + b·b, which
-/// cancels catastrophically when δ ≪ θ). Products are summed in `SIMD8<Float>` accumulators
-/// over blocks of `blockElements` elements (each lane adds at most `blockElements / 8`
-/// products, a relative error below ~1e-5 of Σ|products|), then each block's sum is added
-/// to the matrices in `Double`. This keeps the kernel as fast as memory on 2 cores while
-/// sums over billions of elements stay exact to Double rounding.
+/// cancels catastrophically when δ ≪ θ). Two models (the paper's case) take a fused kernel
+/// (`addPair`) that loads each element once. Otherwise products are summed in four
+/// `SIMD8<Float>` accumulators over blocks of `blockElements` elements (each lane adds at
+/// most `blockElements / 32` products, a relative error below ~2e-6 of Σ|products|), then
+/// each block's sum is added to the matrices in `Double`. This keeps the kernel as fast as
+/// memory on 2 cores while sums over billions of elements stay exact to Double rounding.
 ///
 /// This is the kernel the merge engine needs too ("pairwise dots of differences into a
 /// Double matrix"); it lives here until the two are unified.
@@ -28,11 +30,11 @@ public final class GramAccumulator {
     /// Whether a base (the init) is given with every chunk, so task vectors are computed.
     public let hasBase: Bool
     /// Σ δ_i·δ_j, row-major M×M, symmetric (all zero when `hasBase` is false).
-    public private(set) var task: [Double]
+    public internal(set) var task: [Double]
     /// Σ θ_i·θ_j, row-major M×M, symmetric.
-    public private(set) var weight: [Double]
+    public internal(set) var weight: [Double]
     /// Σ (θ_i − θ_j)², row-major M×M, symmetric, zero diagonal.
-    public private(set) var distance: [Double]
+    public internal(set) var distance: [Double]
     private let scratch: UnsafeMutablePointer<Float>
 
     public init(models: Int, hasBase: Bool) {
@@ -58,6 +60,10 @@ public final class GramAccumulator {
     ///   - inputs: the M models' values, each as long as `base`.
     public func add(base: UnsafePointer<Float>?, inputs: [UnsafePointer<Float>], count: Int) {
         precondition(inputs.count == models && (!hasBase || base != nil))
+        if models == 2 {
+            addPair(base: hasBase ? base : nil, inputs[0], inputs[1], count: count)
+            return
+        }
         let m = models
         var start = 0
         while start < count {
@@ -93,7 +99,7 @@ public final class GramAccumulator {
     }
 
 
-    private func symmetrise() {
+    func symmetrise() {
         let m = models
         for i in 0..<m {
             for j in 0..<i {

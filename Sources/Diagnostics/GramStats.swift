@@ -11,6 +11,10 @@ import Foundation
 ///
 ///     1 − cos = (c − (a − b)) · (c + (a − b)) / (2ab),   angle = 2·asin(√((1 − cos)/2))
 ///
+/// The three-sides form is used only for angles below 60° (Gram cos > 0.5): near 90° and
+/// beyond, `G_ij` itself is the better-conditioned input (its error scales with ‖v_i‖‖v_j‖,
+/// the sides' with ‖v_i‖² + ‖v_j‖², which is worse when the norms differ).
+///
 /// - SeeAlso: WARP paper, appendix C.2 and Figure 6 (cos Ω, cos ω).
 public struct GramStats: Sendable, Equatable {
     /// Number of vectors M.
@@ -41,12 +45,12 @@ public struct GramStats: Sendable, Equatable {
         if i == j { return isZero(i) ? nil : 0 }
         let a = norm(i), b = norm(j)
         guard a > 0, b > 0 else { return nil }
-        if let d = differenceGram {
+        let cos = min(1, max(-1, gram[i * count + j] / (a * b)))
+        if let d = differenceGram, cos > 0.5 {
             let c = max(0, d[i * count + j]).squareRoot()
             let e = a - b
             return min(2, max(0, (c - e) * (c + e) / (2 * a * b)))
         }
-        let cos = min(1, max(-1, gram[i * count + j] / (a * b)))
         return 1 - cos
     }
 

@@ -7,12 +7,24 @@ import SafeTensors
 /// The pieces of a tensor depend only on its size and `pieceElements`, never on the number of
 /// threads, so results summed piece by piece in order are the same for any thread count.
 ///
-/// - Complexity: O(1); bytes are lent straight from the underlying store.
+/// When the tensor lives in a memory-mapped file (a `SafeTensorsFile`, alone or as a shard),
+/// its file offset is resolved once here and bytes are lent straight from the mapping, so the
+/// per-chunk calls skip the store's name lookup (hashing a long name per chunk and input was
+/// ~10% of a run).
+///
+/// - Complexity: O(1) per call; bytes are lent without copying.
 final class TensorSlice: TensorStore, @unchecked Sendable {
     let base: any TensorStore
     let name: String
     let byteOffset: Int
     let tensors: [TensorInfo]
+    /// The mapping and the file offset of the slice's first byte, when mapped.
+    private let mapped: (map: MappedFile, offset: Int)?
+    /// Released ranges not yet handed on (slice-relative): page releases are batched to
+    /// `releaseBatch` bytes, since each one flushes TLBs (per 128 KiB chunk that was ~8% of
+    /// a run). Resident memory grows by at most one batch per input.
+    private var pending: Range<Int>?
+    static let releaseBatch = 4 << 20
 
     var label: String { base.label }
     var metadata: [String: String] { [:] }
@@ -27,6 +39,21 @@ final class TensorSlice: TensorStore, @unchecked Sendable {
         name = info.name
         byteOffset = elements.lowerBound * size
         tensors = [TensorInfo(name: info.name, dtype: info.dtype, shape: [elements.count])]
+        var holder: any TensorStore = base
+        if let sharded = base as? ShardedCheckpoint, let shard = sharded.shard(of: info.name) {
+            holder = shard
+        }
+        if let file = holder as? SafeTensorsFile, let range = try? file.fileRange(of: info.name),
+           range.count == info.byteCount
+        {
+            mapped = (file.map, range.lowerBound + elements.lowerBound * size)
+        } else {
+            mapped = nil
+        }
+    }
+
+    deinit {
+        if let p = pending { releaseNow(p) }
     }
 
     func withBytes<R>(
@@ -39,14 +66,33 @@ final class TensorSlice: TensorStore, @unchecked Sendable {
                 tensor: name, file: label, begin: range.lowerBound, end: range.upperBound,
                 size: tensors[0].byteCount)
         }
+        if let (map, offset) = mapped {
+            let lo = offset + range.lowerBound
+            return try body(UnsafeRawBufferPointer(rebasing: map.bytes[lo..<(lo + range.count)]))
+        }
         let shifted = (range.lowerBound + byteOffset)..<(range.upperBound + byteOffset)
         return try base.withBytes(of: name, in: shifted, body)
     }
 
     func release(_ name: String, in range: Range<Int>) {
-        let lo = max(0, range.lowerBound) + byteOffset
-        let hi = min(range.upperBound, tensors[0].byteCount) + byteOffset
-        if hi > lo { base.release(name, in: lo..<hi) }
+        let lo = max(0, range.lowerBound), hi = min(range.upperBound, tensors[0].byteCount)
+        guard hi > lo else { return }
+        let merged = pending.map { min($0.lowerBound, lo)..<max($0.upperBound, hi) } ?? lo..<hi
+        guard merged.count >= Self.releaseBatch || hi == tensors[0].byteCount else {
+            pending = merged
+            return
+        }
+        pending = nil
+        releaseNow(merged)
+    }
+
+    private func releaseNow(_ range: Range<Int>) {
+        let lo = range.lowerBound, hi = range.upperBound
+        if let (map, offset) = mapped {
+            map.release((offset + lo)..<(offset + hi))
+        } else {
+            base.release(name, in: (lo + byteOffset)..<(hi + byteOffset))
+        }
     }
 }
 

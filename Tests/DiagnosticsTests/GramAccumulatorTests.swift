@@ -2,10 +2,10 @@ import Testing
 
 @testable import Diagnostics
 
-@Test(arguments: [1, 31, 32, 1023, 1024, 1025, 5000], [false, true])
-func accumulatorMatchesNaiveDoubleLoop(_ n: Int, _ hasBase: Bool) {
+@Test(arguments: [1, 31, 32, 255, 1023, 1024, 1025, 5000], [(false, 2), (true, 2), (false, 3), (true, 3)])
+func accumulatorMatchesNaiveDoubleLoop(_ n: Int, _ variant: (hasBase: Bool, models: Int)) {
+    let (hasBase, m) = variant
     var rng = SplitMix(UInt64(n))
-    let m = 3
     let base = (0..<n).map { _ in rng.gaussian() }
     let xs = (0..<m).map { _ in (0..<n).map { k in base[k] + 0.01 * rng.gaussian() } }
     let acc = GramAccumulator(models: m, hasBase: hasBase)

@@ -52,6 +52,9 @@ struct AnglesCommand: ParsableCommand {
     @Option(help: "Worker threads (results do not depend on it).")
     var threads: Int = 2
 
+    @Option(name: .customLong("chunk-elements"), help: .hidden)
+    var chunkElements: Int = AngleAnalysis.defaultChunkElements
+
     @Flag(help: "No progress line and no warnings on stderr.")
     var quiet = false
 
@@ -68,6 +71,7 @@ struct AnglesCommand: ParsableCommand {
         }
         if bins < 1 || bins > 1000 { throw ValidationError("--bins must be in 1...1000, got \(bins)") }
         if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if chunkElements < 1 { throw ValidationError("--chunk-elements must be at least 1") }
     }
 
     func run() throws {
@@ -92,7 +96,8 @@ struct AnglesCommand: ParsableCommand {
     ) throws -> (stdout: String, stderr: [String]) {
         let stores = try models.map(Self.open)
         let base = try initial.map(Self.open)
-        let analysis = AngleAnalysis(granularity: granularity, threads: threads)
+        let analysis = AngleAnalysis(
+            granularity: granularity, threads: threads, chunkElements: chunkElements)
         let report = try analysis.run(models: stores, initial: base, progress: progress)
         if let path = plot { try Self.write(report.figure11(bins: bins).render(), to: path) }
         if let path = plotByLayer { try Self.write(report.byLayerFigure().render(), to: path) }
