@@ -109,7 +109,9 @@ public final class CheckpointWriter {
 
     /// Appends all bytes of tensor `name` (which must be the current tensor, with the same
     /// dtype and shape) from `store`, in 8 MiB chunks, releasing the source's pages behind.
+    /// Empty tensors need no bytes (the writer passes them by itself): copying one is a no-op.
     public func copy(_ name: String, from store: any TensorStore) throws {
+        if let info = store.info(name), info.byteCount == 0, state == .writing { return }
         guard let current = currentTensor, current.name.bytesEqual(name) else {
             abort()
             throw SafeTensorsError.writerMisuse(

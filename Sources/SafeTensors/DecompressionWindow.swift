@@ -6,10 +6,36 @@ import CZstd
 /// `lend(range, keepBehind:)` returns `range` contiguously: it decompresses forward until the
 /// range is in the window, dropping bytes more than `keepBehind` before the range when the
 /// buffer needs room; a range that starts before the window restarts from the top.
+/// Compressed bytes to decompress: a mapped file (pages dropped behind the reader) or an owned
+/// copy held in memory.
+final class CompressedInput: @unchecked Sendable {
+    let bytes: UnsafeRawBufferPointer
+    private let mapped: MappedFile?
+    private let owned: UnsafeMutableRawBufferPointer?
+
+    init(file: MappedFile) {
+        mapped = file
+        owned = nil
+        bytes = file.bytes
+    }
+
+    init(copying source: [UInt8]) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, source.count), alignment: 16)
+        source.withUnsafeBytes { buffer.copyMemory(from: $0) }
+        owned = buffer
+        mapped = nil
+        bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<source.count])
+    }
+
+    func release(_ range: Range<Int>) { mapped?.release(range) }
+
+    deinit { owned?.deallocate() }
+}
+
 struct DecompressionWindow {
     /// Minimum free space to decompress into at each step.
     static let step = 4 << 20
-    private let input: MappedFile
+    private let input: CompressedInput
     private let label: String
     private var dctx: OpaquePointer
     private var inPos = 0
@@ -29,7 +55,7 @@ struct DecompressionWindow {
         deinit { ZSTD_freeDCtx(dctx); buffer.deallocate() }
     }
 
-    init(input: MappedFile, label: String) throws {
+    init(input: CompressedInput, label: String) throws {
         guard let d = ZSTD_createDCtx() else {
             throw SafeTensorsError.zstd(file: label, message: "cannot create a decompression context")
         }

@@ -30,9 +30,15 @@ public enum FloatConversion {
             if Int(bitPattern: src) % 2 == 0 {
                 mt_f16_to_f32(src.assumingMemoryBound(to: UInt16.self), base, n)
             } else {
-                for i in 0..<n {
-                    var h = src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)
-                    withUnsafePointer(to: &h) { mt_f16_to_f32($0, base + i, 1) }
+                // Odd address: copy through an aligned scratch buffer, a block at a time.
+                withUnsafeTemporaryAllocation(of: UInt16.self, capacity: 4096) { tmp in
+                    var i = 0
+                    while i < n {
+                        let m = min(4096, n - i)
+                        UnsafeMutableRawPointer(tmp.baseAddress!).copyMemory(from: src + 2 * i, byteCount: 2 * m)
+                        mt_f16_to_f32(tmp.baseAddress!, base + i, m)
+                        i += m
+                    }
                 }
             }
         case .f64:
@@ -66,10 +72,14 @@ public enum FloatConversion {
             if Int(bitPattern: dst) % 2 == 0 {
                 mt_f32_to_f16(src, dst.assumingMemoryBound(to: UInt16.self), n)
             } else {
-                for i in 0..<n {
-                    var h: UInt16 = 0
-                    mt_f32_to_f16(src + i, &h, 1)
-                    dst.storeBytes(of: h, toByteOffset: 2 * i, as: UInt16.self)
+                withUnsafeTemporaryAllocation(of: UInt16.self, capacity: 4096) { tmp in
+                    var i = 0
+                    while i < n {
+                        let m = min(4096, n - i)
+                        mt_f32_to_f16(src + i, tmp.baseAddress!, m)
+                        (dst + 2 * i).copyMemory(from: tmp.baseAddress!, byteCount: 2 * m)
+                        i += m
+                    }
                 }
             }
         case .f64:
@@ -107,8 +117,10 @@ public enum FloatConversion {
         }
     }
 
-    /// Encodes `Double` values as `dtype`, rounding once (F64 is exact; F32 rounds to nearest even;
-    /// narrower types go through an exactly rounded path, see `roundedToFloat`).
+    /// Encodes `Double` values as `dtype`, rounding once: F64 is exact, F32 rounds to nearest
+    /// even; narrower types go through `roundedToOddFloat` (24 bits, round to odd) and then
+    /// round to nearest even, which equals one direct rounding because 24 ≥ p + 2 for every
+    /// target precision p ≤ 11 (Boldo–Melquiond, "When double rounding is odd").
     public static func encode(
         _ values: UnsafeBufferPointer<Double>, dtype: DType, into raw: UnsafeMutableRawBufferPointer
     ) {
@@ -116,22 +128,37 @@ public enum FloatConversion {
         switch dtype {
         case .f64:
             for i in 0..<values.count { dst.storeBytes(of: src[i], toByteOffset: 8 * i, as: Double.self) }
-        case .bf16:
-            for i in 0..<values.count {
-                dst.storeBytes(of: bf16Bits(src[i]).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
-            }
+        case .f32:
+            for i in 0..<values.count { dst.storeBytes(of: Float(src[i]), toByteOffset: 4 * i, as: Float.self) }
         default:
-            // Double -> Float -> narrower can double-round only at exact Float ties, which occur for
-            // inputs that are not representable in Float; accepted for f16/f8 (documented).
-            for i in 0..<values.count {
-                let f = Float(src[i])
-                withUnsafePointer(to: f) {
-                    encode(UnsafeBufferPointer(start: $0, count: 1), dtype: dtype,
-                           into: UnsafeMutableRawBufferPointer(rebasing: raw[(i * (dtype.byteSize ?? 1))...]))
+            let size = dtype.byteSize ?? 1
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 4096) { tmp in
+                var i = 0
+                while i < values.count {
+                    let m = min(4096, values.count - i)
+                    for k in 0..<m { tmp[k] = roundedToOddFloat(src[i + k]) }
+                    encode(UnsafeBufferPointer(rebasing: tmp[0..<m]), dtype: dtype,
+                           into: UnsafeMutableRawBufferPointer(rebasing: raw[(i * size)..<((i + m) * size)]))
+                    i += m
                 }
             }
         }
     }
+
+    /// `d` rounded to `Float` with round-to-odd: truncate toward zero, then set the last bit if
+    /// anything was lost. Values past `Float` range become ±greatestFiniteMagnitude (odd),
+    /// which still overflow every narrower type. NaN stays NaN.
+    @inlinable
+    public static func roundedToOddFloat(_ d: Double) -> Float {
+        if d.isNaN { return d.sign == .minus ? -.nan : .nan }
+        var f = Float(d)
+        if Double(f) == d { return f }
+        if abs(Double(f)) > abs(d) { f = d > 0 ? f.nextDown : f.nextUp }  // toward zero
+        return Float(bitPattern: f.bitPattern | 1)
+    }
+
+    /// bf16 bits of a `Double`, rounded once (round to odd into Float, then to nearest even).
+    public static func bf16Bits(_ d: Double) -> UInt16 { bf16Bits(roundedToOddFloat(d)) }
 
     /// bf16 bits of `f`, round to nearest even; NaN stays (quiet) NaN; overflow gives ±Inf.
     @inlinable
@@ -141,19 +168,4 @@ public enum FloatConversion {
         return UInt16(truncatingIfNeeded: (b &+ 0x7fff &+ ((b >> 16) & 1)) >> 16)
     }
 
-    /// bf16 bits of a `Double`, rounded once (not through Float, which could double-round).
-    public static func bf16Bits(_ d: Double) -> UInt16 {
-        if d.isNaN { return d.sign == .minus ? 0xffc0 : 0x7fc0 }
-        let f = Float(d)  // RNE to 24 bits
-        // If rounding to Float landed exactly on a bf16 tie, decide the tie from the Double.
-        let b = f.bitPattern
-        if b & 0xffff == 0x8000, f.isFinite {
-            let lower = Float(bitPattern: b & 0xffff_0000)
-            let upperBits = (b & 0xffff_0000) &+ 0x1_0000
-            let mid = Double(f)
-            if abs(d) > abs(mid) { return UInt16(truncatingIfNeeded: upperBits >> 16) }
-            if abs(d) < abs(mid) { return UInt16(truncatingIfNeeded: lower.bitPattern >> 16) }
-        }
-        return bf16Bits(f)
-    }
 }

@@ -11,7 +11,7 @@ public final class SafeTensorsFile: TensorStore, @unchecked Sendable {
     private let index: [ExactName: Int]
 
     public var label: String { path }
-    public var tensors: [TensorInfo] { header.entries.map(\.info) }
+    public let tensors: [TensorInfo]
     public var metadata: [String: String] { header.metadata }
 
     public init(path: String) throws {
@@ -22,6 +22,7 @@ public final class SafeTensorsFile: TensorStore, @unchecked Sendable {
         var index: [ExactName: Int] = [:]
         for (i, e) in header.entries.enumerated() { index[ExactName(e.info.name)] = i }
         self.index = index
+        tensors = header.entries.map(\.info)
     }
 
     public func entry(_ name: String) -> Header.Entry? {

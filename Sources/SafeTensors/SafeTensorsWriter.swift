@@ -70,6 +70,7 @@ public final class SafeTensorsWriter {
     /// mapped pages behind it.
     public func copy(_ name: String, from store: any TensorStore, chunkBytes: Int = 8 << 20) throws {
         guard let info = store.info(name) else { throw SafeTensorsError.unknownTensor(name: name, file: store.label) }
+        if info.byteCount == 0 { return }  // empty tensors are passed by themselves
         guard let current = currentTensor, current.name.bytesEqual(name),
               current.byteCount == info.byteCount else {
             throw SafeTensorsError.writerMisuse(

@@ -26,19 +26,31 @@ public final class ZstdStore: TensorStore, @unchecked Sendable {
     /// Offset of the data buffer in the plain file.
     public let dataStart: Int
     public let cacheBytes: Int
-    private let compressed: MappedFile
+    private let compressed: CompressedInput
     private var stream: DecompressionWindow
     private let index: [ExactName: Int]
     private let lock = NSLock()
 
     public var label: String { path }
-    public var tensors: [TensorInfo] { header.entries.map(\.info) }
+    public let tensors: [TensorInfo]
     public var metadata: [String: String] { header.metadata }
 
-    public init(path: String, cacheBytes: Int = 32 << 20) throws {
+    /// Opens the compressed file at `path` (memory-mapped).
+    public convenience init(path: String, cacheBytes: Int = 32 << 20) throws {
+        try self.init(input: CompressedInput(file: try MappedFile(path: path)), label: path,
+                      cacheBytes: cacheBytes)
+    }
+
+    /// A store over compressed bytes held in memory (a copy of `compressed`); `label` names
+    /// it in messages.
+    public convenience init(compressed: [UInt8], label: String, cacheBytes: Int = 32 << 20) throws {
+        try self.init(input: CompressedInput(copying: compressed), label: label, cacheBytes: cacheBytes)
+    }
+
+    init(input: CompressedInput, label path: String, cacheBytes: Int) throws {
         self.path = path
         self.cacheBytes = cacheBytes
-        compressed = try MappedFile(path: path)
+        compressed = input
         let size = try ZstdStore.decompressedSize(compressed, path: path)
         plainSize = size
         stream = try DecompressionWindow(input: compressed, label: path)
@@ -50,6 +62,7 @@ public final class ZstdStore: TensorStore, @unchecked Sendable {
         var index: [ExactName: Int] = [:]
         for (i, e) in header.entries.enumerated() { index[ExactName(e.info.name)] = i }
         self.index = index
+        tensors = header.entries.map(\.info)
     }
 
     public func info(_ name: String) -> TensorInfo? {
@@ -76,7 +89,7 @@ public final class ZstdStore: TensorStore, @unchecked Sendable {
     }
 
     /// The plain size recorded in the frame headers, or counted by decompressing once.
-    static func decompressedSize(_ file: MappedFile, path: String) throws -> Int {
+    static func decompressedSize(_ file: CompressedInput, path: String) throws -> Int {
         guard let base = file.bytes.baseAddress, file.bytes.count > 0 else {
             throw SafeTensorsError.zstd(file: path, message: "empty file")
         }

@@ -93,11 +93,11 @@ enum InspectReport {
         let params = store.tensors.reduce(0) { $0 + $1.elementCount }
         let bytes = store.tensors.reduce(0) { $0 + $1.byteCount }
         var out = "\n\(store.label): \(tensors) tensor\(tensors == 1 ? "" : "s"), "
-            + "\(grouped(params)) parameters, \(grouped(bytes)) bytes (\(human(bytes)))\n"
+            + "\(grouped(params)) parameter\(params == 1 ? "" : "s"), \(grouped(bytes)) bytes (\(human(bytes)))\n"
         for d in DType.allCases {
             guard let s = byType[d] else { continue }
             out += "  \(d.rawValue): \(s.count) tensor\(s.count == 1 ? "" : "s"), "
-                + "\(grouped(s.params)) parameters, \(grouped(s.bytes)) bytes\n"
+                + "\(grouped(s.params)) parameter\(s.params == 1 ? "" : "s"), \(grouped(s.bytes)) bytes\n"
         }
         let meta = Checkpoint.metadataPairs(store)
         if !meta.isEmpty {
