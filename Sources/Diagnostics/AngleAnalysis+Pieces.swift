@@ -32,7 +32,8 @@ struct PieceGram: Sendable {
     }
 
     var isFinite: Bool {
-        task.allSatisfy(\.isFinite) && weight.allSatisfy(\.isFinite) && distance.allSatisfy(\.isFinite)
+        task.allSatisfy(\.isFinite) && weight.allSatisfy(\.isFinite)
+            && distance.allSatisfy(\.isFinite)
     }
 }
 
@@ -46,7 +47,8 @@ private final class WorkQueue: @unchecked Sendable {
 
     init(count: Int, bytesTotal: Int) {
         results = Array(repeating: nil, count: count)
-        progress = AngleProgress(bytesDone: 0, bytesTotal: bytesTotal, piecesDone: 0, piecesTotal: count)
+        progress = AngleProgress(
+            bytesDone: 0, bytesTotal: bytesTotal, piecesDone: 0, piecesTotal: count)
     }
 }
 
@@ -117,12 +119,14 @@ extension AngleAnalysis {
         try reader.forEachChunk(of: name) { _, chunks in
             let n = chunks[0].count
             let inputs = chunks[offset...].map { UnsafePointer($0.baseAddress!) }
-            acc.add(base: acc.hasBase ? UnsafePointer(chunks[0].baseAddress!) : nil,
-                    inputs: inputs, count: n)
+            acc.add(
+                base: acc.hasBase ? UnsafePointer(chunks[0].baseAddress!) : nil,
+                inputs: inputs, count: n)
         }
         let gram = PieceGram(acc)
         if gram.isFinite { return gram }
-        return try exact(reader, name: name, stores: stores, hasBase: acc.hasBase, models: acc.models)
+        return try exact(
+            reader, name: name, stores: stores, hasBase: acc.hasBase, models: acc.models)
     }
 
     /// The slow path: finds the first input with a non-finite value, else sums in `Double`.

@@ -40,7 +40,8 @@ public struct AngleAnalysis: Sendable {
 
     public init(
         granularity: Granularity = .layer, threads: Int = 2, pieceElements: Int = 1 << 24,
-        chunkElements: Int = AngleAnalysis.defaultChunkElements, thresholds: AngleWarnings = AngleWarnings()
+        chunkElements: Int = AngleAnalysis.defaultChunkElements,
+        thresholds: AngleWarnings = AngleWarnings()
     ) {
         self.granularity = granularity
         self.threads = max(1, threads)
@@ -64,7 +65,8 @@ public struct AngleAnalysis: Sendable {
         let stores = (initial.map { [$0] } ?? []) + models
         let family = try FamilyCheck(stores: stores)
         let pieces = WorkPiece.pieces(of: family.floats, pieceElements: pieceElements)
-        let results = try computePieces(pieces, family: family, stores: stores, hasInit: initial != nil,
+        let results = try computePieces(
+            pieces, family: family, stores: stores, hasInit: initial != nil,
             progress: progress)
 
         // Sum pieces into tensors, tensors into groups, in order.
@@ -79,15 +81,18 @@ public struct AngleAnalysis: Sendable {
             for info in group.tensors {
                 if let t = slot[ExactName(info.name)] { sum.add(perTensor[t]) }
             }
-            let block = granularity == .tensor
+            let block =
+                granularity == .tensor
                 ? Grouping.block(of: group.name)?.index : group.blockIndex
-            let taskStats = initial == nil
+            let taskStats =
+                initial == nil
                 ? nil : GramStats(count: m, gram: sum.task, differenceGram: sum.distance)
             let weightStats = GramStats(count: m, gram: sum.weight, differenceGram: sum.distance)
-            groups.append(GroupAngles(
-                name: group.name, tensors: group.tensors.map(\.name), blockIndex: block,
-                elementCount: group.tensors.reduce(0) { $0 + $1.elementCount },
-                taskVectors: taskStats, weights: weightStats))
+            groups.append(
+                GroupAngles(
+                    name: group.name, tensors: group.tensors.map(\.name), blockIndex: block,
+                    elementCount: group.tensors.reduce(0) { $0 + $1.elementCount },
+                    taskVectors: taskStats, weights: weightStats))
         }
         var report = AngleReport(
             initLabel: initial?.label, models: models.map(\.label), granularity: granularity,

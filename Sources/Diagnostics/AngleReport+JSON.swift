@@ -17,17 +17,22 @@ extension AngleReport {
         for (k, g) in groups.enumerated() {
             out += k == 0 ? "\n" : ",\n"
             out += "    {\"name\": " + Self.jsonString(g.name) + ",\n"
-            out += "     \"tensors\": [" + g.tensors.map(Self.jsonString).joined(separator: ", ") + "],\n"
+            out +=
+                "     \"tensors\": [" + g.tensors.map(Self.jsonString).joined(separator: ", ")
+                + "],\n"
             out += "     \"task_vectors\": " + (g.taskVectors.map(Self.jsonStats) ?? "null") + ",\n"
             out += "     \"weights\": " + Self.jsonStats(g.weights) + ",\n"
-            out += "     \"warnings\": [" + g.warnings.map(Self.jsonString).joined(separator: ", ") + "]}"
+            out +=
+                "     \"warnings\": [" + g.warnings.map(Self.jsonString).joined(separator: ", ")
+                + "]}"
         }
         out += groups.isEmpty ? "]\n}\n" : "\n  ]\n}\n"
         return out
     }
 
     static func jsonStats(_ s: GramStats) -> String {
-        let rows = s.cosMatrix.map { row in "[" + row.map(jsonNumber).joined(separator: ", ") + "]" }
+        let rows = s.cosMatrix.map { row in "[" + row.map(jsonNumber).joined(separator: ", ") + "]"
+        }
         return "{\"cos\": [" + rows.joined(separator: ", ") + "], \"norms\": ["
             + s.norms.map(jsonNumber).joined(separator: ", ") + "]}"
     }

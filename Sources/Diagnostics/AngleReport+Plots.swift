@@ -4,8 +4,11 @@ import Merging
 extension AngleReport {
     /// Title lines naming the inputs, shared by the figures.
     var plotSubtitle: [String] {
-        var lines = ["models: " + models.enumerated().map { "\(Self.shortName($0.offset)) = \($0.element)" }
-            .joined(separator: ", ")]
+        var lines = [
+            "models: "
+                + models.enumerated().map { "\(Self.shortName($0.offset)) = \($0.element)" }
+                .joined(separator: ", ")
+        ]
         lines.append(initLabel.map { "init: \($0)" } ?? "no init: full weights only")
         return lines
     }
@@ -37,14 +40,16 @@ extension AngleReport {
                 refs.append(SVGPlot.Reference(.x, at: s.median, label: "median"))
             }
             let isCos = q == .taskCosine || q == .weightCosine
-            panels.append(SVGPlot.Panel(
-                title: q.title,
-                xLabel: isCos ? "cosine" : "norm ratio",
-                yLabel: "count (groups × pairs)",
-                series: [.histogram(nil, h, color: colors[k])],
-                references: refs, notes: notes))
+            panels.append(
+                SVGPlot.Panel(
+                    title: q.title,
+                    xLabel: isCos ? "cosine" : "norm ratio",
+                    yLabel: "count (groups × pairs)",
+                    series: [.histogram(nil, h, color: colors[k])],
+                    references: refs, notes: notes))
         }
-        let firstLine = "Angles and norms of task vectors and weights (\(groupingPhrase), "
+        let firstLine =
+            "Angles and norms of task vectors and weights (\(groupingPhrase), "
             + "\(groups.count) groups)"
         return SVGPlot(title: firstLine, subtitle: plotSubtitle, panels: panels, columns: 2)
     }
@@ -67,19 +72,23 @@ extension AngleReport {
                     return SVGPlot.Point(Double(g.blockIndex!), a)
                 }
                 let label = "\(Self.shortName(i))–\(Self.shortName(j))"
-                return joined ? .line(label, points: points, markers: true) : .scatter(label, points: points)
+                return joined
+                    ? .line(label, points: points, markers: true) : .scatter(label, points: points)
             }
         }
         var panels: [SVGPlot.Panel] = []
         if initLabel != nil {
-            panels.append(SVGPlot.Panel(
-                title: "task vectors: Ω per block", xLabel: "block index", yLabel: "Ω (degrees)",
-                series: series { $0.taskVectors },
-                references: [SVGPlot.Reference(.y, at: 90, label: "90°")]))
+            panels.append(
+                SVGPlot.Panel(
+                    title: "task vectors: Ω per block", xLabel: "block index",
+                    yLabel: "Ω (degrees)",
+                    series: series { $0.taskVectors },
+                    references: [SVGPlot.Reference(.y, at: 90, label: "90°")]))
         }
-        panels.append(SVGPlot.Panel(
-            title: "full weights: ω per block", xLabel: "block index", yLabel: "ω (degrees)",
-            series: series { $0.weights }))
+        panels.append(
+            SVGPlot.Panel(
+                title: "full weights: ω per block", xLabel: "block index", yLabel: "ω (degrees)",
+                series: series { $0.weights }))
         return SVGPlot(
             title: "Angles versus block index (\(groupingPhrase))", subtitle: plotSubtitle,
             panels: panels, columns: panels.count)

@@ -14,7 +14,9 @@ public struct AngleWarnings: Sendable, Equatable {
     public var outlierMinDegrees: Double
     public var outlierSigmas: Double
 
-    public init(normRatioLimit: Double = 2, outlierMinDegrees: Double = 15, outlierSigmas: Double = 3) {
+    public init(
+        normRatioLimit: Double = 2, outlierMinDegrees: Double = 15, outlierSigmas: Double = 3
+    ) {
         self.normRatioLimit = normRatioLimit
         self.outlierMinDegrees = outlierMinDegrees
         self.outlierSigmas = outlierSigmas
@@ -48,23 +50,30 @@ public struct AngleWarnings: Sendable, Equatable {
             for m in 0..<group.weights.count where group.weights.isZero(m) {
                 out.append("weights of \(name(m)) are all zero")
             }
-            for (kind, stats) in [("task-vector", group.taskVectors), ("full-weight", group.weights)] {
+            for (kind, stats) in [
+                ("task-vector", group.taskVectors), ("full-weight", group.weights),
+            ] {
                 guard let stats else { continue }
                 for (i, j) in pairs {
                     guard let r = stats.normRatio(i, j), r > 0 else { continue }
                     let spread = max(r, 1 / r)
                     if spread > normRatioLimit {
-                        out.append("\(kind) norms of \(name(i)) and \(name(j)) differ by "
-                            + Self.format(spread) + "x (more than " + Self.format(normRatioLimit) + "x)")
+                        out.append(
+                            "\(kind) norms of \(name(i)) and \(name(j)) differ by "
+                                + Self.format(spread) + "x (more than "
+                                + Self.format(normRatioLimit) + "x)")
                     }
                 }
             }
             if let rule, let t = group.taskVectors {
                 for (i, j) in pairs {
-                    guard let a = t.degrees(i, j), abs(a - rule.median) > rule.threshold else { continue }
-                    out.append("Ω(\(name(i)), \(name(j))) = " + Self.format(a) + "° is far from the "
-                        + "family's median " + Self.format(rule.median) + "° (threshold "
-                        + Self.format(rule.threshold) + "°)")
+                    guard let a = t.degrees(i, j), abs(a - rule.median) > rule.threshold else {
+                        continue
+                    }
+                    out.append(
+                        "Ω(\(name(i)), \(name(j))) = " + Self.format(a) + "° is far from the "
+                            + "family's median " + Self.format(rule.median) + "° (threshold "
+                            + Self.format(rule.threshold) + "°)")
                 }
             }
             report.groups[g].warnings = out

@@ -16,7 +16,9 @@ struct FamilyCheck {
     /// such families are read by one thread, in storage order.
     static func isStreaming(_ store: any TensorStore) -> Bool {
         if store is ZstdStore { return true }
-        if let sharded = store as? ShardedCheckpoint { return sharded.shards.contains(where: isStreaming) }
+        if let sharded = store as? ShardedCheckpoint {
+            return sharded.shards.contains(where: isStreaming)
+        }
         return false
     }
 

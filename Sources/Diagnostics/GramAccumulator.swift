@@ -83,7 +83,8 @@ public final class GramAccumulator {
             }
             if hasBase, let b = base {
                 for i in 0..<m {
-                    Self.subtract(inputs[i] + start, b + start, into: scratch + i * Self.blockElements, n)
+                    Self.subtract(
+                        inputs[i] + start, b + start, into: scratch + i * Self.blockElements, n)
                 }
                 for i in 0..<m {
                     for j in i..<m {
@@ -97,7 +98,6 @@ public final class GramAccumulator {
         }
         symmetrise()
     }
-
 
     func symmetrise() {
         let m = models
@@ -128,13 +128,17 @@ public final class GramAccumulator {
         var k = 0
         while k + 32 <= n {
             let o = 4 * k
-            s0 += ra.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            s0 +=
+                ra.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
                 * rb.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
-            s1 += ra.loadUnaligned(fromByteOffset: o + 32, as: SIMD8<Float>.self)
+            s1 +=
+                ra.loadUnaligned(fromByteOffset: o + 32, as: SIMD8<Float>.self)
                 * rb.loadUnaligned(fromByteOffset: o + 32, as: SIMD8<Float>.self)
-            s2 += ra.loadUnaligned(fromByteOffset: o + 64, as: SIMD8<Float>.self)
+            s2 +=
+                ra.loadUnaligned(fromByteOffset: o + 64, as: SIMD8<Float>.self)
                 * rb.loadUnaligned(fromByteOffset: o + 64, as: SIMD8<Float>.self)
-            s3 += ra.loadUnaligned(fromByteOffset: o + 96, as: SIMD8<Float>.self)
+            s3 +=
+                ra.loadUnaligned(fromByteOffset: o + 96, as: SIMD8<Float>.self)
                 * rb.loadUnaligned(fromByteOffset: o + 96, as: SIMD8<Float>.self)
             k += 32
         }

@@ -16,8 +16,9 @@ extension SVGPlot {
         svg.rect(x: 0, y: 0, width: width, height: height, [("fill", "white")])
         svg.text(title, x: width / 2, y: 26, anchor: "middle", size: 16, [("font-weight", "bold")])
         for (k, line) in subtitle.enumerated() {
-            svg.text(line, x: width / 2, y: 46 + 16 * Double(k), anchor: "middle", size: 11,
-                     [("fill", "#444")])
+            svg.text(
+                line, x: width / 2, y: 46 + 16 * Double(k), anchor: "middle", size: 11,
+                [("fill", "#444")])
         }
         for (k, panel) in panels.enumerated() {
             let x = Double(k % columns) * panelWidth
@@ -62,7 +63,9 @@ extension SVGPlot {
         return (x, y)
     }
 
-    private func draw(_ panel: Panel, index: Int, x px: Double, y py: Double, into svg: inout SVGWriter) {
+    private func draw(
+        _ panel: Panel, index: Int, x px: Double, y py: Double, into svg: inout SVGWriter
+    ) {
         let left = px + 70, right = px + panelWidth - 18
         let top = py + 30 + 14 * Double(panel.notes.count), bottom = py + panelHeight - 52
         let (sx, sy) = scales(panel)
@@ -70,8 +73,9 @@ extension SVGPlot {
         func Y(_ v: Double) -> Double { sy.map(v, to: bottom, top) }
 
         svg.open("g", [("class", "panel"), ("data-title", panel.title)])
-        svg.text(panel.title, x: (left + right) / 2, y: py + 18, anchor: "middle", size: 13,
-                 [("font-weight", "bold")])
+        svg.text(
+            panel.title, x: (left + right) / 2, y: py + 18, anchor: "middle", size: 13,
+            [("font-weight", "bold")])
         let clip = "clip-panel-\(index)"
         svg.open("defs")
         svg.open("clipPath", [("id", clip)])
@@ -90,8 +94,9 @@ extension SVGPlot {
             svg.text(sx.label(t), x: X(t), y: bottom + 18, anchor: "middle", size: 11)
         }
         svg.text(panel.xLabel, x: (left + right) / 2, y: bottom + 38, anchor: "middle", size: 12)
-        svg.text(panel.yLabel, x: px + 16, y: (top + bottom) / 2, anchor: "middle", size: 12,
-                 rotate: -90)
+        svg.text(
+            panel.yLabel, x: px + 16, y: (top + bottom) / 2, anchor: "middle", size: 12,
+            rotate: -90)
 
         // Data.
         svg.open("g", [("clip-path", "url(#\(clip))")])
@@ -102,22 +107,29 @@ extension SVGPlot {
                 for b in 0..<h.bins {
                     let x0 = X(h.edges[b]), x1 = X(h.edges[b + 1])
                     let y0 = Y(Double(h.counts[b]))
-                    svg.rect(x: x0, y: y0, width: x1 - x0, height: bottom - y0, [
-                        ("class", "bar"), ("data-bin", String(b)), ("data-count", String(h.counts[b])),
-                        ("fill", color), ("fill-opacity", "0.75"), ("stroke", "white"),
-                        ("stroke-width", "0.5"),
-                    ])
+                    svg.rect(
+                        x: x0, y: y0, width: x1 - x0, height: bottom - y0,
+                        [
+                            ("class", "bar"), ("data-bin", String(b)),
+                            ("data-count", String(h.counts[b])),
+                            ("fill", color), ("fill-opacity", "0.75"), ("stroke", "white"),
+                            ("stroke-width", "0.5"),
+                        ])
                 }
             case let .line(markers):
-                svg.polyline(s.points.map { (X($0.x), Y($0.y)) },
-                             [("stroke", color), ("stroke-width", "1.8"), ("class", "line")])
+                svg.polyline(
+                    s.points.map { (X($0.x), Y($0.y)) },
+                    [("stroke", color), ("stroke-width", "1.8"), ("class", "line")])
                 if markers {
-                    for p in s.points { svg.circle(x: X(p.x), y: Y(p.y), r: 2.8, [("fill", color)]) }
+                    for p in s.points {
+                        svg.circle(x: X(p.x), y: Y(p.y), r: 2.8, [("fill", color)])
+                    }
                 }
             case .scatter:
                 for p in s.points {
-                    svg.circle(x: X(p.x), y: Y(p.y), r: 3.5,
-                               [("fill", color), ("fill-opacity", "0.85"), ("class", "point")])
+                    svg.circle(
+                        x: X(p.x), y: Y(p.y), r: 3.5,
+                        [("fill", color), ("fill-opacity", "0.85"), ("class", "point")])
                 }
             }
         }
@@ -133,8 +145,9 @@ extension SVGPlot {
             }
         }
         svg.close("g")
-        svg.rect(x: left, y: top, width: right - left, height: bottom - top,
-                 [("fill", "none"), ("stroke", "#333")])
+        svg.rect(
+            x: left, y: top, width: right - left, height: bottom - top,
+            [("fill", "none"), ("stroke", "#333")])
         for (k, note) in panel.notes.enumerated() {
             svg.text(note, x: left, y: py + 38 + 14 * Double(k), size: 10.5, [("fill", "#333")])
         }
@@ -149,15 +162,17 @@ extension SVGPlot {
         let w = 34 + 6.5 * Double(longest), h = 8 + 16 * Double(entries.count)
         let x0 = right - w - 6, y0 = top + 6
         svg.open("g", [("class", "legend")])
-        svg.rect(x: x0, y: y0, width: w, height: h,
-                 [("fill", "white"), ("fill-opacity", "0.85"), ("stroke", "#bbb")])
+        svg.rect(
+            x: x0, y: y0, width: w, height: h,
+            [("fill", "white"), ("fill-opacity", "0.85"), ("stroke", "#bbb")])
         for (row, (k, s)) in entries.enumerated() {
             let color = s.color ?? Self.palette[k % Self.palette.count]
             let cy = y0 + 12 + 16 * Double(row)
             switch s.kind {
             case .histogram:
-                svg.rect(x: x0 + 8, y: cy - 5, width: 16, height: 10,
-                         [("fill", color), ("fill-opacity", "0.75")])
+                svg.rect(
+                    x: x0 + 8, y: cy - 5, width: 16, height: 10,
+                    [("fill", color), ("fill-opacity", "0.75")])
             case .line:
                 svg.line(x0 + 6, cy, x0 + 26, cy, [("stroke", color), ("stroke-width", "2")])
             case .scatter:

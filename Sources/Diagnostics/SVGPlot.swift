@@ -87,7 +87,9 @@ public struct SVGPlot: Sendable {
             Series(label: label, kind: .line(markers: markers), points: points, color: color)
         }
 
-        public static func scatter(_ label: String?, points: [Point], color: String? = nil) -> Series {
+        public static func scatter(_ label: String?, points: [Point], color: String? = nil)
+            -> Series
+        {
             Series(label: label, kind: .scatter, points: points, color: color)
         }
 

@@ -65,16 +65,24 @@ public struct SVGWriter: Sendable {
     public mutating func rect(
         x: Double, y: Double, width: Double, height: Double, _ attrs: [(String, String)] = []
     ) {
-        element("rect", [("x", Self.number(x)), ("y", Self.number(y)),
-                         ("width", Self.number(max(0, width))), ("height", Self.number(max(0, height)))]
-                    + attrs)
+        element(
+            "rect",
+            [
+                ("x", Self.number(x)), ("y", Self.number(y)),
+                ("width", Self.number(max(0, width))), ("height", Self.number(max(0, height))),
+            ]
+                + attrs)
     }
 
     public mutating func line(
         _ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, _ attrs: [(String, String)] = []
     ) {
-        element("line", [("x1", Self.number(x1)), ("y1", Self.number(y1)),
-                         ("x2", Self.number(x2)), ("y2", Self.number(y2))] + attrs)
+        element(
+            "line",
+            [
+                ("x1", Self.number(x1)), ("y1", Self.number(y1)),
+                ("x2", Self.number(x2)), ("y2", Self.number(y2)),
+            ] + attrs)
     }
 
     /// Text anchored at (x, y); `anchor` is start, middle or end; `rotate` in degrees about
@@ -83,8 +91,10 @@ public struct SVGWriter: Sendable {
         _ s: String, x: Double, y: Double, anchor: String = "start", size: Double = 12,
         rotate: Double? = nil, _ attrs: [(String, String)] = []
     ) {
-        var a = [("x", Self.number(x)), ("y", Self.number(y)), ("text-anchor", anchor),
-                 ("font-size", Self.number(size))]
+        var a = [
+            ("x", Self.number(x)), ("y", Self.number(y)), ("text-anchor", anchor),
+            ("font-size", Self.number(size)),
+        ]
         if let r = rotate {
             a.append(("transform", "rotate(\(Self.number(r)) \(Self.number(x)) \(Self.number(y)))"))
         }
@@ -97,8 +107,10 @@ public struct SVGWriter: Sendable {
     }
 
     public mutating func circle(x: Double, y: Double, r: Double, _ attrs: [(String, String)] = []) {
-        element("circle", [("cx", Self.number(x)), ("cy", Self.number(y)), ("r", Self.number(r))]
-                    + attrs)
+        element(
+            "circle",
+            [("cx", Self.number(x)), ("cy", Self.number(y)), ("r", Self.number(r))]
+                + attrs)
     }
 
     /// The whole document.

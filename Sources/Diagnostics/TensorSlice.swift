@@ -44,7 +44,7 @@ final class TensorSlice: TensorStore, @unchecked Sendable {
             holder = shard
         }
         if let file = holder as? SafeTensorsFile, let range = try? file.fileRange(of: info.name),
-           range.count == info.byteCount
+            range.count == info.byteCount
         {
             mapped = (file.map, range.lowerBound + elements.lowerBound * size)
         } else {
@@ -60,7 +60,7 @@ final class TensorSlice: TensorStore, @unchecked Sendable {
         of name: String, in range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> R
     ) throws -> R {
         guard name.bytesEqual(self.name), range.lowerBound >= 0,
-              range.upperBound <= tensors[0].byteCount
+            range.upperBound <= tensors[0].byteCount
         else {
             throw SafeTensorsError.rangeOutOfBounds(
                 tensor: name, file: label, begin: range.lowerBound, end: range.upperBound,

@@ -34,7 +34,8 @@ func knownAnglesMatchClosedFormAndDoubleReference(_ c: KnownCase, _ g: Granulari
     #expect(report.groups.count == Grouping.groups(family.base.tensors, by: g).count)
     for group in report.groups {
         let t = try #require(group.taskVectors)
-        let ref = try referenceGram(models: family.models, base: family.base, tensors: group.tensors)
+        let ref = try referenceGram(
+            models: family.models, base: family.base, tensors: group.tensors)
         let refTask = GramStats(count: c.angles.count, gram: ref.task)
         let refWeight = GramStats(count: c.angles.count, gram: ref.weight)
         for (i, j) in report.pairs {
@@ -43,8 +44,9 @@ func knownAnglesMatchClosedFormAndDoubleReference(_ c: KnownCase, _ g: Granulari
             // sums (an error ε in cos moves it by √(2ε)): there only cos is held tight.
             let expected = abs(c.angles[i] - c.angles[j])
             let degenerate = (expected == 0 && c.scales[i] != c.scales[j]) || expected == 180
-            #expect(abs(try #require(t.degrees(i, j)) - expected) < (degenerate ? 0.1 : 1e-3),
-                    "\(group.name) \(i)-\(j)")
+            #expect(
+                abs(try #require(t.degrees(i, j)) - expected) < (degenerate ? 0.1 : 1e-3),
+                "\(group.name) \(i)-\(j)")
             #expect(close(t.cos(i, j), cos(expected * .pi / 180), 1e-5))
             #expect(close(t.normRatio(i, j), Double(c.scales[i] / c.scales[j]), 1e-5))
             // Double reference.
@@ -61,11 +63,14 @@ func knownAnglesMatchClosedFormAndDoubleReference(_ c: KnownCase, _ g: Granulari
 
 @Test(arguments: [DType.bf16, .f16, .f32], [1, 3])
 func matchesDoubleReferenceForEveryDtypeAndThreadCount(_ dtype: DType, _ threads: Int) throws {
-    let family = KnownFamily(angles: [5, 80, 150], scales: [0.01, 0.02, 0.015], dtype: dtype, seed: 7)
-    let analysis = AngleAnalysis(granularity: .layer, threads: threads, pieceElements: 40, chunkElements: 33)
+    let family = KnownFamily(
+        angles: [5, 80, 150], scales: [0.01, 0.02, 0.015], dtype: dtype, seed: 7)
+    let analysis = AngleAnalysis(
+        granularity: .layer, threads: threads, pieceElements: 40, chunkElements: 33)
     let report = try analysis.run(models: family.models, initial: family.base)
     for group in report.groups {
-        let ref = try referenceGram(models: family.models, base: family.base, tensors: group.tensors)
+        let ref = try referenceGram(
+            models: family.models, base: family.base, tensors: group.tensors)
         let refTask = GramStats(count: 3, gram: ref.task)
         for (i, j) in report.pairs {
             #expect(close(group.taskVectors?.cos(i, j), refTask.cos(i, j), 1e-6))
@@ -89,14 +94,18 @@ func matchesDoubleReferenceForEveryDtypeAndThreadCount(_ dtype: DType, _ threads
     #expect(report.groups.count == 1)
     #expect(report.groups[0].taskVectors == nil)
     let ref = try referenceGram(models: family.models, base: nil, tensors: report.groups[0].tensors)
-    #expect(close(report.groups[0].weights.cos(0, 1), GramStats(count: 2, gram: ref.weight).cos(0, 1), 1e-6))
+    #expect(
+        close(
+            report.groups[0].weights.cos(0, 1), GramStats(count: 2, gram: ref.weight).cos(0, 1),
+            1e-6))
     #expect(report.values(.taskCosine).isEmpty)
 }
 
 @Test func tinyWeightAnglesStayAccurate() throws {
     // θ ≈ 1000 with task vectors ~1e-3: ω ≈ 1e-6 rad, where θ·θ/(‖θ‖‖θ‖) rounds to 1.
     var rng = SplitMix(11)
-    let base = InMemoryStore(label: "b"), a = InMemoryStore(label: "a"), c = InMemoryStore(label: "c")
+    let base = InMemoryStore(label: "b"), a = InMemoryStore(label: "a"),
+        c = InMemoryStore(label: "c")
     let n = 4096
     let initial = (0..<n).map { _ in 1000 + rng.gaussian() }
     let d1 = (0..<n).map { k in k % 2 == 0 ? Float(1e-3) * rng.gaussian() : 0 }
@@ -108,7 +117,9 @@ func matchesDoubleReferenceForEveryDtypeAndThreadCount(_ dtype: DType, _ threads
     let ref = try referenceGram(models: [a, c], base: base, tensors: ["w"])
     // Reference ω from the three sides in Double: ‖θ1‖, ‖θ2‖, ‖θ1 − θ2‖.
     let x1 = try a.floats(of: "w"), x2 = try c.floats(of: "w")
-    let d = zip(x1, x2).reduce(0.0) { $0 + (Double($1.0) - Double($1.1)) * (Double($1.0) - Double($1.1)) }
+    let d = zip(x1, x2).reduce(0.0) {
+        $0 + (Double($1.0) - Double($1.1)) * (Double($1.0) - Double($1.1))
+    }
     let sides = GramStats(count: 2, gram: ref.weight, differenceGram: [0, d, d, 0])
     let omega = try #require(report.groups[0].weights.degrees(0, 1))
     #expect(omega > 0)
@@ -117,9 +128,11 @@ func matchesDoubleReferenceForEveryDtypeAndThreadCount(_ dtype: DType, _ threads
 
 @Test func hugeButFiniteWeightsUseTheExactPath() throws {
     let family = KnownFamily(angles: [0, 90], scales: [1, 1]) { store, m in
-        store.set("big", shape: [64], floats: (0..<64).map { Float($0 % 7 + 1) * 1e20 + Float(m) * 1e19 })
+        store.set(
+            "big", shape: [64], floats: (0..<64).map { Float($0 % 7 + 1) * 1e20 + Float(m) * 1e19 })
     }
-    let report = try AngleAnalysis(granularity: .tensor).run(models: family.models, initial: family.base)
+    let report = try AngleAnalysis(granularity: .tensor).run(
+        models: family.models, initial: family.base)
     let big = try #require(report.groups.first { $0.name == "big" })
     let ref = try referenceGram(models: family.models, base: family.base, tensors: ["big"])
     #expect(big.weights.norms.allSatisfy { $0.isFinite })
@@ -128,7 +141,9 @@ func matchesDoubleReferenceForEveryDtypeAndThreadCount(_ dtype: DType, _ threads
 
 @Test func integerTensorsAreSkipped() throws {
     let family = KnownFamily(angles: [0, 90], scales: [1, 1]) { store, _ in
-        store.set(TensorInfo(name: "model.layers.0.idx", dtype: .i32, shape: [2]), bytes: [1, 0, 0, 0, 2, 0, 0, 0])
+        store.set(
+            TensorInfo(name: "model.layers.0.idx", dtype: .i32, shape: [2]),
+            bytes: [1, 0, 0, 0, 2, 0, 0, 0])
     }
     let report = try smallAnalysis(.layer).run(models: family.models, initial: family.base)
     #expect(report.skipped == ["model.layers.0.idx"])

@@ -40,12 +40,17 @@ import Testing
 
 @Test func shapeMismatchNamesTensorAndFiles() {
     let family = KnownFamily(angles: [0, 90], scales: [1, 1]) { store, m in
-        if m == 0 { store.set("model.norm.weight", shape: [4, 4], floats: Array(repeating: 1, count: 16)) }
+        if m == 0 {
+            store.set("model.norm.weight", shape: [4, 4], floats: Array(repeating: 1, count: 16))
+        }
     }
     let expected = DiagnosticsError.shapeMismatch(
         tensor: "model.norm.weight",
-        files: ["base.safetensors", "m1.safetensors", "m2.safetensors"], shapes: [[16], [4, 4], [16]])
-    #expect(throws: expected) { try AngleAnalysis().run(models: family.models, initial: family.base) }
+        files: ["base.safetensors", "m1.safetensors", "m2.safetensors"],
+        shapes: [[16], [4, 4], [16]])
+    #expect(throws: expected) {
+        try AngleAnalysis().run(models: family.models, initial: family.base)
+    }
     #expect(expected.description.contains("model.norm.weight"))
     #expect(expected.description.contains("m1.safetensors [4, 4]"))
 }
@@ -54,15 +59,19 @@ import Testing
     let family = KnownFamily(angles: [0, 90], scales: [1, 1]) { store, m in
         if m == 1 { store.set("extra.weight", shape: [2], floats: [1, 2]) }
     }
-    #expect(throws: DiagnosticsError.missingTensor(
-        tensor: "extra.weight", missingIn: "base.safetensors", presentIn: "m2.safetensors")) {
+    #expect(
+        throws: DiagnosticsError.missingTensor(
+            tensor: "extra.weight", missingIn: "base.safetensors", presentIn: "m2.safetensors")
+    ) {
         try AngleAnalysis().run(models: family.models, initial: family.base)
     }
     let other = KnownFamily(angles: [0, 90], scales: [1, 1]) { store, m in
         if m == -1 { store.set("extra.weight", shape: [2], floats: [1, 2]) }
     }
-    #expect(throws: DiagnosticsError.missingTensor(
-        tensor: "extra.weight", missingIn: "m1.safetensors", presentIn: "base.safetensors")) {
+    #expect(
+        throws: DiagnosticsError.missingTensor(
+            tensor: "extra.weight", missingIn: "m1.safetensors", presentIn: "base.safetensors")
+    ) {
         try AngleAnalysis().run(models: other.models, initial: other.base)
     }
 }
@@ -75,16 +84,20 @@ import Testing
             store.set("x", shape: [1], floats: [0])
         }
     }
-    #expect(throws: DiagnosticsError.dtypeMismatch(
-        tensor: "x", files: ["base.safetensors", "m1.safetensors", "m2.safetensors"],
-        dtypes: [.f32, .f32, .i32])) {
+    #expect(
+        throws: DiagnosticsError.dtypeMismatch(
+            tensor: "x", files: ["base.safetensors", "m1.safetensors", "m2.safetensors"],
+            dtypes: [.f32, .f32, .i32])
+    ) {
         try AngleAnalysis().run(models: family.models, initial: family.base)
     }
 }
 
 @Test func onlyIntegerTensorsIsAnError() {
     let stores = (0..<3).map { InMemoryStore(label: "s\($0)") }
-    for s in stores { s.set(TensorInfo(name: "i", dtype: .i64, shape: [1]), bytes: Array(repeating: 0, count: 8)) }
+    for s in stores {
+        s.set(TensorInfo(name: "i", dtype: .i64, shape: [1]), bytes: Array(repeating: 0, count: 8))
+    }
     #expect(throws: DiagnosticsError.noFloatTensors(file: "s0")) {
         try AngleAnalysis().run(models: Array(stores[1...]), initial: stores[0])
     }

@@ -46,7 +46,9 @@ func jsonRoundTripsEveryNumber(_ g: Granularity, _ hasInit: Bool) throws {
     for (g, json) in zip(report.groups, decoded.groups) {
         #expect(json.name == g.name && json.tensors == g.tensors && json.warnings == g.warnings)
         #expect((json.task_vectors == nil) == (g.taskVectors == nil))
-        for (decodedStats, stats) in [(json.task_vectors, g.taskVectors), (json.weights, g.weights)] {
+        for (decodedStats, stats) in [
+            (json.task_vectors, g.taskVectors), (json.weights, g.weights),
+        ] {
             guard let s = decodedStats, let stats else { continue }
             #expect(s.norms == stats.norms)
             #expect(s.cos == stats.cosMatrix)
@@ -65,12 +67,23 @@ func parseCSV(_ text: String) -> [[String]] {
     while let c = chars.popFirst() {
         if quoted {
             if c == "\"" {
-                if chars.first == "\"" { field.append("\""); chars.removeFirst() } else { quoted = false }
-            } else { field.append(c) }
-        } else if c == "\"" { quoted = true
-        } else if c == "," { row.append(field); field = ""
-        } else if c == "\n" { row.append(field); rows.append(row); row = []; field = ""
-        } else { field.append(c) }
+                if chars.first == "\"" {
+                    field.append("\""); chars.removeFirst()
+                } else {
+                    quoted = false
+                }
+            } else {
+                field.append(c)
+            }
+        } else if c == "\"" {
+            quoted = true
+        } else if c == "," {
+            row.append(field); field = ""
+        } else if c == "\n" {
+            row.append(field); rows.append(row); row = []; field = ""
+        } else {
+            field.append(c)
+        }
     }
     return rows
 }

@@ -26,14 +26,17 @@ import Testing
 func normsApartWarnAboveTwoX(_ scale: Float, _ warns: Bool) throws {
     let family = KnownFamily(angles: [0, 90], scales: [1, scale])
     let report = try smallAnalysis(.model).run(models: family.models, initial: family.base)
-    let w = report.groups[0].warnings.filter { $0.contains("task-vector norms of m1 and m2 differ") }
+    let w = report.groups[0].warnings.filter {
+        $0.contains("task-vector norms of m1 and m2 differ")
+    }
     #expect(w.isEmpty != warns)
 }
 
 @Test func outlyingAngleWarnsOnlyThere() throws {
     // Eight single-tensor groups near 90°, one at 30°.
     var rng = SplitMix(5)
-    let base = InMemoryStore(label: "b"), a = InMemoryStore(label: "a"), c = InMemoryStore(label: "c")
+    let base = InMemoryStore(label: "b"), a = InMemoryStore(label: "a"),
+        c = InMemoryStore(label: "c")
     let angles: [Double] = [88, 91, 90, 89.5, 92, 30, 90.5, 89, 91.5]
     for (k, alpha) in angles.enumerated() {
         let n = 64
@@ -46,7 +49,9 @@ func normsApartWarnAboveTwoX(_ scale: Float, _ warns: Bool) throws {
         c.set(name, shape: [n], floats: (0..<n).map { 0.5 + cs * u[$0] + sn * v[$0] })
     }
     let report = try AngleAnalysis(granularity: .layer).run(models: [a, c], initial: base)
-    let flagged = report.groups.filter { g in g.warnings.contains { $0.contains("far from the family's median") } }
+    let flagged = report.groups.filter { g in
+        g.warnings.contains { $0.contains("far from the family's median") }
+    }
     #expect(flagged.map(\.name) == ["model.layers.5"])
     let rule = try #require(AngleWarnings().outlierRule(report))
     #expect(abs(rule.median - 90) < 0.6)

@@ -2,7 +2,9 @@ import Testing
 
 @testable import Diagnostics
 
-@Test(arguments: [1, 31, 32, 255, 1023, 1024, 1025, 5000], [(false, 2), (true, 2), (false, 3), (true, 3)])
+@Test(
+    arguments: [1, 31, 32, 255, 1023, 1024, 1025, 5000],
+    [(false, 2), (true, 2), (false, 3), (true, 3)])
 func accumulatorMatchesNaiveDoubleLoop(_ n: Int, _ variant: (hasBase: Bool, models: Int)) {
     let (hasBase, m) = variant
     var rng = SplitMix(UInt64(n))

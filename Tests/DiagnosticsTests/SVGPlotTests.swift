@@ -5,7 +5,7 @@ import Testing
 @testable import Diagnostics
 
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 
 /// Collects the elements of an SVG document with their attributes, and whether it parsed.
@@ -37,7 +37,8 @@ final class SVGCollector: NSObject, XMLParserDelegate {
     func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
 
     func parser(
-        _ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?
+        _ parser: XMLParser, didEndElement name: String, namespaceURI: String?,
+        qualifiedName: String?
     ) {
         if name == "text" { texts.append(text) }
     }
@@ -59,7 +60,8 @@ func figure11ParsesAndHasOneBarPerBin(_ bins: Int) throws {
     for (p, q) in AngleReport.Quantity.allCases.enumerated() {
         let bars = doc.bars(panel: p)
         #expect(bars.count == bins)
-        #expect(bars.compactMap { Int($0["data-count"] ?? "") }.reduce(0, +) == report.values(q).count)
+        #expect(
+            bars.compactMap { Int($0["data-count"] ?? "") }.reduce(0, +) == report.values(q).count)
     }
     #expect(doc.texts.contains { $0.contains("m1 = m1.safetensors") })
     #expect(doc.texts.contains { $0.contains("init: base.safetensors") })
@@ -85,11 +87,15 @@ func figure11ParsesAndHasOneBarPerBin(_ bins: Int) throws {
 @Test func genericPlotWithLineScatterAndLegend() throws {
     let front = (0...10).map { SVGPlot.Point(Double($0) / 10, sqrt(Double($0))) }
     var fig = SVGPlot(title: "KL <vs> reward & \"front\"", columns: 1)
-    fig.panels = [SVGPlot.Panel(
-        title: "front", xLabel: "KL", yLabel: "reward",
-        series: [.line("LITI", points: front, markers: true),
-                 .scatter("runs", points: [SVGPlot.Point(0.5, 2), SVGPlot.Point(0.8, 2.5)])],
-        references: [SVGPlot.Reference(.y, at: 1, label: "baseline")])]
+    fig.panels = [
+        SVGPlot.Panel(
+            title: "front", xLabel: "KL", yLabel: "reward",
+            series: [
+                .line("LITI", points: front, markers: true),
+                .scatter("runs", points: [SVGPlot.Point(0.5, 2), SVGPlot.Point(0.8, 2.5)]),
+            ],
+            references: [SVGPlot.Reference(.y, at: 1, label: "baseline")])
+    ]
     let (doc, ok) = SVGCollector.parse(fig.render())
     #expect(ok)
     #expect(doc.texts.contains("KL <vs> reward & \"front\""))

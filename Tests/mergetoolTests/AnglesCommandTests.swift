@@ -11,9 +11,12 @@ func writeAnglesFixture(_ path: String, _ tensors: [(String, [Float])]) throws {
     var data = Data()
     for (name, values) in tensors {
         let bytes = values.count * 4
-        entries.append("\"\(name)\":{\"dtype\":\"F32\",\"shape\":[\(values.count)],"
-            + "\"data_offsets\":[\(offset),\(offset + bytes)]}")
-        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        entries.append(
+            "\"\(name)\":{\"dtype\":\"F32\",\"shape\":[\(values.count)],"
+                + "\"data_offsets\":[\(offset),\(offset + bytes)]}")
+        for v in values {
+            withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) }
+        }
         offset += bytes
     }
     var header = Array(("{" + entries.joined(separator: ",") + "}").utf8)
@@ -43,7 +46,9 @@ func anglesFamily() throws -> (dir: String, base: String, models: [String]) {
 
 struct AnglesJSON: Decodable {
     struct Stats: Decodable { var cos: [[Double?]]; var norms: [Double] }
-    struct Group: Decodable { var name: String; var task_vectors: Stats?; var weights: Stats; var warnings: [String] }
+    struct Group: Decodable {
+        var name: String; var task_vectors: Stats?; var weights: Stats; var warnings: [String]
+    }
     var models: [String]
     var groups: [Group]
 }
@@ -62,8 +67,8 @@ func anglesCommand(_ args: [String]) throws -> AnglesCommand {
     #expect(report.groups.map(\.name) == ["model.layers.0", "model.layers.1", "lm_head.weight"])
     for g in report.groups {
         let t = try #require(g.task_vectors)
-        #expect(abs(t.cos[0][1]!) < 1e-7)           // a ⟂ b
-        #expect(abs(t.cos[0][2]! - 1) < 1e-7)       // a ∥ c
+        #expect(abs(t.cos[0][1]!) < 1e-7)  // a ⟂ b
+        #expect(abs(t.cos[0][2]! - 1) < 1e-7)  // a ∥ c
         #expect(abs(t.norms[2] / t.norms[0] - 2) < 1e-6)
         // Exactly 2× apart is not "more than 2×"; a ∥ c is far from the family's median 90°.
         #expect(!g.warnings.contains { $0.contains("norms of m1 and m3 differ") })
@@ -87,7 +92,8 @@ func anglesCommand(_ args: [String]) throws -> AnglesCommand {
     defer { try? FileManager.default.removeItem(atPath: f.dir) }
     let plot = f.dir + "/fig.svg", byLayer = f.dir + "/layers.svg"
     let out = try anglesCommand(
-        Array(f.models[0...1]) + ["--init", f.base, "--plot", plot, "--plot-by-layer", byLayer]).execute()
+        Array(f.models[0...1]) + ["--init", f.base, "--plot", plot, "--plot-by-layer", byLayer]
+    ).execute()
     #expect(out.stdout.contains("model.layers.1  (1 tensor, 64 elements)"))
     #expect(out.stdout.contains("90.000"))
     #expect(out.stdout.contains("task-vector cosine over 3 group×pair values"))
@@ -121,8 +127,12 @@ func anglesRejectsBadArguments(_ args: [String]) {
     let f = try anglesFamily()
     defer { try? FileManager.default.removeItem(atPath: f.dir) }
     let odd = f.dir + "/odd.safetensors"
-    try writeAnglesFixture(odd, [("model.layers.0.w", [1, 2]), ("model.layers.1.w", Array(repeating: 1, count: 64)),
-                                 ("lm_head.weight", Array(repeating: 1, count: 64))])
+    try writeAnglesFixture(
+        odd,
+        [
+            ("model.layers.0.w", [1, 2]), ("model.layers.1.w", Array(repeating: 1, count: 64)),
+            ("lm_head.weight", Array(repeating: 1, count: 64)),
+        ])
     do {
         _ = try anglesCommand([f.models[0], odd, "--init", f.base, "--quiet"]).execute()
         Issue.record("expected an error")

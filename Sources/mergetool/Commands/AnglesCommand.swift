@@ -5,9 +5,9 @@ import Merging
 import SafeTensors
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `mergetool angles A B [C …] [--init BASE]`: the geometry of a family of fine-tunings —
@@ -25,13 +25,17 @@ struct AnglesCommand: ParsableCommand {
             Integer and boolean tensors are skipped.
             """)
 
-    @Argument(help: "Two or more fine-tuned checkpoints (.safetensors, .safetensors.zst or a directory).")
+    @Argument(
+        help: "Two or more fine-tuned checkpoints (.safetensors, .safetensors.zst or a directory).")
     var models: [String] = []
 
-    @Option(name: .customLong("init"), help: "The shared initialisation; without it only full weights are compared.")
+    @Option(
+        name: .customLong("init"),
+        help: "The shared initialisation; without it only full weights are compared.")
     var initial: String?
 
-    @Option(name: .customLong("by"), help: "Grouping: layer (per transformer block), tensor or model.")
+    @Option(
+        name: .customLong("by"), help: "Grouping: layer (per transformer block), tensor or model.")
     var by: String = "layer"
 
     @Flag(help: "Print the report as JSON.")
@@ -43,7 +47,9 @@ struct AnglesCommand: ParsableCommand {
     @Option(help: "Write the four-panel histogram figure (Figure 11) to this SVG file.")
     var plot: String?
 
-    @Option(name: .customLong("plot-by-layer"), help: "Write angle versus block index to this SVG file.")
+    @Option(
+        name: .customLong("plot-by-layer"), help: "Write angle versus block index to this SVG file."
+    )
     var plotByLayer: String?
 
     @Option(help: "Bins per histogram in the figure.")
@@ -61,7 +67,9 @@ struct AnglesCommand: ParsableCommand {
     var granularity: Granularity { Granularity(rawValue: by.lowercased()) ?? .layer }
 
     func validate() throws {
-        if models.count < 2 { throw ValidationError("angles need at least 2 models, got \(models.count)") }
+        if models.count < 2 {
+            throw ValidationError("angles need at least 2 models, got \(models.count)")
+        }
         if json && csv { throw ValidationError("--json and --csv cannot be used together") }
         if Granularity(rawValue: by.lowercased()) == nil {
             throw ValidationError("--by must be layer, tensor or model, not '\(by)'")
@@ -69,7 +77,9 @@ struct AnglesCommand: ParsableCommand {
         if plotByLayer != nil && granularity == .model {
             throw ValidationError("--plot-by-layer needs --by layer or --by tensor")
         }
-        if bins < 1 || bins > 1000 { throw ValidationError("--bins must be in 1...1000, got \(bins)") }
+        if bins < 1 || bins > 1000 {
+            throw ValidationError("--bins must be in 1...1000, got \(bins)")
+        }
         if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if chunkElements < 1 { throw ValidationError("--chunk-elements must be at least 1") }
     }
@@ -113,7 +123,9 @@ struct AnglesCommand: ParsableCommand {
         } else {
             text = report.table()
             let n = report.allWarnings.count
-            if n > 0 { stderr.append("warning: \(n) warning\(n == 1 ? "" : "s"), listed in the table") }
+            if n > 0 {
+                stderr.append("warning: \(n) warning\(n == 1 ? "" : "s"), listed in the table")
+            }
         }
         return (text, stderr)
     }
@@ -146,8 +158,9 @@ final class ProgressLine: @unchecked Sendable {
         last = now
         let gib = 1024.0 * 1024 * 1024
         let pct = p.bytesTotal > 0 ? 100 * Double(p.bytesDone) / Double(p.bytesTotal) : 100
-        let line = String(format: "\rangles: %3.0f%%  %.2f of %.2f GiB  %.1fs",
-                          pct, Double(p.bytesDone) / gib, Double(p.bytesTotal) / gib, now)
+        let line = String(
+            format: "\rangles: %3.0f%%  %.2f of %.2f GiB  %.1fs",
+            pct, Double(p.bytesDone) / gib, Double(p.bytesTotal) / gib, now)
         FileHandle.standardError.write(Data(line.utf8))
     }
 
