@@ -85,7 +85,7 @@ struct AnglesCommand: ParsableCommand {
     }
 
     func run() throws {
-        let line: ProgressLine? = !quiet && isatty(2) != 0 ? ProgressLine() : nil
+        let line: AnglesProgressLine? = !quiet && isatty(2) != 0 ? AnglesProgressLine() : nil
         var callback: (@Sendable (AngleProgress) -> Void)?
         if let line { callback = { line.update($0) } }
         let result: (stdout: String, stderr: [String])
@@ -145,7 +145,7 @@ struct AnglesCommand: ParsableCommand {
 }
 
 /// A single progress line on stderr, redrawn at most ten times a second.
-final class ProgressLine: @unchecked Sendable {
+final class AnglesProgressLine: @unchecked Sendable {
     private let lock = NSLock()
     private var last = 0.0
     private let start = Date()
