@@ -51,12 +51,12 @@ extension MergeRunner {
                         if fused && wantGram {
                             kernel.gramTwo(x, into: partial)
                         }
-                        if fused && c != nil {
-                            kernel.mergeTwo(x, c: c!, into: worker.s)
-                        } else if !fused || wantGram {
+                        if fused {
+                            if let c { kernel.mergeTwo(x, c: c, into: worker.s) }
+                        } else {
                             if c != nil, kernel.sIsModel { kernel.copyModel(x, into: worker.s) }
                             kernel.taskVectors(x)
-                            if wantGram, !fused { kernel.accumulateGram(x, into: partial) }
+                            if wantGram { kernel.accumulateGram(x, into: partial) }
                             if let c, !kernel.sIsModel { kernel.merge(x, c: c, into: worker.s) }
                         }
                         guard c != nil else { return }
