@@ -6,9 +6,10 @@ import Testing
 @Suite("Eval: held-out reward and KL to SFT")
 struct EvalTests {
     func evaluator(sft: GPT, prompts: Int = 6) throws -> PolicyEvaluator {
-        try PolicyEvaluator(sft: sft, reward: SentimentLexiconReward(),
-                            vocabulary: RunFixture.vocabulary,
-                            settings: RunFixture.evaluation(prompts: prompts))
+        try PolicyEvaluator(
+            sft: sft, reward: SentimentLexiconReward(),
+            vocabulary: RunFixture.vocabulary,
+            settings: RunFixture.evaluation(prompts: prompts))
     }
 
     @Test func sameSettingsGiveTheSameResultBitForBit() throws {
@@ -22,9 +23,11 @@ struct EvalTests {
         // A different seed draws different completions.
         var other = RunFixture.evaluation(prompts: 6)
         other.seed = 99
-        let d = try PolicyEvaluator(sft: sft, reward: SentimentLexiconReward(),
-                                    vocabulary: RunFixture.vocabulary, settings: other)
-            .evaluate(policy)
+        let d = try PolicyEvaluator(
+            sft: sft, reward: SentimentLexiconReward(),
+            vocabulary: RunFixture.vocabulary, settings: other
+        )
+        .evaluate(policy)
         #expect(d.kl != a.kl || d.reward != a.reward || d.length != a.length)
     }
 
@@ -46,7 +49,8 @@ struct EvalTests {
         let vocabulary = try Vocabulary(tokens: ["<bos>", "<unk>", "a", "b", "c", "d", "e"])
         let eval = try PolicyEvaluator(
             sft: q, reward: SentimentLexiconReward(), vocabulary: vocabulary,
-            prompts: PromptSet(prompts: [[0, 2]]), settings: {
+            prompts: PromptSet(prompts: [[0, 2]]),
+            settings: {
                 var s = EvaluationSettings()
                 s.batchSize = 49
                 return s
@@ -54,8 +58,9 @@ struct EvalTests {
         let prompt = [0, 2]
         var sequences: [[Int]] = []
         for a in 0..<7 { for b in 0..<7 { sequences.append(prompt + [a, b]) } }
-        let batch = try TokenBatch(sequences: sequences, lossFrom: sequences.map { _ in 2 },
-                                   maxSteps: 8)
+        let batch = try TokenBatch(
+            sequences: sequences, lossFrom: sequences.map { _ in 2 },
+            maxSteps: 8)
         let measured = try eval.measure(p, batch: batch)
         let ws = GPTWorkspace(config: config, capacity: 49, length: 8, training: false)
         let lp = try p.score(batch, workspace: ws).sequenceLogProbs
@@ -105,9 +110,10 @@ struct EvalTests {
     }
 
     @Test func resultFormats() throws {
-        let r = EvaluationResult(label: "a,b", reward: 0.5, rewardStd: 0.1, kl: 2, klStd: 0.5,
-                                 klLogRatio: 2.1, entropy: 3, length: 12, distinct: 0.75,
-                                 samples: 64)
+        let r = EvaluationResult(
+            label: "a,b", reward: 0.5, rewardStd: 0.1, kl: 2, klStd: 0.5,
+            klLogRatio: 2.1, entropy: 3, length: 12, distinct: 0.75,
+            samples: 64)
         #expect(r.csvRow == "\"a,b\",0.5,0.1,2.0,0.5,2.1,3.0,12.0,0.75,64")
         let decoded = try JSONDecoder().decode(
             [EvaluationResult].self, from: Data(EvaluationResult.json([r]).utf8))

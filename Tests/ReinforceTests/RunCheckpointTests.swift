@@ -31,9 +31,11 @@ struct RunCheckpointTests {
 
         let store = try Checkpoint.open(path + "/model.safetensors")
         let names = Set(store.tensors.map(\.name))
-        for name in ["wte.weight", "wpe.weight", "h.0.ln_1.weight", "h.0.attn.c_attn.weight",
-                     "h.0.attn.c_attn.bias", "h.0.attn.c_proj.weight", "h.0.mlp.c_fc.weight",
-                     "h.0.mlp.c_proj.weight", "h.0.ln_2.bias", "ln_f.weight", "ln_f.bias"] {
+        for name in [
+            "wte.weight", "wpe.weight", "h.0.ln_1.weight", "h.0.attn.c_attn.weight",
+            "h.0.attn.c_attn.bias", "h.0.attn.c_proj.weight", "h.0.mlp.c_fc.weight",
+            "h.0.mlp.c_proj.weight", "h.0.ln_2.bias", "ln_f.weight", "ln_f.bias",
+        ] {
             #expect(names.contains(name), "missing \(name)")
         }
         // Conv1D layout: c_attn is stored (in, out) = (C, 3C).
@@ -47,8 +49,9 @@ struct RunCheckpointTests {
         #expect(loaded.parameters.array == model.parameters.array)
         // A run directory (policy/ inside) and the weights file itself load too.
         #expect(try PolicyCheckpoint.load(dir).model.parameters.array == model.parameters.array)
-        #expect(try PolicyCheckpoint.load(path + "/model.safetensors").model.parameters.array
-            == model.parameters.array)
+        #expect(
+            try PolicyCheckpoint.load(path + "/model.safetensors").model.parameters.array
+                == model.parameters.array)
     }
 
     @Test func missingConfigIsAnError() throws {
@@ -70,9 +73,11 @@ struct RunCheckpointTests {
             let evaluator = try PolicyEvaluator(
                 sft: sft, reward: SentimentLexiconReward(), vocabulary: RunFixture.vocabulary,
                 settings: RunFixture.evaluation(prompts: 4))
-            return try RLRun(initial: sft, sft: sft, reward: SentimentLexiconReward(),
-                             vocabulary: RunFixture.vocabulary, settings: settings,
-                             directory: dir, evaluator: evaluator).run()
+            return try RLRun(
+                initial: sft, sft: sft, reward: SentimentLexiconReward(),
+                vocabulary: RunFixture.vocabulary, settings: settings,
+                directory: dir, evaluator: evaluator
+            ).run()
         }
         let a = try RunFixture.directory("resume-a"), b = try RunFixture.directory("resume-b")
         let memory = try run(nil)
@@ -92,10 +97,12 @@ struct RunCheckpointTests {
         #expect(Array(memory.stats.suffix(4)) == resumed.stats)
         #expect(resumed.policy.parameters.array == memory.policy.parameters.array)
         #expect(resumed.ema?.parameters.array == memory.ema?.parameters.array)
-        for file in ["metrics.csv", "metrics.jsonl", "eval.csv", "eval.jsonl",
-                     "policy/model.safetensors", "ema/model.safetensors",
-                     "checkpoints/step-000006/optimizer.safetensors",
-                     "checkpoints/step-000006/trainer_state.json"] {
+        for file in [
+            "metrics.csv", "metrics.jsonl", "eval.csv", "eval.jsonl",
+            "policy/model.safetensors", "ema/model.safetensors",
+            "checkpoints/step-000006/optimizer.safetensors",
+            "checkpoints/step-000006/trainer_state.json",
+        ] {
             let x = RunFixture.bytes(a + "/" + file), y = RunFixture.bytes(b + "/" + file)
             #expect(x != nil && x == y, "\(file) differs")
         }
@@ -107,14 +114,18 @@ struct RunCheckpointTests {
     @Test func rerunWithOtherSettingsIsRefused() throws {
         let sft = try RunFixture.model(seed: 1)
         let dir = try RunFixture.directory("mismatch")
-        _ = try RLRun(initial: sft, sft: sft, reward: SentimentLexiconReward(),
-                      vocabulary: RunFixture.vocabulary,
-                      settings: RunFixture.rlSettings(steps: 1), directory: dir).run()
+        _ = try RLRun(
+            initial: sft, sft: sft, reward: SentimentLexiconReward(),
+            vocabulary: RunFixture.vocabulary,
+            settings: RunFixture.rlSettings(steps: 1), directory: dir
+        ).run()
         var other = RunFixture.rlSettings(steps: 1)
         other.reinforce.beta = 0.5
         #expect(throws: GPTError.self) {
-            try RLRun(initial: sft, sft: sft, reward: SentimentLexiconReward(),
-                      vocabulary: RunFixture.vocabulary, settings: other, directory: dir).run()
+            try RLRun(
+                initial: sft, sft: sft, reward: SentimentLexiconReward(),
+                vocabulary: RunFixture.vocabulary, settings: other, directory: dir
+            ).run()
         }
     }
 
@@ -122,15 +133,17 @@ struct RunCheckpointTests {
         let dir = try RunFixture.directory("log")
         let log = try MetricsLog(directory: dir, name: "m", columns: ["step", "x"])
         for t in 1...5 { try log.append([Double(t), t == 3 ? nil : 0.1 * Double(t)]) }
-        let kept = try MetricsLog(directory: dir, name: "m", columns: ["step", "x"],
-                                  keepingThrough: 3)
+        let kept = try MetricsLog(
+            directory: dir, name: "m", columns: ["step", "x"],
+            keepingThrough: 3)
         try kept.append([4, 1.5])
         let text = String(decoding: try #require(RunFixture.bytes(dir + "/m.csv")), as: UTF8.self)
         #expect(text == "step,x\n1,0.1\n2,0.2\n3,\n4,1.5\n")
         let json = String(decoding: try #require(RunFixture.bytes(dir + "/m.jsonl")), as: UTF8.self)
-        #expect(json.split(separator: "\n") == [
-            "{\"step\":1,\"x\":0.1}", "{\"step\":2,\"x\":0.2}", "{\"step\":3,\"x\":null}",
-            "{\"step\":4,\"x\":1.5}",
-        ])
+        #expect(
+            json.split(separator: "\n") == [
+                "{\"step\":1,\"x\":0.1}", "{\"step\":2,\"x\":0.2}", "{\"step\":3,\"x\":null}",
+                "{\"step\":4,\"x\":1.5}",
+            ])
     }
 }

@@ -6,8 +6,9 @@ import Testing
 /// Tiny models and settings for the run, evaluation and WARP tests (fast in debug builds).
 enum RunFixture {
     /// One block, width 16, context 20, the built-in vocabulary.
-    static let config = GPTConfig(layers: 1, dModel: 16, heads: 2, context: 20,
-                                  vocabSize: ReviewCorpus.vocabulary.count)
+    static let config = GPTConfig(
+        layers: 1, dModel: 16, heads: 2, context: 20,
+        vocabSize: ReviewCorpus.vocabulary.count)
     static var vocabulary: Vocabulary { ReviewCorpus.vocabulary }
 
     static func model(seed: UInt64) throws -> GPT { try GPT(config: config, seed: seed) }

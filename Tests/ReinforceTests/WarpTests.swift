@@ -47,11 +47,14 @@ struct WarpTests {
         let loop = try WarpLoop(settings: Self.settings(), directory: nil)
         let sft = try RunFixture.model(seed: 4)
         let jobs = (1...2).map { m in
-            (name: "run-\(m)", settings: loop.settings.runSettings(iteration: 1, run: m),
-             dir: String?.none)
+            (
+                name: "run-\(m)", settings: loop.settings.runSettings(iteration: 1, run: m),
+                dir: String?.none
+            )
         }
-        let runs = try loop.train(jobs, initial: sft, sft: (sft, RunFixture.vocabulary),
-                                  reward: SentimentLexiconReward())
+        let runs = try loop.train(
+            jobs, initial: sft, sft: (sft, RunFixture.vocabulary),
+            reward: SentimentLexiconReward())
         #expect(runs[0].policy.parameters.array != runs[1].policy.parameters.array)
         let (outputs, report) = try loop.merge(
             init: sft.parametersStore(), models: runs.map { $0.policy.parametersStore() },
@@ -60,8 +63,9 @@ struct WarpTests {
         var worst = 0.0
         for e in sft.layout.entries {
             let base = sft.tensor(e.name)!
-            let s = Self.naiveSlerp(init: base, runs[0].policy.tensor(e.name)!,
-                                    runs[1].policy.tensor(e.name)!, lambda: 0.5)
+            let s = Self.naiveSlerp(
+                init: base, runs[0].policy.tensor(e.name)!,
+                runs[1].policy.tensor(e.name)!, lambda: 0.5)
             for (k, eta) in [0.0, 0.5, 1].enumerated() {
                 let got = try outputs[k].floats(of: e.name)
                 for i in got.indices {
@@ -100,21 +104,24 @@ struct WarpTests {
         settings.baselineSteps = 2
         let summary = try WarpLoop(settings: settings, directory: dir).run()
         let fm = FileManager.default
-        for path in ["sft/policy/model.safetensors", "sft/metrics.csv", "sft/run.json",
-                     "iteration-1/init/config.json", "iteration-1/run-1/policy/vocab.json",
-                     "iteration-1/run-2/ema/model.safetensors", "iteration-1/run-1/metrics.csv",
-                     "iteration-1/run-1/eval.csv", "iteration-1/eta-0.00/model.safetensors",
-                     "iteration-1/eta-0.50/config.json", "iteration-1/eta-1.00/vocab.json",
-                     "iteration-1/angles.txt", "iteration-1/angles.json", "iteration-1/front.csv",
-                     "baseline-beta-0.0/policy/model.safetensors", "summary.json", "front.txt",
-                     "figures/kl_reward.svg", "figures/iterations.svg", "figures/training.svg"] {
+        for path in [
+            "sft/policy/model.safetensors", "sft/metrics.csv", "sft/run.json",
+            "iteration-1/init/config.json", "iteration-1/run-1/policy/vocab.json",
+            "iteration-1/run-2/ema/model.safetensors", "iteration-1/run-1/metrics.csv",
+            "iteration-1/run-1/eval.csv", "iteration-1/eta-0.00/model.safetensors",
+            "iteration-1/eta-0.50/config.json", "iteration-1/eta-1.00/vocab.json",
+            "iteration-1/angles.txt", "iteration-1/angles.json", "iteration-1/front.csv",
+            "baseline-beta-0.0/policy/model.safetensors", "summary.json", "front.txt",
+            "figures/kl_reward.svg", "figures/iterations.svg", "figures/training.svg",
+        ] {
             #expect(fm.fileExists(atPath: dir + "/" + path), "missing \(path)")
         }
         #expect(summary.baselines.count == 1)
         let json = try RunFixture.jsonObject(dir + "/summary.json")
         #expect((json["iterations"] as? [Any])?.count == 1)
-        let svg = String(decoding: try #require(RunFixture.bytes(dir + "/figures/kl_reward.svg")),
-                         as: UTF8.self)
+        let svg = String(
+            decoding: try #require(RunFixture.bytes(dir + "/figures/kl_reward.svg")),
+            as: UTF8.self)
         #expect(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"))
         #expect(svg.contains("LITI front, iteration 1"))
         // The saved η = 0.5 policy is the next init, loadable as a policy.

@@ -13,9 +13,12 @@ struct TrainCommandTests {
     }
 
     @Test func trainRLOptionsBecomeSettings() throws {
-        let c = try parse(["train", "rl", "--init", "sft", "-o", "out", "--anchor", "sft",
-                           "--beta", "0", "--steps", "7", "--batch", "8", "--lr", "0.002",
-                           "--checkpoint-every", "3", "--seed", "5"], as: TrainRLCommand.self)
+        let c = try parse(
+            [
+                "train", "rl", "--init", "sft", "-o", "out", "--anchor", "sft",
+                "--beta", "0", "--steps", "7", "--batch", "8", "--lr", "0.002",
+                "--checkpoint-every", "3", "--seed", "5",
+            ], as: TrainRLCommand.self)
         let s = c.settings
         #expect(s.reinforce.anchor == .fixed)
         #expect(s.reinforce.beta == 0)
@@ -24,29 +27,35 @@ struct TrainCommandTests {
         #expect(s.reinforce.optimizer.learningRate == 0.002)
         #expect(s.checkpointEvery == 3)
         #expect(s.reinforce.seed == 5 && s.promptSeed == 5)
-        let ema = try parse(["train", "rl", "--init", "a", "-o", "b", "--mu", "0.05"],
-                            as: TrainRLCommand.self)
+        let ema = try parse(
+            ["train", "rl", "--init", "a", "-o", "b", "--mu", "0.05"],
+            as: TrainRLCommand.self)
         #expect(ema.settings.reinforce.anchor == .ema(rate: 0.05))
         #expect(ema.settings.reinforce.beta == 0.1)
     }
 
     @Test func badFlagsAreRejected() {
-        for args in [["train", "rl", "--init", "a", "-o", "b", "--anchor", "zero"],
-                     ["train", "rl", "--init", "a", "-o", "b", "--mu", "2"],
-                     ["train", "sft", "-o", "b", "--d-model", "10", "--heads", "4"],
-                     ["warp", "--run-dir", "d", "--runs", "1"],
-                     ["warp", "--run-dir", "d", "--front", "0,x"],
-                     ["warp", "--run-dir", "d", "--baseline", "-1"],
-                     ["eval", "a", "--sft", "b", "--json", "--csv"],
-                     ["eval", "--sft", "b"]] {
+        for args in [
+            ["train", "rl", "--init", "a", "-o", "b", "--anchor", "zero"],
+            ["train", "rl", "--init", "a", "-o", "b", "--mu", "2"],
+            ["train", "sft", "-o", "b", "--d-model", "10", "--heads", "4"],
+            ["warp", "--run-dir", "d", "--runs", "1"],
+            ["warp", "--run-dir", "d", "--front", "0,x"],
+            ["warp", "--run-dir", "d", "--baseline", "-1"],
+            ["eval", "a", "--sft", "b", "--json", "--csv"],
+            ["eval", "--sft", "b"],
+        ] {
             #expect(throws: (any Error).self, "\(args)") { _ = try MergeTool.parseAsRoot(args) }
         }
     }
 
     @Test func warpOptionsBecomeSettings() throws {
-        let c = try parse(["warp", "--run-dir", "d", "--iterations", "3", "--runs", "4",
-                           "--steps", "50", "--eta", "0.5", "--front", "0,1",
-                           "--baseline", "0.1,0"], as: WarpCommand.self)
+        let c = try parse(
+            [
+                "warp", "--run-dir", "d", "--iterations", "3", "--runs", "4",
+                "--steps", "50", "--eta", "0.5", "--front", "0,1",
+                "--baseline", "0.1,0",
+            ], as: WarpCommand.self)
         let s = try c.settings
         #expect(s.iterations == 3 && s.runs == 4 && s.steps == 50)
         #expect(s.eta == 0.5)
@@ -63,23 +72,31 @@ struct TrainCommandTests {
     @Test func sftThenEvalInProcess() throws {
         let dir = FileManager.default.temporaryDirectory
             .appendingPathComponent("r3-cli-\(UUID().uuidString)").path
-        let sft = try parse(["train", "sft", "-o", dir, "--steps", "3", "--layers", "1",
-                             "--d-model", "8", "--heads", "2", "--context", "24", "--quiet"],
-                            as: TrainSFTCommand.self)
+        let sft = try parse(
+            [
+                "train", "sft", "-o", dir, "--steps", "3", "--layers", "1",
+                "--d-model", "8", "--heads", "2", "--context", "24", "--quiet",
+            ],
+            as: TrainSFTCommand.self)
         try sft.run()
         #expect(PolicyCheckpoint.exists(dir + "/policy"))
-        let eval = try parse(["eval", dir, "--sft", dir + "/policy", "--json", "--prompts", "4"],
-                             as: EvalCommand.self)
+        let eval = try parse(
+            ["eval", dir, "--sft", dir + "/policy", "--json", "--prompts", "4"],
+            as: EvalCommand.self)
         let out = try eval.execute()
         let results = try JSONDecoder().decode([EvaluationResult].self, from: Data(out.utf8))
         #expect(results.count == 1)
         #expect(results[0].kl == 0)
         #expect(results[0].samples == 4)
-        let csv = try parse(["eval", dir, "--sft", dir, "--csv", "--prompts", "4"],
-                            as: EvalCommand.self).execute()
+        let csv = try parse(
+            ["eval", dir, "--sft", dir, "--csv", "--prompts", "4"],
+            as: EvalCommand.self
+        ).execute()
         #expect(csv.hasPrefix(EvaluationResult.csvHeader + "\n"))
-        let logits = try parse(["eval", dir, "--sft", dir, "--dump-logits", "0 5 7"],
-                               as: EvalCommand.self).execute()
+        let logits = try parse(
+            ["eval", dir, "--sft", dir, "--dump-logits", "0 5 7"],
+            as: EvalCommand.self
+        ).execute()
         let object = try #require(
             try JSONSerialization.jsonObject(with: Data(logits.utf8)) as? [String: Any])
         #expect((object["logits"] as? [[Double]])?.count == 3)

@@ -21,9 +21,11 @@ public struct EvaluationResult: Codable, Sendable, Equatable {
     /// Number of samples.
     public var samples: Int
 
-    public init(label: String, reward: Double, rewardStd: Double, kl: Double, klStd: Double,
-                klLogRatio: Double, entropy: Double, length: Double, distinct: Double,
-                samples: Int) {
+    public init(
+        label: String, reward: Double, rewardStd: Double, kl: Double, klStd: Double,
+        klLogRatio: Double, entropy: Double, length: Double, distinct: Double,
+        samples: Int
+    ) {
         self.label = label
         self.reward = reward
         self.rewardStd = rewardStd
@@ -64,11 +66,16 @@ public struct EvaluationResult: Codable, Sendable, Equatable {
         func pad(_ s: String, _ w: Int) -> String {
             s.count >= w ? s : s + String(repeating: " ", count: w - s.count)
         }
-        var lines = [pad("policy", width) + "   reward      KL  KL(log-ratio)  entropy  length  distinct"]
+        var lines = [
+            pad("policy", width) + "   reward      KL  KL(log-ratio)  entropy  length  distinct"
+        ]
         for r in results {
-            lines.append(pad(r.label, width) + String(
-                format: " %8.4f %7.3f %14.3f %8.3f %7.2f %9.3f", r.reward, r.kl, r.klLogRatio,
-                r.entropy, r.length, r.distinct))
+            lines.append(
+                pad(r.label, width)
+                    + String(
+                        format: " %8.4f %7.3f %14.3f %8.3f %7.2f %9.3f", r.reward, r.kl,
+                        r.klLogRatio,
+                        r.entropy, r.length, r.distinct))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -81,8 +88,10 @@ struct EvaluationAccumulator {
     var ratioSum = 0.0, entropySum = 0.0, positions = 0.0
     var lengthSum = 0.0, distinctSum = 0.0
 
-    mutating func add(rewards r: [Double], kl: [Double], logRatio: [Double], entropy: [Double],
-                      completions: [[Int]]) {
+    mutating func add(
+        rewards r: [Double], kl: [Double], logRatio: [Double], entropy: [Double],
+        completions: [[Int]]
+    ) {
         rewards += r
         kls += kl
         ratioSum += logRatio.reduce(0, +)

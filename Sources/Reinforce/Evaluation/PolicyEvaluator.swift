@@ -58,8 +58,10 @@ public final class PolicyEvaluator: @unchecked Sendable {
     static let drawStream: UInt64 = 0x4556_414C_5F44_5257
 
     /// - Throws: `GPTError.invalidOption` for bad settings or an empty prompt set.
-    public init(sft: GPT, reward: any RewardFunction, vocabulary: Vocabulary,
-                prompts: PromptSet? = nil, settings: EvaluationSettings = EvaluationSettings())
+    public init(
+        sft: GPT, reward: any RewardFunction, vocabulary: Vocabulary,
+        prompts: PromptSet? = nil, settings: EvaluationSettings = EvaluationSettings()
+    )
         throws
     {
         try settings.validate()
@@ -74,10 +76,12 @@ public final class PolicyEvaluator: @unchecked Sendable {
         self.settings = settings
         let c = sft.config
         sampler = GPTSampler(config: c, capacity: settings.batchSize)
-        policyWorkspace = GPTWorkspace(config: c, capacity: settings.batchSize,
-                                       length: c.context, training: false)
-        sftWorkspace = GPTWorkspace(config: c, capacity: settings.batchSize,
-                                    length: c.context, training: false)
+        policyWorkspace = GPTWorkspace(
+            config: c, capacity: settings.batchSize,
+            length: c.context, training: false)
+        sftWorkspace = GPTWorkspace(
+            config: c, capacity: settings.batchSize,
+            length: c.context, training: false)
     }
 
     /// Evaluates `policy` (same config as the SFT model).
@@ -85,7 +89,8 @@ public final class PolicyEvaluator: @unchecked Sendable {
     ///   `GPTError.sequenceTooLong` when prompt + N exceeds the context.
     public func evaluate(_ policy: GPT, label: String = "") throws -> EvaluationResult {
         guard policy.config == sft.config else {
-            throw GPTError.invalidOption(name: "policy", reason: "config differs from the SFT model")
+            throw GPTError.invalidOption(
+                name: "policy", reason: "config differs from the SFT model")
         }
         let rows = prompts.prompts.flatMap {
             Array(repeating: $0, count: settings.samplesPerPrompt)
@@ -94,19 +99,23 @@ public final class PolicyEvaluator: @unchecked Sendable {
         var start = 0, k: UInt64 = 0
         while start < rows.count {
             let xs = Array(rows[start..<min(start + settings.batchSize, rows.count)])
-            var generator = SeededGenerator.derived(seed: settings.seed, stream: Self.drawStream &+ k)
-            let ys = try sampler.sample(model: policy, prompts: xs, newTokens: settings.newTokens,
-                                        temperature: settings.temperature, stopAtEnd: true,
-                                        generator: &generator)
+            var generator = SeededGenerator.derived(
+                seed: settings.seed, stream: Self.drawStream &+ k)
+            let ys = try sampler.sample(
+                model: policy, prompts: xs, newTokens: settings.newTokens,
+                temperature: settings.temperature, stopAtEnd: true,
+                generator: &generator)
             let r = try reward.rewards(prompts: xs, completions: ys, vocabulary: vocabulary)
             guard r.count == xs.count else {
                 throw ReinforceError.batchMismatch(prompts: xs.count, completions: r.count)
             }
-            let batch = try TokenBatch(sequences: zip(xs, ys).map { $0 + $1 },
-                                       lossFrom: xs.map(\.count), maxSteps: sft.config.context)
+            let batch = try TokenBatch(
+                sequences: zip(xs, ys).map { $0 + $1 },
+                lossFrom: xs.map(\.count), maxSteps: sft.config.context)
             let measured = try measure(policy, batch: batch)
-            acc.add(rewards: r, kl: measured.kl, logRatio: measured.logRatio,
-                    entropy: measured.entropy, completions: ys)
+            acc.add(
+                rewards: r, kl: measured.kl, logRatio: measured.logRatio,
+                entropy: measured.entropy, completions: ys)
             start += xs.count
             k += 1
         }
@@ -121,8 +130,9 @@ public final class PolicyEvaluator: @unchecked Sendable {
     {
         let pol = try policy.score(batch, workspace: policyWorkspace)
         let ref = try sft.score(batch, workspace: sftWorkspace)
-        let perToken = GPT.klDivergence(policy: policyWorkspace, reference: sftWorkspace,
-                                        batch: batch)
+        let perToken = GPT.klDivergence(
+            policy: policyWorkspace, reference: sftWorkspace,
+            batch: batch)
         let t = batch.steps
         var kl: [Double] = [], ratio: [Double] = [], entropy: [Double] = []
         let lp = pol.sequenceLogProbs, lq = ref.sequenceLogProbs

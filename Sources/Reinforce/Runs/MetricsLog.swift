@@ -19,8 +19,10 @@ public final class MetricsLog {
     ///   - columns: column names; the first must be `step` (an integer).
     ///   - keepingThrough: keep existing rows whose step ≤ this (nil: start empty).
     /// - Throws: `ReinforceError.cannotWrite`.
-    public init(directory dir: String, name: String, columns: [String],
-                keepingThrough kept: Int? = nil) throws {
+    public init(
+        directory dir: String, name: String, columns: [String],
+        keepingThrough kept: Int? = nil
+    ) throws {
         precondition(columns.first == "step", "the first column is the step")
         self.columns = columns
         csvPath = (dir as NSString).appendingPathComponent(name + ".csv")
@@ -85,8 +87,10 @@ public final class MetricsLog {
 
     /// Rows of an existing file whose step (parsed by `step`) is at most `kept`, each with
     /// its newline; missing or unreadable files give nothing.
-    static func rows(ofFile path: String, dropFirst: Bool, through kept: Int,
-                     step: (Substring) -> Int?) -> String {
+    static func rows(
+        ofFile path: String, dropFirst: Bool, through kept: Int,
+        step: (Substring) -> Int?
+    ) -> String {
         guard let data = FileManager.default.contents(atPath: path),
             let text = String(data: data, encoding: .utf8)
         else { return "" }

@@ -32,8 +32,9 @@ public enum PolicyCheckpoint {
         for key in metadata.keys.sorted() where key != "format" {
             pairs.append((key, metadata[key]!))
         }
-        try write(store, to: dir, metadata: pairs,
-                  extraFiles: [configName: Array(config), vocabularyName: Array(vocab)])
+        try write(
+            store, to: dir, metadata: pairs,
+            extraFiles: [configName: Array(config), vocabularyName: Array(vocab)])
     }
 
     /// Writes every tensor of `store` to `path` (a directory, or a `*.safetensors` file).
@@ -45,14 +46,16 @@ public enum PolicyCheckpoint {
         let parent = (path as NSString).deletingLastPathComponent
         if !parent.isEmpty {
             do {
-                try FileManager.default.createDirectory(atPath: parent,
-                                                        withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(
+                    atPath: parent,
+                    withIntermediateDirectories: true)
             } catch {
                 throw ReinforceError.cannotWrite(path: parent, reason: "\(error)")
             }
         }
-        let writer = try CheckpointWriter(path: path, tensors: store.tensors, metadata: metadata,
-                                          extraFiles: extraFiles)
+        let writer = try CheckpointWriter(
+            path: path, tensors: store.tensors, metadata: metadata,
+            extraFiles: extraFiles)
         for info in store.tensors { try writer.copy(info.name, from: store) }
         try writer.finish()
     }

@@ -53,11 +53,13 @@ extension RLRun {
             (partial as NSString).appendingPathComponent(component)
         }
         let step = ["step": "\(trainer.stepCount)"]
-        try PolicyCheckpoint.save(trainer.policy, vocabulary: vocabulary, to: path("policy"),
-                                  metadata: step)
+        try PolicyCheckpoint.save(
+            trainer.policy, vocabulary: vocabulary, to: path("policy"),
+            metadata: step)
         if case .ema = settings.reinforce.anchor {
-            try PolicyCheckpoint.save(trainer.anchor, vocabulary: vocabulary, to: path("ema"),
-                                      metadata: step)
+            try PolicyCheckpoint.save(
+                trainer.anchor, vocabulary: vocabulary, to: path("ema"),
+                metadata: step)
         }
         let moments = InMemoryStore(label: path(Self.optimizerName))
         let opt = trainer.optimizer
@@ -91,12 +93,14 @@ extension RLRun {
             let sampling = UInt64(state.samplingState, radix: 16),
             let prompt = UInt64(state.promptState, radix: 16)
         else {
-            throw ReinforceError.unreadableFile(path: file(Self.stateName),
-                                                reason: "not a trainer state")
+            throw ReinforceError.unreadableFile(
+                path: file(Self.stateName),
+                reason: "not a trainer state")
         }
         let policy = try PolicyCheckpoint.load(file("policy")).model
         guard policy.config == trainer.policy.config else {
-            throw GPTError.invalidOption(name: "checkpoint", reason: "\(path): model config differs")
+            throw GPTError.invalidOption(
+                name: "checkpoint", reason: "\(path): model config differs")
         }
         var ema: GPT?
         if case .ema = settings.reinforce.anchor {

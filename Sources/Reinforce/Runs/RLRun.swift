@@ -59,9 +59,11 @@ public final class RLRun {
     ///     across threads).
     ///   - prompts: the training stream; default `PromptSet.training(seed: promptSeed)`.
     /// - Throws: `GPTError.invalidOption` for bad settings.
-    public init(initial: GPT, sft: GPT?, reward: any RewardFunction, vocabulary: Vocabulary,
-                settings: RLRunSettings, directory: String? = nil,
-                evaluator: PolicyEvaluator? = nil, prompts: PromptStream? = nil) throws {
+    public init(
+        initial: GPT, sft: GPT?, reward: any RewardFunction, vocabulary: Vocabulary,
+        settings: RLRunSettings, directory: String? = nil,
+        evaluator: PolicyEvaluator? = nil, prompts: PromptStream? = nil
+    ) throws {
         try settings.validate()
         let anchor: GPT? = settings.reinforce.anchor == .fixed ? sft : nil
         trainer = try ReinforceTrainer(
@@ -84,11 +86,13 @@ public final class RLRun {
         var metrics: MetricsLog?, evalLog: MetricsLog?
         if let dir = directory {
             resumed = try prepareDirectory(dir)
-            metrics = try MetricsLog(directory: dir, name: "metrics", columns: Self.metricColumns,
-                                     keepingThrough: resumed)
+            metrics = try MetricsLog(
+                directory: dir, name: "metrics", columns: Self.metricColumns,
+                keepingThrough: resumed)
             if evaluator != nil {
-                evalLog = try MetricsLog(directory: dir, name: "eval", columns: Self.evalColumns,
-                                         keepingThrough: resumed)
+                evalLog = try MetricsLog(
+                    directory: dir, name: "eval", columns: Self.evalColumns,
+                    keepingThrough: resumed)
             }
         }
         var stats: [ReinforceStepStats] = []
@@ -98,8 +102,10 @@ public final class RLRun {
             let step = trainer.stepCount
             let e = try evaluator.evaluate(trainer.policy, label: "step \(step)")
             trajectory.append(TrajectoryPoint(step: step, evaluation: e))
-            try evalLog?.append([Double(step), e.reward, e.rewardStd, e.kl, e.klStd,
-                                 e.klLogRatio, e.entropy, e.length, e.distinct])
+            try evalLog?.append([
+                Double(step), e.reward, e.rewardStd, e.kl, e.klStd,
+                e.klLogRatio, e.entropy, e.length, e.distinct,
+            ])
         }
         if resumed == nil { try evaluate() }
         while trainer.stepCount < settings.steps {
@@ -119,24 +125,29 @@ public final class RLRun {
         }
         if let dir = directory {
             if trainer.stepCount > 0 { try saveCheckpoint(in: dir) }
-            try PolicyCheckpoint.save(trainer.policy, vocabulary: vocabulary,
-                                      to: (dir as NSString).appendingPathComponent("policy"),
-                                      metadata: ["step": "\(trainer.stepCount)"])
+            try PolicyCheckpoint.save(
+                trainer.policy, vocabulary: vocabulary,
+                to: (dir as NSString).appendingPathComponent("policy"),
+                metadata: ["step": "\(trainer.stepCount)"])
             if case .ema = settings.reinforce.anchor {
-                try PolicyCheckpoint.save(trainer.anchor, vocabulary: vocabulary,
-                                          to: (dir as NSString).appendingPathComponent("ema"),
-                                          metadata: ["step": "\(trainer.stepCount)"])
+                try PolicyCheckpoint.save(
+                    trainer.anchor, vocabulary: vocabulary,
+                    to: (dir as NSString).appendingPathComponent("ema"),
+                    metadata: ["step": "\(trainer.stepCount)"])
             }
         }
         let ema: GPT? = settings.reinforce.anchor == .fixed ? nil : trainer.anchor
-        return RLRunResult(policy: trainer.policy, ema: ema, stats: stats,
-                           trajectory: trajectory, resumedFrom: resumed)
+        return RLRunResult(
+            policy: trainer.policy, ema: ema, stats: stats,
+            trajectory: trajectory, resumedFrom: resumed)
     }
 
     /// One `metrics.csv` row.
     static func row(_ s: ReinforceStepStats) -> [Double?] {
-        [Double(s.step), s.rewardMean, s.rewardStd, s.klToAnchor, s.klToSFT, s.objectiveMean,
-         s.entropy, s.completionLength, s.distinctRatio, s.gradientNorm, s.learningRate]
+        [
+            Double(s.step), s.rewardMean, s.rewardStd, s.klToAnchor, s.klToSFT, s.objectiveMean,
+            s.entropy, s.completionLength, s.distinctRatio, s.gradientNorm, s.learningRate,
+        ]
     }
 
     /// Creates the directory and `run.json`, or checks `run.json` and restores the last

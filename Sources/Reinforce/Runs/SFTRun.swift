@@ -31,8 +31,9 @@ public enum SFTRun {
     /// The corpus the settings name (the built-in reviews fit the context).
     public static func corpus(_ s: SFTRunSettings) throws -> Corpus {
         if let file = s.corpusFile { return try Corpus(fileAt: file) }
-        return ReviewCorpus.builtIn(count: s.corpusSize, seed: s.corpusSeed,
-                                    maxSequenceLength: s.model.context + 1)
+        return ReviewCorpus.builtIn(
+            count: s.corpusSize, seed: s.corpusSeed,
+            maxSequenceLength: s.model.context + 1)
     }
 
     /// Trains (or reuses) the SFT policy.
@@ -61,22 +62,25 @@ public enum SFTRun {
         if let dir = directory {
             try makeDirectory(dir)
             try write(settings, dir)
-            log = try MetricsLog(directory: dir, name: "metrics",
-                                 columns: ["step", "loss", "heldout_loss"])
+            log = try MetricsLog(
+                directory: dir, name: "metrics",
+                columns: ["step", "loss", "heldout_loss"])
         }
         for t in stride(from: 1, through: settings.steps, by: 1) {
             let loss = try trainer.step()
             if t % max(settings.logEvery, 1) == 0 || t == settings.steps {
-                let held: Double? = t == settings.steps
+                let held: Double? =
+                    t == settings.steps
                     ? Double(try trainer.evaluate(heldOut)) : nil
                 try log?.append([Double(t), Double(loss), held])
                 onLog?(t, loss)
             }
         }
         if let dir = directory {
-            try PolicyCheckpoint.save(model, vocabulary: data.vocabulary,
-                                      to: (dir as NSString).appendingPathComponent("policy"),
-                                      metadata: ["step": "\(settings.steps)", "stage": "sft"])
+            try PolicyCheckpoint.save(
+                model, vocabulary: data.vocabulary,
+                to: (dir as NSString).appendingPathComponent("policy"),
+                metadata: ["step": "\(settings.steps)", "stage": "sft"])
         }
         return (model, data.vocabulary)
     }

@@ -12,8 +12,10 @@ import Diagnostics
 public enum WarpFigures {
     /// (file name, figure) pairs.
     public static func all(_ s: WarpSummary) -> [(String, SVGPlot)] {
-        [("kl_reward.svg", klReward(s)), ("iterations.svg", iterations(s)),
-         ("training.svg", training(s))]
+        [
+            ("kl_reward.svg", klReward(s)), ("iterations.svg", iterations(s)),
+            ("training.svg", training(s)),
+        ]
     }
 
     static func point(_ e: EvaluationResult) -> SVGPlot.Point { .init(e.kl, e.reward) }
@@ -29,6 +31,15 @@ public enum WarpFigures {
         ]
     }
 
+    /// The data's y range with 35% free above it: SVGPlot draws the legend in the top-right
+    /// corner, where the best (highest-reward) points would otherwise sit under it.
+    static func headroom(_ series: [SVGPlot.Series]) -> ClosedRange<Double>? {
+        let ys = series.flatMap(\.points).map(\.y).filter(\.isFinite)
+        guard let lo = ys.min(), let hi = ys.max(), hi > lo else { return nil }
+        let pad = hi - lo
+        return (lo - 0.05 * pad)...(hi + 0.35 * pad)
+    }
+
     static let baselineColors = ["#999999", "#555555", "#BBBBBB", "#333333"]
 
     /// Figure 1(b).
@@ -37,29 +48,41 @@ public enum WarpFigures {
         for (k, it) in s.iterations.enumerated() {
             let color = SVGPlot.palette[k % SVGPlot.palette.count]
             for r in it.runs {
-                series.append(.line(k == 0 && r.name == "run-1" ? "REINFORCE EMA (WARP runs)" : nil,
-                                    points: r.trajectory.map { point($0.evaluation) },
-                                    color: color + "80"))
+                series.append(
+                    .line(
+                        k == 0 && r.name == "run-1" ? "REINFORCE EMA (WARP runs)" : nil,
+                        points: r.trajectory.map { point($0.evaluation) },
+                        color: color + "80"))
             }
-            series.append(.line("LITI front, iteration \(it.index)",
-                                points: it.front.map { point($0.evaluation) }, markers: true,
-                                color: color))
+            series.append(
+                .line(
+                    "LITI front, iteration \(it.index)",
+                    points: it.front.map { point($0.evaluation) }, markers: true,
+                    color: color))
         }
         if !s.finalFront.isEmpty {
-            series.append(.line("(1−κ)·sft + κ·slerp_I", points: s.finalFront.map {
-                point($0.evaluation) }, markers: true, color: "#000000"))
+            series.append(
+                .line(
+                    "(1−κ)·sft + κ·slerp_I",
+                    points: s.finalFront.map {
+                        point($0.evaluation)
+                    }, markers: true, color: "#000000"))
         }
         for (k, b) in s.baselines.enumerated() {
-            series.append(.line("REINFORCE SFT anchor β=\(b.beta)",
-                                points: b.trajectory.map { point($0.evaluation) },
-                                markers: false, color: baselineColors[k % baselineColors.count]))
+            series.append(
+                .line(
+                    "REINFORCE SFT anchor β=\(b.beta)",
+                    points: b.trajectory.map { point($0.evaluation) },
+                    markers: false, color: baselineColors[k % baselineColors.count]))
         }
         series.append(.scatter("SFT", points: [point(s.sft)], color: "#D55E00"))
-        let panel = SVGPlot.Panel(title: "KL–reward plane", xLabel: "KL(π ‖ π_sft)",
-                                  yLabel: "reward", series: series)
-        return SVGPlot(title: "WARP: LITI fronts vs REINFORCE trajectories",
-                       subtitle: subtitle(s), panels: [panel], columns: 1,
-                       panelWidth: 720, panelHeight: 480)
+        let panel = SVGPlot.Panel(
+            title: "KL–reward plane", xLabel: "KL(π ‖ π_sft)",
+            yLabel: "reward", series: series, yRange: headroom(series))
+        return SVGPlot(
+            title: "WARP: LITI fronts vs REINFORCE trajectories",
+            subtitle: subtitle(s), panels: [panel], columns: 1,
+            panelWidth: 720, panelHeight: 480)
     }
 
     /// Figure 4(c).
@@ -67,15 +90,24 @@ public enum WarpFigures {
         var series: [SVGPlot.Series] = []
         for (k, it) in s.iterations.enumerated() {
             let color = SVGPlot.palette[k % SVGPlot.palette.count]
-            series.append(.line("iteration \(it.index)", points: it.front.map {
-                point($0.evaluation) }, markers: true, color: color))
+            series.append(
+                .line(
+                    "iteration \(it.index)",
+                    points: it.front.map {
+                        point($0.evaluation)
+                    }, markers: true, color: color))
         }
-        series.append(.scatter("inits", points: s.iterations.map { point($0.initial) },
-                               color: "#000000"))
-        let panel = SVGPlot.Panel(title: "LITI fronts per iteration (η ∈ {0, .1, .3, .5, .8, 1})",
-                                  xLabel: "KL(π ‖ π_sft)", yLabel: "reward", series: series)
-        return SVGPlot(title: "Iterated WARP", subtitle: subtitle(s), panels: [panel],
-                       columns: 1, panelWidth: 720, panelHeight: 480)
+        series.append(
+            .scatter(
+                "inits", points: s.iterations.map { point($0.initial) },
+                color: "#000000"))
+        let panel = SVGPlot.Panel(
+            title: "LITI fronts per iteration (η ∈ {0, .1, .3, .5, .8, 1})",
+            xLabel: "KL(π ‖ π_sft)", yLabel: "reward", series: series,
+            yRange: headroom(series))
+        return SVGPlot(
+            title: "Iterated WARP", subtitle: subtitle(s), panels: [panel],
+            columns: 1, panelWidth: 720, panelHeight: 480)
     }
 
     /// Reward and KL against steps.
@@ -83,16 +115,26 @@ public enum WarpFigures {
         var reward: [SVGPlot.Series] = [], kl: [SVGPlot.Series] = []
         var runs: [(String, WarpSummary.Run, Int)] = []
         for it in s.iterations {
-            for r in it.runs { runs.append(("it\(it.index) \(r.name)", r, (it.index - 1) * s.settings.steps)) }
+            for r in it.runs {
+                runs.append(("it\(it.index) \(r.name)", r, (it.index - 1) * s.settings.steps))
+            }
         }
         for b in s.baselines { runs.append((b.name, b, 0)) }
         for (k, (name, r, offset)) in runs.enumerated() {
             let color = SVGPlot.palette[k % SVGPlot.palette.count]
             let steps = r.trajectory.map { Double($0.step + offset) }
-            reward.append(.line(name, points: zip(steps, r.trajectory).map {
-                .init($0, $1.evaluation.reward) }, color: color))
-            kl.append(.line(name, points: zip(steps, r.trajectory).map {
-                .init($0, $1.evaluation.kl) }, color: color))
+            reward.append(
+                .line(
+                    name,
+                    points: zip(steps, r.trajectory).map {
+                        .init($0, $1.evaluation.reward)
+                    }, color: color))
+            kl.append(
+                .line(
+                    name,
+                    points: zip(steps, r.trajectory).map {
+                        .init($0, $1.evaluation.kl)
+                    }, color: color))
         }
         return SVGPlot(
             title: "Training curves (held-out evaluation)", subtitle: subtitle(s),

@@ -22,17 +22,21 @@ extension WarpLoop {
         return try parallelMap(jobs.count, width: settings.parallelRuns) { k in
             let job = jobs[k]
             let start = Date()
-            let evaluator = try self.makeEvaluator(sft: sft.model, reward: reward,
-                                                   vocabulary: sft.vocabulary)
-            let run = try RLRun(initial: initial, sft: sft.model, reward: reward,
-                                vocabulary: sft.vocabulary, settings: job.settings,
-                                directory: job.dir, evaluator: evaluator)
+            let evaluator = try self.makeEvaluator(
+                sft: sft.model, reward: reward,
+                vocabulary: sft.vocabulary)
+            let run = try RLRun(
+                initial: initial, sft: sft.model, reward: reward,
+                vocabulary: sft.vocabulary, settings: job.settings,
+                directory: job.dir, evaluator: evaluator)
             let total = job.settings.steps
             let result = try run.run { s in
                 if s.step % max(1, total / 4) == 0 || s.step == total {
-                    log?(String(format: "  %@ step %d/%d  reward %.3f  KL(anchor) %.3f  KL(sft) %.3f",
-                                job.name, s.step, total, s.rewardMean, s.klToAnchor,
-                                s.klToSFT ?? .nan))
+                    log?(
+                        String(
+                            format: "  %@ step %d/%d  reward %.3f  KL(anchor) %.3f  KL(sft) %.3f",
+                            job.name, s.step, total, s.rewardMean, s.klToAnchor,
+                            s.klToSFT ?? .nan))
                 }
             }
             var trajectory = result.trajectory
@@ -42,8 +46,9 @@ extension WarpLoop {
                     samples: self.settings.evaluation.promptCount
                         * self.settings.evaluation.samplesPerPrompt)
             }
-            return TrainedRun(name: job.name, policy: result.policy, ema: result.ema,
-                              trajectory: trajectory, seconds: Date().timeIntervalSince(start))
+            return TrainedRun(
+                name: job.name, policy: result.policy, ema: result.ema,
+                trajectory: trajectory, seconds: Date().timeIntervalSince(start))
         }
     }
 
@@ -53,16 +58,22 @@ extension WarpLoop {
     {
         let jobs = settings.baselines.enumerated().map { k, beta in
             let name = "baseline-beta-\(beta)"
-            return (name: name, settings: settings.baselineSettings(beta: beta, index: k),
-                    dir: path(name))
+            return (
+                name: name, settings: settings.baselineSettings(beta: beta, index: k),
+                dir: path(name)
+            )
         }
-        log?("baselines: \(jobs.count) SFT-anchored runs of \(jobs.first?.settings.steps ?? 0) steps")
+        log?(
+            "baselines: \(jobs.count) SFT-anchored runs of \(jobs.first?.settings.steps ?? 0) steps"
+        )
         let trained = try train(jobs, initial: sft.model, sft: sft, reward: reward)
-        let evaluator = try makeEvaluator(sft: sft.model, reward: reward, vocabulary: sft.vocabulary)
+        let evaluator = try makeEvaluator(
+            sft: sft.model, reward: reward, vocabulary: sft.vocabulary)
         return try zip(trained, settings.baselines).map { run, beta in
-            WarpSummary.Run(name: run.name, beta: beta, anchor: "sft", trajectory: run.trajectory,
-                            final: try evaluator.evaluate(run.policy, label: run.name), ema: nil,
-                            seconds: run.seconds)
+            WarpSummary.Run(
+                name: run.name, beta: beta, anchor: "sft", trajectory: run.trajectory,
+                final: try evaluator.evaluate(run.policy, label: run.name), ema: nil,
+                seconds: run.seconds)
         }
     }
 
@@ -100,9 +111,13 @@ extension WarpLoop {
         return rows.compactMap { r in
             guard r.count == columns.count, let step = r[0] else { return nil }
             func v(_ i: Int) -> Double { r[i] ?? .nan }
-            return TrajectoryPoint(step: Int(step), evaluation: EvaluationResult(
-                label: "step \(Int(step))", reward: v(1), rewardStd: v(2), kl: v(3), klStd: v(4),
-                klLogRatio: v(5), entropy: v(6), length: v(7), distinct: v(8), samples: samples))
+            return TrajectoryPoint(
+                step: Int(step),
+                evaluation: EvaluationResult(
+                    label: "step \(Int(step))", reward: v(1), rewardStd: v(2), kl: v(3),
+                    klStd: v(4),
+                    klLogRatio: v(5), entropy: v(6), length: v(7), distinct: v(8), samples: samples)
+            )
         }
     }
 
@@ -121,7 +136,8 @@ extension WarpLoop {
     func writeText(_ text: String, to path: String) throws {
         do {
             let parent = (path as NSString).deletingLastPathComponent
-            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: parent, withIntermediateDirectories: true)
             try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             throw ReinforceError.cannotWrite(path: path, reason: "\(error)")

@@ -54,7 +54,8 @@ public final class WarpLoop: @unchecked Sendable {
             sft = try SFTRun.run(settings.sft, directory: path("sft"))
         }
         let sftSeconds = Date().timeIntervalSince(clock)
-        let evaluator = try makeEvaluator(sft: sft.model, reward: reward, vocabulary: sft.vocabulary)
+        let evaluator = try makeEvaluator(
+            sft: sft.model, reward: reward, vocabulary: sft.vocabulary)
         var summary = WarpSummary(
             settings: settings, sft: try evaluator.evaluate(sft.model, label: "sft"))
         summary.seconds["sft"] = sftSeconds
@@ -104,8 +105,9 @@ public final class WarpLoop: @unchecked Sendable {
     func makeEvaluator(sft: GPT, reward: any RewardFunction, vocabulary: Vocabulary) throws
         -> PolicyEvaluator
     {
-        try PolicyEvaluator(sft: sft, reward: reward, vocabulary: vocabulary,
-                            settings: settings.evaluation)
+        try PolicyEvaluator(
+            sft: sft, reward: reward, vocabulary: vocabulary,
+            settings: settings.evaluation)
     }
 
     /// Algorithm 1 lines 3–13 for iteration `i`.
@@ -119,8 +121,10 @@ public final class WarpLoop: @unchecked Sendable {
             try PolicyCheckpoint.save(initial, vocabulary: sft.vocabulary, to: dir)
         }
         let jobs = (1...m).map { run in
-            (name: "run-\(run)", settings: settings.runSettings(iteration: i, run: run),
-             dir: path("iteration-\(i)", "run-\(run)"))
+            (
+                name: "run-\(run)", settings: settings.runSettings(iteration: i, run: run),
+                dir: path("iteration-\(i)", "run-\(run)")
+            )
         }
         let results = try train(jobs, initial: initial, sft: sft, reward: reward)
         let initialEval = try evaluator.evaluate(initial, label: "iteration \(i) init")
@@ -134,13 +138,15 @@ public final class WarpLoop: @unchecked Sendable {
         var slerp = outputs[outputs.count - 1]
         for (k, eta) in etas.enumerated() {
             let model = try GPT(config: initial.config, store: outputs[k])
-            let e = try evaluator.evaluate(model, label: String(format: "iteration %d eta=%.2f", i, eta))
+            let e = try evaluator.evaluate(
+                model, label: String(format: "iteration %d eta=%.2f", i, eta))
             if settings.front.contains(eta) { front.append(.init(eta: eta, evaluation: e)) }
             if eta == settings.eta { next = model }
             if eta == 1 { slerp = outputs[k] }
             if let dir = path("iteration-\(i)", String(format: "eta-%.2f", eta)) {
-                try PolicyCheckpoint.save(model, vocabulary: sft.vocabulary, to: dir,
-                                          metadata: ["merge": "slerp+liti", "eta": "\(eta)"])
+                try PolicyCheckpoint.save(
+                    model, vocabulary: sft.vocabulary, to: dir,
+                    metadata: ["merge": "slerp+liti", "eta": "\(eta)"])
             }
         }
         if etas.firstIndex(of: 1) == nil {
@@ -150,10 +156,14 @@ public final class WarpLoop: @unchecked Sendable {
         var runs: [WarpSummary.Run] = []
         for r in results {
             let final = try evaluator.evaluate(r.policy, label: "iteration \(i) \(r.name)")
-            let ema = try r.ema.map { try evaluator.evaluate($0, label: "iteration \(i) \(r.name) ema") }
-            runs.append(.init(name: r.name, beta: settings.reinforce.beta,
-                              anchor: "ema(\(settings.mu))", trajectory: r.trajectory,
-                              final: final, ema: ema, seconds: r.seconds))
+            let ema = try r.ema.map {
+                try evaluator.evaluate($0, label: "iteration \(i) \(r.name) ema")
+            }
+            runs.append(
+                .init(
+                    name: r.name, beta: settings.reinforce.beta,
+                    anchor: "ema(\(settings.mu))", trajectory: r.trajectory,
+                    final: final, ema: ema, seconds: r.seconds))
         }
         let iteration = WarpSummary.Iteration(
             index: i, initial: initialEval, runs: runs, front: front,
@@ -166,8 +176,9 @@ public final class WarpLoop: @unchecked Sendable {
                 e.label = String(format: "eta=%.2f", p.eta)
                 return e.csvRow
             }
-            try writeText(([EvaluationResult.csvHeader] + rows).joined(separator: "\n") + "\n",
-                          to: file)
+            try writeText(
+                ([EvaluationResult.csvHeader] + rows).joined(separator: "\n") + "\n",
+                to: file)
         }
         return (iteration, next, slerp)
     }
@@ -177,24 +188,30 @@ public final class WarpLoop: @unchecked Sendable {
     func merge(init initStore: InMemoryStore, models: [InMemoryStore], etas: [Double]) throws
         -> (outputs: [InMemoryStore], report: MergeReport)
     {
-        let plan = MergePlan(method: .slerp, granularity: settings.granularity,
-                             outputDType: .f32, etas: etas, threads: 1)
+        let plan = MergePlan(
+            method: .slerp, granularity: settings.granularity,
+            outputDType: .f32, etas: etas, threads: 1)
         return try MergeEngine.runInMemory(plan, init: initStore, models: models, label: "warp")
     }
 
     /// Paper Figure 1(b): the front between θ_sft and the last SLERP, through the engine's LITI.
-    func towardsSFT(_ slerp: InMemoryStore, sft: (model: GPT, vocabulary: Vocabulary),
-                    evaluator: PolicyEvaluator) throws -> [WarpSummary.FrontPoint] {
+    func towardsSFT(
+        _ slerp: InMemoryStore, sft: (model: GPT, vocabulary: Vocabulary),
+        evaluator: PolicyEvaluator
+    ) throws -> [WarpSummary.FrontPoint] {
         let plan = MergePlan(method: .liti, outputDType: .f32, etas: settings.front, threads: 1)
         let outputs = try MergeEngine.runInMemory(
-            plan, init: sft.model.parametersStore(label: "sft"), models: [slerp]).outputs
+            plan, init: sft.model.parametersStore(label: "sft"), models: [slerp]
+        ).outputs
         return try zip(settings.front, outputs).map { kappa, store in
             let model = try GPT(config: sft.model.config, store: store)
             if let dir = path("final-front", String(format: "kappa-%.2f", kappa)) {
                 try PolicyCheckpoint.save(model, vocabulary: sft.vocabulary, to: dir)
             }
-            return .init(eta: kappa, evaluation: try evaluator.evaluate(
-                model, label: String(format: "kappa=%.2f", kappa)))
+            return .init(
+                eta: kappa,
+                evaluation: try evaluator.evaluate(
+                    model, label: String(format: "kappa=%.2f", kappa)))
         }
     }
 }

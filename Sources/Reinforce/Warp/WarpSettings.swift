@@ -38,6 +38,7 @@ public struct WarpSettings: Codable, Sendable, Equatable {
 
     public init() {
         reinforce.optimizer.learningRate = 2e-3
+        evaluation.promptCount = 128  // the summed KL is heavy-tailed: more prompts, less noise
     }
 
     /// The η values written and evaluated: the front plus `eta` if it is not on it.

@@ -61,15 +61,21 @@ public struct WarpSummary: Codable, Sendable {
     public func table() -> String {
         var lines: [String] = []
         func row(_ name: String, _ e: EvaluationResult) {
-            let label = name.count >= 26 ? name : name + String(repeating: " ", count: 26 - name.count)
-            lines.append(label + String(format: "%9.4f %9.3f %9.3f %8.2f", e.reward, e.kl,
-                                        e.distinct, e.length))
+            let label =
+                name.count >= 26 ? name : name + String(repeating: " ", count: 26 - name.count)
+            lines.append(
+                label
+                    + String(
+                        format: "%9.4f %9.3f %9.3f %8.2f", e.reward, e.kl,
+                        e.distinct, e.length))
         }
         lines.append("policy                       reward  KL(sft)  distinct   length")
         row("sft", sft)
         for it in iterations {
-            lines.append("-- iteration \(it.index)"
-                + (it.taskVectorCosine.map { String(format: " (task-vector cos %.3f)", $0) } ?? ""))
+            lines.append(
+                "-- iteration \(it.index)"
+                    + (it.taskVectorCosine.map { String(format: " (task-vector cos %.3f)", $0) }
+                        ?? ""))
             row("  init", it.initial)
             for r in it.runs {
                 row("  \(r.name) θ_T", r.final)

@@ -47,9 +47,11 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print CSV.")
     var csv = false
 
-    @Option(name: .customLong("dump-logits"), help: ArgumentHelp(
-        "Print the logits of the first checkpoint on these space-separated token ids as JSON "
-            + "(for examples/compare_transformers.py) and exit.", visibility: .hidden))
+    @Option(
+        name: .customLong("dump-logits"),
+        help: ArgumentHelp(
+            "Print the logits of the first checkpoint on these space-separated token ids as JSON "
+                + "(for examples/compare_transformers.py) and exit.", visibility: .hidden))
     var dumpLogits: String?
 
     func validate() throws {
@@ -101,7 +103,9 @@ struct EvalCommand: ParsableCommand {
     /// `{"tokens": [...], "vocab_size": V, "logits": [[...], ...]}` for one sequence.
     func logits(_ text: String) throws -> String {
         let ids = try text.split(whereSeparator: { $0 == " " || $0 == "," }).map { item in
-            guard let id = Int(item) else { throw ValidationError("--dump-logits: '\(item)' is not an id") }
+            guard let id = Int(item) else {
+                throw ValidationError("--dump-logits: '\(item)' is not an id")
+            }
             return id
         }
         guard !ids.isEmpty else { throw ValidationError("--dump-logits needs token ids") }

@@ -5,7 +5,8 @@ import Reinforce
 /// `mergetool train sft|rl`: the built-in trainer.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "train", abstract: "Train a tiny GPT policy: supervised (sft) or REINFORCE (rl).",
+        commandName: "train",
+        abstract: "Train a tiny GPT policy: supervised (sft) or REINFORCE (rl).",
         subcommands: [TrainSFTCommand.self, TrainRLCommand.self])
 }
 
@@ -44,8 +45,9 @@ struct TrainSFTCommand: ParsableCommand {
 
     var settings: SFTRunSettings {
         var s = SFTRunSettings()
-        s.model = GPTConfig(layers: layers, dModel: dModel, heads: heads, context: context,
-                            vocabSize: 1)
+        s.model = GPTConfig(
+            layers: layers, dModel: dModel, heads: heads, context: context,
+            vocabSize: 1)
         s.trainer.batchSize = batch
         s.trainer.optimizer.learningRate = lr
         s.trainer.seed = seed
@@ -62,12 +64,15 @@ struct TrainSFTCommand: ParsableCommand {
         let total = steps, quiet = quiet
         let (model, vocabulary) = try SFTRun.run(settings, directory: output) { t, loss in
             if !quiet, t % 50 == 0 || t == total {
-                stderrLine(String(format: "sft step %d/%d  loss %.4f  %.1fs", t, total, loss,
-                                  Date().timeIntervalSince(start)))
+                stderrLine(
+                    String(
+                        format: "sft step %d/%d  loss %.4f  %.1fs", t, total, loss,
+                        Date().timeIntervalSince(start)))
             }
         }
-        print("sft: \(model.parameterCount) parameters, vocabulary \(vocabulary.count), "
-            + "\(steps) steps -> \((output as NSString).appendingPathComponent("policy"))")
+        print(
+            "sft: \(model.parameterCount) parameters, vocabulary \(vocabulary.count), "
+                + "\(steps) steps -> \((output as NSString).appendingPathComponent("policy"))")
     }
 }
 

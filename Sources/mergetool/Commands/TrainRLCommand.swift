@@ -28,11 +28,13 @@ struct TrainRLCommand: ParsableCommand {
     @Option(help: "Completions per step.") var batch = 16
     @Option(name: .customLong("new-tokens"), help: "Tokens per completion.") var newTokens = 12
     @Option(help: "Sampling temperature.") var temperature: Float = 0.9
-    @Option(help: "Adam learning rate.") var lr: Float = WarpSettings().reinforce.optimizer.learningRate
+    @Option(help: "Adam learning rate.") var lr: Float = WarpSettings().reinforce.optimizer
+        .learningRate
     @Option(help: "Reward: lexicon or external:COMMAND.") var reward = "lexicon"
     @Option(name: .customLong("length-penalty"), help: "Length penalty α per token (appendix E).")
     var lengthPenalty: Double?
-    @Option(name: .customLong("checkpoint-every"), help: "Checkpoint every K steps (0: at the end).")
+    @Option(
+        name: .customLong("checkpoint-every"), help: "Checkpoint every K steps (0: at the end).")
     var checkpointEvery = 100
     @Option(name: .customLong("eval-every"), help: "Held-out evaluation every E steps (0: never).")
     var evalEvery = 0
@@ -42,7 +44,9 @@ struct TrainRLCommand: ParsableCommand {
     @Flag(help: "No progress on stderr.") var quiet = false
 
     func validate() throws {
-        if anchor != "ema" && anchor != "sft" { throw ValidationError("--anchor must be ema or sft") }
+        if anchor != "ema" && anchor != "sft" {
+            throw ValidationError("--anchor must be ema or sft")
+        }
         if steps < 0 { throw ValidationError("--steps must be at least 0") }
         if batch < 1 { throw ValidationError("--batch must be at least 1") }
         if newTokens < 1 { throw ValidationError("--new-tokens must be at least 1") }
@@ -77,38 +81,45 @@ struct TrainRLCommand: ParsableCommand {
         let (start, vocabulary) = try PolicyCheckpoint.load(initial)
         let reference = try sft.map { try PolicyCheckpoint.load($0).model } ?? start
         let rewardFunction = try RewardSpec.make(reward, lengthPenalty: lengthPenalty)
-        let evaluator = evalEvery > 0
+        let evaluator =
+            evalEvery > 0
             ? try PolicyEvaluator(sft: reference, reward: rewardFunction, vocabulary: vocabulary)
             : nil
-        let run = try RLRun(initial: start, sft: reference, reward: rewardFunction,
-                            vocabulary: vocabulary, settings: settings, directory: output,
-                            evaluator: evaluator)
+        let run = try RLRun(
+            initial: start, sft: reference, reward: rewardFunction,
+            vocabulary: vocabulary, settings: settings, directory: output,
+            evaluator: evaluator)
         let clock = Date()
         let total = steps, quiet = quiet
         let result = try run.run { s in
             if !quiet, s.step % 10 == 0 || s.step == total {
-                stderrLine(String(
-                    format: "rl step %d/%d  reward %.3f±%.3f  KL(anchor) %.3f  KL(sft) %.3f  "
-                        + "H %.2f  len %.1f  distinct %.2f  %.1fs",
-                    s.step, total, s.rewardMean, s.rewardStd, s.klToAnchor, s.klToSFT ?? .nan,
-                    s.entropy, s.completionLength, s.distinctRatio,
-                    Date().timeIntervalSince(clock)))
+                stderrLine(
+                    String(
+                        format: "rl step %d/%d  reward %.3f±%.3f  KL(anchor) %.3f  KL(sft) %.3f  "
+                            + "H %.2f  len %.1f  distinct %.2f  %.1fs",
+                        s.step, total, s.rewardMean, s.rewardStd, s.klToAnchor, s.klToSFT ?? .nan,
+                        s.entropy, s.completionLength, s.distinctRatio,
+                        Date().timeIntervalSince(clock)))
             }
         }
         let seconds = Date().timeIntervalSince(clock)
         if let from = result.resumedFrom { print("resumed from step \(from)") }
         if let last = result.stats.last {
-            print(String(format: "rl: %d steps, final reward %.4f, KL(sft) %.4f -> %@",
-                         last.step, last.rewardMean, last.klToSFT ?? .nan,
-                         (output as NSString).appendingPathComponent("policy")))
+            print(
+                String(
+                    format: "rl: %d steps, final reward %.4f, KL(sft) %.4f -> %@",
+                    last.step, last.rewardMean, last.klToSFT ?? .nan,
+                    (output as NSString).appendingPathComponent("policy")))
         }
         if timing, !result.stats.isEmpty {
             let n = Double(result.stats.count)
             let sampled = Double(batch * newTokens) * n
-            print(String(format: "timing: %.2f steps/s, %.0f sampled tokens/s (batch %d × %d "
-                         + "tokens, %d steps, %.3f s; checkpoints and logging included)",
-                         n / seconds, sampled / seconds, batch, newTokens, result.stats.count,
-                         seconds))
+            print(
+                String(
+                    format: "timing: %.2f steps/s, %.0f sampled tokens/s (batch %d × %d "
+                        + "tokens, %d steps, %.3f s; checkpoints and logging included)",
+                    n / seconds, sampled / seconds, batch, newTokens, result.stats.count,
+                    seconds))
         }
     }
 }

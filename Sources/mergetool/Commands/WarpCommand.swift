@@ -56,12 +56,15 @@ struct WarpCommand: ParsableCommand {
     func validate() throws {
         if iterations < 1 { throw ValidationError("--iterations must be at least 1") }
         if runs < 2 { throw ValidationError("--runs must be at least 2 (SLERP merges M ≥ 2 runs)") }
-        if steps < 1 || sftSteps < 1 { throw ValidationError("--steps and --sft-steps must be ≥ 1") }
+        if steps < 1 || sftSteps < 1 {
+            throw ValidationError("--steps and --sft-steps must be ≥ 1")
+        }
         if !(eta >= 0) { throw ValidationError("--eta must be ≥ 0") }
         if try Self.numbers(front, "--front").contains(where: { $0 < 0 }) {
             throw ValidationError("--front values must be ≥ 0")
         }
-        if baseline != "none", try Self.numbers(baseline, "--baseline").contains(where: { $0 < 0 }) {
+        if baseline != "none", try Self.numbers(baseline, "--baseline").contains(where: { $0 < 0 })
+        {
             throw ValidationError("--baseline β values must be ≥ 0")
         }
         if !(beta >= 0) || !(mu >= 0 && mu <= 1) || !(lr > 0) {
@@ -84,7 +87,8 @@ struct WarpCommand: ParsableCommand {
             s.reinforce.batchSize = batch
             s.reinforce.optimizer.learningRate = lr
             s.mu = mu
-            s.baselines = baseline == "none"
+            s.baselines =
+                baseline == "none"
                 ? [] : try Self.numbers(baseline, "--baseline").map(Float.init)
             s.baselineSteps = baselineSteps
             s.sft.steps = sftSteps
@@ -108,8 +112,10 @@ struct WarpCommand: ParsableCommand {
         }
         let summary = try loop.run()
         print(summary.table(), terminator: "")
-        print(String(format: "wrote %@ (summary.json, front.txt, figures/kl_reward.svg, "
-                     + "figures/iterations.svg, figures/training.svg) in %.1f s",
-                     runDir, Date().timeIntervalSince(clock)))
+        print(
+            String(
+                format: "wrote %@ (summary.json, front.txt, figures/kl_reward.svg, "
+                    + "figures/iterations.svg, figures/training.svg) in %.1f s",
+                runDir, Date().timeIntervalSince(clock)))
     }
 }
