@@ -138,15 +138,14 @@ public final class ChunkedInputs {
         guard let src = raw.baseAddress, let dst = out.baseAddress else { return }
         let n = out.count
         switch dtype {
-        case .bf16 where Int(bitPattern: src) % 2 == 0:
-            // aligned: a typed loop the compiler vectorises
-            let p = src.assumingMemoryBound(to: UInt16.self)
-            for i in 0..<n { dst[i] = Double(Float(bitPattern: UInt32(UInt16(littleEndian: p[i])) << 16)) }
         case .bf16:
+            // two simple loops (bf16 → Float bits, Float → Double) that vectorise
+            let f = scratch.baseAddress!
+            let bits = UnsafeMutableRawPointer(f).assumingMemoryBound(to: UInt32.self)
             for i in 0..<n {
-                let b = UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
-                dst[i] = Double(Float(bitPattern: UInt32(b) << 16))
+                bits[i] = UInt32(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16
             }
+            for i in 0..<n { dst[i] = Double(f[i]) }
         case .f32:
             for i in 0..<n {
                 dst[i] = Double(src.loadUnaligned(fromByteOffset: 4 * i, as: Float.self))

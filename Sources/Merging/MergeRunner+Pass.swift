@@ -64,7 +64,7 @@ extension MergeRunner {
                             let dst = blockBoxes[k].pointer + (offset - start) * outSize
                             if outDType == .bf16, kernel.hasInit || eta == 1 {
                                 MergeKernel.litiBF16(s: worker.s, x0: x[0].baseAddress!, eta: eta,
-                                                     count: count, into: dst)
+                                                     count: count, into: dst, scratch: worker.f)
                                 continue
                             }
                             var values = UnsafePointer(worker.s)

@@ -6,16 +6,19 @@ final class MergeWorker: @unchecked Sendable {
     let reader: ChunkedInputs
     let s: UnsafeMutablePointer<Double>
     let o: UnsafeMutablePointer<Double>
+    let f: UnsafeMutablePointer<Float>
 
     init(stores: [any TensorStore], chunkElements: Int) {
         reader = ChunkedInputs(stores: stores, chunkElements: chunkElements)
         s = .allocate(capacity: chunkElements)
         o = .allocate(capacity: chunkElements)
+        f = .allocate(capacity: chunkElements)
     }
 
     deinit {
         s.deallocate()
         o.deallocate()
+        f.deallocate()
     }
 }
 
