@@ -1,13 +1,13 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 #if canImport(Glibc)
-private let systemWrite = Glibc.write
+    private let systemWrite = Glibc.write
 #elseif canImport(Darwin)
-private let systemWrite = Darwin.write
+    private let systemWrite = Darwin.write
 #endif
 
 /// A byte destination: files, and compressors that wrap them.
@@ -48,7 +48,8 @@ public final class AtomicFile: ByteSink {
             return
         }
         if used + bytes.count > buffer.count { try flush() }
-        UnsafeMutableRawBufferPointer(rebasing: buffer[used..<(used + bytes.count)]).copyMemory(from: bytes)
+        UnsafeMutableRawBufferPointer(rebasing: buffer[used..<(used + bytes.count)]).copyMemory(
+            from: bytes)
         used += bytes.count
     }
 
@@ -82,7 +83,8 @@ public final class AtomicFile: ByteSink {
         if rename(temporaryPath, path) != 0 {
             let e = errno
             unlink(temporaryPath)
-            throw SafeTensorsError.io(path: path, operation: "rename", errno: e, message: String(cString: strerror(e)))
+            throw SafeTensorsError.io(
+                path: path, operation: "rename", errno: e, message: String(cString: strerror(e)))
         }
     }
 

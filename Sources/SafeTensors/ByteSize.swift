@@ -7,7 +7,8 @@ public enum ByteSize {
     /// - Throws: `SafeTensorsError.invalidSize` for junk, zero, negative or overflowing sizes.
     public static func parse(_ text: String) throws -> Int {
         let trimmed = text.trimmingSpaces
-        let digitsEnd = trimmed.firstIndex { !($0.isASCII && ($0.isNumber || $0 == ".")) }
+        let digitsEnd =
+            trimmed.firstIndex { !($0.isASCII && ($0.isNumber || $0 == ".")) }
             ?? trimmed.endIndex
         let number = String(trimmed[..<digitsEnd])
         let unit = String(trimmed[digitsEnd...]).trimmingSpaces.lowercased()
@@ -17,7 +18,8 @@ public enum ByteSize {
             "tb": 1_000_000_000_000, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
         ]
         guard let scale = scales[unit], !number.isEmpty,
-              number.filter({ $0 == "." }).count <= 1, number.first != ".", number.last != "." else {
+            number.filter({ $0 == "." }).count <= 1, number.first != ".", number.last != "."
+        else {
             throw SafeTensorsError.invalidSize(text: text)
         }
         if scale == 1 {

@@ -14,13 +14,21 @@ extension Checkpoint {
     public static func locations(_ store: any TensorStore) -> [ExactName: TensorLocation]? {
         switch store {
         case let f as SafeTensorsFile:
-            return Dictionary(uniqueKeysWithValues: f.header.entries.map {
-                (ExactName($0.info.name), TensorLocation(file: f.path, begin: $0.begin, end: $0.end))
-            })
+            return Dictionary(
+                uniqueKeysWithValues: f.header.entries.map {
+                    (
+                        ExactName($0.info.name),
+                        TensorLocation(file: f.path, begin: $0.begin, end: $0.end)
+                    )
+                })
         case let z as ZstdStore:
-            return Dictionary(uniqueKeysWithValues: z.header.entries.map {
-                (ExactName($0.info.name), TensorLocation(file: z.path, begin: $0.begin, end: $0.end))
-            })
+            return Dictionary(
+                uniqueKeysWithValues: z.header.entries.map {
+                    (
+                        ExactName($0.info.name),
+                        TensorLocation(file: z.path, begin: $0.begin, end: $0.end)
+                    )
+                })
         case let s as ShardedCheckpoint:
             var out: [ExactName: TensorLocation] = [:]
             for shard in s.shards {
@@ -42,8 +50,10 @@ extension Checkpoint {
         case let s as ShardedCheckpoint:
             return s.shards.first.map { metadataPairs($0) } ?? []
         default:
-            return store.metadata.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
-                .map { (key: $0.key, value: $0.value) }
+            return store.metadata.sorted {
+                Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8))
+            }
+            .map { (key: $0.key, value: $0.value) }
         }
     }
 

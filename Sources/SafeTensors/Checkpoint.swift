@@ -19,8 +19,9 @@ public enum Checkpoint {
     public static func open(_ path: String) throws -> any TensorStore {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw SafeTensorsError.io(path: path, operation: "open", errno: ENOENT,
-                                      message: "No such file or directory")
+            throw SafeTensorsError.io(
+                path: path, operation: "open", errno: ENOENT,
+                message: "No such file or directory")
         }
         if !isDir.boolValue { return try openFile(path) }
         let dir = path as NSString
@@ -34,15 +35,17 @@ public enum Checkpoint {
                 .filter { !$0.hasPrefix(".") }
                 .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
         } catch {
-            throw SafeTensorsError.io(path: path, operation: "list", errno: EACCES,
-                                      message: "cannot list the directory")
+            throw SafeTensorsError.io(
+                path: path, operation: "list", errno: EACCES,
+                message: "cannot list the directory")
         }
         for suffix in [".safetensors.index.json", ".safetensors", ".safetensors.zst"] {
             let found = entries.filter { $0.hasSuffix(suffix) }
             if found.count == 1 { return try openFile(dir.appendingPathComponent(found[0])) }
             if found.count > 1 {
                 throw SafeTensorsError.notACheckpoint(
-                    path: path, reason: "\(found.count) *\(suffix) files and no \(indexName) "
+                    path: path,
+                    reason: "\(found.count) *\(suffix) files and no \(indexName) "
                         + "(ambiguous: \(found.prefix(3).joined(separator: ", ")))")
             }
         }

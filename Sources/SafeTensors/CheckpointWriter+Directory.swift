@@ -11,8 +11,9 @@ extension CheckpointWriter {
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) != nil }
         guard made else {
             let e = errno
-            throw SafeTensorsError.io(path: path, operation: "create directory", errno: e,
-                                      message: String(cString: strerror(e)))
+            throw SafeTensorsError.io(
+                path: path, operation: "create directory", errno: e,
+                message: String(cString: strerror(e)))
         }
         let result = String(cString: template.map { UInt8(bitPattern: $0) })
         _ = chmod(result, 0o755)
@@ -67,8 +68,9 @@ extension CheckpointWriter {
                 do {
                     try FileManager.default.copyItem(atPath: from, toPath: to)
                 } catch {
-                    throw SafeTensorsError.io(path: from, operation: "copy", errno: EIO,
-                                              message: error.localizedDescription)
+                    throw SafeTensorsError.io(
+                        path: from, operation: "copy", errno: EIO,
+                        message: error.localizedDescription)
                 }
             }
         }
@@ -83,11 +85,14 @@ extension CheckpointWriter {
     /// A file checkpoint has none.
     static func auxiliaryFiles(in source: String) throws -> [String] {
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: source, isDirectory: &isDir), isDir.boolValue else {
+        guard FileManager.default.fileExists(atPath: source, isDirectory: &isDir), isDir.boolValue
+        else {
             return []
         }
-        let weightSuffixes = [".safetensors", ".safetensors.zst", ".safetensors.index.json",
-                              ".bin", ".bin.index.json", ".pt", ".pth", ".ckpt", ".h5", ".msgpack"]
+        let weightSuffixes = [
+            ".safetensors", ".safetensors.zst", ".safetensors.index.json",
+            ".bin", ".bin.index.json", ".pt", ".pth", ".ckpt", ".h5", ".msgpack",
+        ]
         let names = (try? FileManager.default.contentsOfDirectory(atPath: source)) ?? []
         return names.filter { name in
             if name.hasPrefix(".") || weightSuffixes.contains(where: { name.hasSuffix($0) }) {

@@ -45,10 +45,12 @@ public final class CheckpointWriter {
     ///   - compressShards: write a directory's weight files as `.safetensors.zst`.
     /// - Throws: `.outputIsInput`, `.writerMisuse` (shards for a single file, duplicate names),
     ///   I/O errors creating the temporary output.
-    public init(path: String, tensors: [TensorInfo], metadata: [(key: String, value: String)],
-                shardSize: Int? = nil, inputs: [String] = [], auxiliaryFrom: String? = nil,
-                extraFiles: [String: [UInt8]] = [:], compressionLevel: Int = 3,
-                compressShards: Bool = false) throws {
+    public init(
+        path: String, tensors: [TensorInfo], metadata: [(key: String, value: String)],
+        shardSize: Int? = nil, inputs: [String] = [], auxiliaryFrom: String? = nil,
+        extraFiles: [String: [UInt8]] = [:], compressionLevel: Int = 3,
+        compressShards: Bool = false
+    ) throws {
         try OutputGuard.check(output: path, inputs: inputs)
         var seen = Set<ExactName>()
         for t in tensors where !seen.insert(ExactName(t.name)).inserted {
@@ -64,7 +66,8 @@ public final class CheckpointWriter {
         if !isDirectory {
             if shardSize != nil {
                 throw SafeTensorsError.writerMisuse(
-                    file: path, reason: "a shard size needs a directory output (not a .safetensors path)")
+                    file: path,
+                    reason: "a shard size needs a directory output (not a .safetensors path)")
             }
             plan = [tensors]
             fileNames = [path]
@@ -99,7 +102,8 @@ public final class CheckpointWriter {
     /// Appends bytes of the current tensor (a chunk may not cross into the next tensor).
     public func append(_ bytes: UnsafeRawBufferPointer) throws {
         guard state == .writing, let w = writer else {
-            throw SafeTensorsError.writerMisuse(file: path, reason: "\(bytes.count) bytes after the last tensor")
+            throw SafeTensorsError.writerMisuse(
+                file: path, reason: "\(bytes.count) bytes after the last tensor")
         }
         do {
             try w.append(bytes)
@@ -115,12 +119,17 @@ public final class CheckpointWriter {
         guard let current = currentTensor, current.name.bytesEqual(name) else {
             abort()
             throw SafeTensorsError.writerMisuse(
-                file: path, reason: "copy of '\(name)' but the next tensor is '\(currentTensor?.name ?? "none")'")
+                file: path,
+                reason:
+                    "copy of '\(name)' but the next tensor is '\(currentTensor?.name ?? "none")'")
         }
-        guard let info = store.info(name), info.dtype == current.dtype, info.shape == current.shape else {
+        guard let info = store.info(name), info.dtype == current.dtype, info.shape == current.shape
+        else {
             abort()
             throw SafeTensorsError.writerMisuse(
-                file: path, reason: "tensor '\(name)' in \(store.label) does not match the declared dtype/shape")
+                file: path,
+                reason: "tensor '\(name)' in \(store.label) does not match the declared dtype/shape"
+            )
         }
         let chunk = 8 << 20
         var start = 0
@@ -182,7 +191,8 @@ public final class CheckpointWriter {
 
     private func openFile(_ k: Int) throws {
         fileIndex = k
-        let target = stagingDir.map { ($0 as NSString).appendingPathComponent(fileNames[k]) }
+        let target =
+            stagingDir.map { ($0 as NSString).appendingPathComponent(fileNames[k]) }
             ?? fileNames[k]
         writer = try SafeTensorsWriter(
             path: target, tensors: plan[k], metadata: metadata, compressionLevel: compressionLevel)

@@ -20,7 +20,8 @@ final class CompressedInput: @unchecked Sendable {
     }
 
     init(copying source: [UInt8]) {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, source.count), alignment: 16)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: max(1, source.count), alignment: 16)
         source.withUnsafeBytes { buffer.copyMemory(from: $0) }
         owned = buffer
         mapped = nil
@@ -57,7 +58,8 @@ struct DecompressionWindow {
 
     init(input: CompressedInput, label: String) throws {
         guard let d = ZSTD_createDCtx() else {
-            throw SafeTensorsError.zstd(file: label, message: "cannot create a decompression context")
+            throw SafeTensorsError.zstd(
+                file: label, message: "cannot create a decompression context")
         }
         self.input = input
         self.label = label
@@ -81,7 +83,8 @@ struct DecompressionWindow {
         while end < range.upperBound {
             if atEnd {
                 throw SafeTensorsError.zstd(
-                    file: label, message: "stream ends at byte \(end), before byte \(range.upperBound)")
+                    file: label,
+                    message: "stream ends at byte \(end), before byte \(range.upperBound)")
             }
             // Drop what is neither requested nor cached, only when room is needed.
             if buffer.count - (end - start) < Self.step {
@@ -108,7 +111,9 @@ struct DecompressionWindow {
     private mutating func grow(to count: Int) {
         let bigger = UnsafeMutableRawBufferPointer.allocate(
             byteCount: max(count, buffer.count * 3 / 2), alignment: 64)
-        if end > start { bigger.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[0..<(end - start)])) }
+        if end > start {
+            bigger.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[0..<(end - start)]))
+        }
         buffer.deallocate()
         buffer = bigger
         owner.buffer = bigger
@@ -126,7 +131,8 @@ struct DecompressionWindow {
     /// Decompresses into the free part of the buffer; sets `atEnd` at a clean end of input.
     private mutating func decompressStep() throws {
         let used = end - start
-        var output = ZSTD_outBuffer(dst: buffer.baseAddress! + used, size: buffer.count - used, pos: 0)
+        var output = ZSTD_outBuffer(
+            dst: buffer.baseAddress! + used, size: buffer.count - used, pos: 0)
         var inBuf = ZSTD_inBuffer(src: input.bytes.baseAddress, size: input.bytes.count, pos: inPos)
         let before = inPos
         let r = try withZstdErrors(file: label) {
@@ -142,7 +148,8 @@ struct DecompressionWindow {
             atEnd = true
         } else if output.pos == 0 && inPos == before {
             throw SafeTensorsError.zstd(
-                file: label, message: inPos == input.bytes.count ? "truncated stream" : "no progress")
+                file: label,
+                message: inPos == input.bytes.count ? "truncated stream" : "no progress")
         }
     }
 }

@@ -1,8 +1,12 @@
 /// The two 8-bit float formats (OCP FP8): E4M3 "fn" (bias 7, no infinity, NaN = S.1111.111,
 /// max 448) and E5M2 (bias 15, IEEE-like with ±Inf and NaNs, max 57344).
 enum F8Tables {
-    static let e4m3: [Float] = (0..<256).map { decode(UInt8($0), exponentBits: 4, bias: 7, ieee: false) }
-    static let e5m2: [Float] = (0..<256).map { decode(UInt8($0), exponentBits: 5, bias: 15, ieee: true) }
+    static let e4m3: [Float] = (0..<256).map {
+        decode(UInt8($0), exponentBits: 4, bias: 7, ieee: false)
+    }
+    static let e5m2: [Float] = (0..<256).map {
+        decode(UInt8($0), exponentBits: 5, bias: 15, ieee: true)
+    }
 
     static func decode(_ v: UInt8, exponentBits: Int, bias: Int, ieee: Bool) -> Float {
         let mantissaBits = 7 - exponentBits
@@ -12,14 +16,19 @@ enum F8Tables {
         let maxE = (1 << exponentBits) - 1
         if ieee && e == maxE { return m == 0 ? sign * .infinity : .nan }
         if !ieee && e == maxE && m == (1 << mantissaBits) - 1 { return .nan }
-        if e == 0 { return sign * Float(m) * Float(sign: .plus, exponent: 1 - bias - mantissaBits, significand: 1) }
+        if e == 0 {
+            return sign * Float(m)
+                * Float(sign: .plus, exponent: 1 - bias - mantissaBits, significand: 1)
+        }
         return sign * Float(m + (1 << mantissaBits))
             * Float(sign: .plus, exponent: e - bias - mantissaBits, significand: 1)
     }
 
     /// Round to nearest even into a small float; `maxFinite` is the largest finite code (no sign).
-    static func encode(_ f: Float, exponentBits: Int, bias: Int, maxFinite: UInt8, overflow: UInt8,
-                       nan: UInt8) -> UInt8 {
+    static func encode(
+        _ f: Float, exponentBits: Int, bias: Int, maxFinite: UInt8, overflow: UInt8,
+        nan: UInt8
+    ) -> UInt8 {
         let mantissaBits = 7 - exponentBits
         let sign: UInt8 = f.sign == .minus ? 0x80 : 0
         if f.isNaN { return nan | sign }
@@ -33,8 +42,9 @@ enum F8Tables {
             let q = a * Float(sign: .plus, exponent: mantissaBits - minNormalExp, significand: 1)
             code = Int(q.rounded(.toNearestOrEven))  // may reach 1 << mantissaBits: smallest normal
         } else {
-            var n = Int((a * Float(sign: .plus, exponent: mantissaBits - e, significand: 1))
-                .rounded(.toNearestOrEven))
+            var n = Int(
+                (a * Float(sign: .plus, exponent: mantissaBits - e, significand: 1))
+                    .rounded(.toNearestOrEven))
             if n == 1 << (mantissaBits + 1) { e += 1; n = 1 << mantissaBits }
             let field = e + bias
             if field > (1 << exponentBits) - 1 { return overflow | sign }

@@ -35,14 +35,17 @@ public enum FloatConversion {
                     var i = 0
                     while i < n {
                         let m = min(4096, n - i)
-                        UnsafeMutableRawPointer(tmp.baseAddress!).copyMemory(from: src + 2 * i, byteCount: 2 * m)
+                        UnsafeMutableRawPointer(tmp.baseAddress!).copyMemory(
+                            from: src + 2 * i, byteCount: 2 * m)
                         mt_f16_to_f32(tmp.baseAddress!, base + i, m)
                         i += m
                     }
                 }
             }
         case .f64:
-            for i in 0..<n { base[i] = Float(src.loadUnaligned(fromByteOffset: 8 * i, as: Double.self)) }
+            for i in 0..<n {
+                base[i] = Float(src.loadUnaligned(fromByteOffset: 8 * i, as: Double.self))
+            }
         case .f8e4m3:
             let table = F8Tables.e4m3
             for i in 0..<n { base[i] = table[Int(src.load(fromByteOffset: i, as: UInt8.self))] }
@@ -66,7 +69,8 @@ public enum FloatConversion {
             dst.copyMemory(from: src, byteCount: n * 4)
         case .bf16:
             for i in 0..<n {
-                dst.storeBytes(of: bf16Bits(src[i]).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+                dst.storeBytes(
+                    of: bf16Bits(src[i]).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
             }
         case .f16:
             if Int(bitPattern: dst) % 2 == 0 {
@@ -83,11 +87,17 @@ public enum FloatConversion {
                 }
             }
         case .f64:
-            for i in 0..<n { dst.storeBytes(of: Double(src[i]), toByteOffset: 8 * i, as: Double.self) }
+            for i in 0..<n {
+                dst.storeBytes(of: Double(src[i]), toByteOffset: 8 * i, as: Double.self)
+            }
         case .f8e4m3:
-            for i in 0..<n { dst.storeBytes(of: F8Tables.encodeE4M3(src[i]), toByteOffset: i, as: UInt8.self) }
+            for i in 0..<n {
+                dst.storeBytes(of: F8Tables.encodeE4M3(src[i]), toByteOffset: i, as: UInt8.self)
+            }
         case .f8e5m2:
-            for i in 0..<n { dst.storeBytes(of: F8Tables.encodeE5M2(src[i]), toByteOffset: i, as: UInt8.self) }
+            for i in 0..<n {
+                dst.storeBytes(of: F8Tables.encodeE5M2(src[i]), toByteOffset: i, as: UInt8.self)
+            }
         default:
             preconditionFailure("encode to \(dtype.rawValue) is not supported")
         }
@@ -99,7 +109,9 @@ public enum FloatConversion {
     ) throws {
         guard let base = out.baseAddress, let src = raw.baseAddress else { return }
         if dtype == .f64 {
-            for i in 0..<out.count { base[i] = src.loadUnaligned(fromByteOffset: 8 * i, as: Double.self) }
+            for i in 0..<out.count {
+                base[i] = src.loadUnaligned(fromByteOffset: 8 * i, as: Double.self)
+            }
             return
         }
         let chunk = 4096
@@ -109,7 +121,8 @@ public enum FloatConversion {
         while start < out.count {
             let m = min(chunk, out.count - start)
             try tmp.withUnsafeMutableBufferPointer { t in
-                let part = UnsafeRawBufferPointer(rebasing: raw[(start * size)..<((start + m) * size)])
+                let part = UnsafeRawBufferPointer(
+                    rebasing: raw[(start * size)..<((start + m) * size)])
                 try decode(part, dtype: dtype, into: UnsafeMutableBufferPointer(rebasing: t[0..<m]))
                 for i in 0..<m { base[start + i] = Double(t[i]) }
             }
@@ -127,9 +140,13 @@ public enum FloatConversion {
         guard let dst = raw.baseAddress, let src = values.baseAddress else { return }
         switch dtype {
         case .f64:
-            for i in 0..<values.count { dst.storeBytes(of: src[i], toByteOffset: 8 * i, as: Double.self) }
+            for i in 0..<values.count {
+                dst.storeBytes(of: src[i], toByteOffset: 8 * i, as: Double.self)
+            }
         case .f32:
-            for i in 0..<values.count { dst.storeBytes(of: Float(src[i]), toByteOffset: 4 * i, as: Float.self) }
+            for i in 0..<values.count {
+                dst.storeBytes(of: Float(src[i]), toByteOffset: 4 * i, as: Float.self)
+            }
         default:
             let size = dtype.byteSize ?? 1
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 4096) { tmp in
@@ -137,8 +154,10 @@ public enum FloatConversion {
                 while i < values.count {
                     let m = min(4096, values.count - i)
                     for k in 0..<m { tmp[k] = roundedToOddFloat(src[i + k]) }
-                    encode(UnsafeBufferPointer(rebasing: tmp[0..<m]), dtype: dtype,
-                           into: UnsafeMutableRawBufferPointer(rebasing: raw[(i * size)..<((i + m) * size)]))
+                    encode(
+                        UnsafeBufferPointer(rebasing: tmp[0..<m]), dtype: dtype,
+                        into: UnsafeMutableRawBufferPointer(
+                            rebasing: raw[(i * size)..<((i + m) * size)]))
                     i += m
                 }
             }

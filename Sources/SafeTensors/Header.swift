@@ -27,14 +27,19 @@ public struct Header: Sendable, Equatable {
     }
 
     public static func == (a: Header, b: Header) -> Bool {
-        a.entries == b.entries && a.metadataPairs.elementsEqual(b.metadataPairs) {
-            $0.key.bytesEqual($1.key) && $0.value.bytesEqual($1.value)
-        }
+        a.entries == b.entries
+            && a.metadataPairs.elementsEqual(b.metadataPairs) {
+                $0.key.bytesEqual($1.key) && $0.value.bytesEqual($1.value)
+            }
     }
 
     /// Reads the 8-byte length prefix; checks it against the limit and the file size.
-    public static func length(prefix: UnsafeRawBufferPointer, fileSize: Int, file: String) throws -> Int {
-        guard prefix.count >= 8 else { throw SafeTensorsError.fileTooSmall(file: file, size: fileSize) }
+    public static func length(prefix: UnsafeRawBufferPointer, fileSize: Int, file: String) throws
+        -> Int
+    {
+        guard prefix.count >= 8 else {
+            throw SafeTensorsError.fileTooSmall(file: file, size: fileSize)
+        }
         let n = UInt64(littleEndian: prefix.loadUnaligned(as: UInt64.self))
         if n > UInt64(maxLength) {
             throw SafeTensorsError.headerTooLarge(file: file, length: n, limit: maxLength)
@@ -62,10 +67,15 @@ public struct Header: Sendable, Equatable {
         do {
             root = try StrictJSONParser.parse(bytes)
         } catch {
-            if let key = error.duplicateKey { throw SafeTensorsError.duplicateKey(file: file, key: key) }
-            throw SafeTensorsError.invalidJSON(file: file, offset: error.offset, reason: error.reason)
+            if let key = error.duplicateKey {
+                throw SafeTensorsError.duplicateKey(file: file, key: key)
+            }
+            throw SafeTensorsError.invalidJSON(
+                file: file, offset: error.offset, reason: error.reason)
         }
-        guard case let .object(members) = root else { throw SafeTensorsError.headerNotObject(file: file) }
+        guard case let .object(members) = root else {
+            throw SafeTensorsError.headerNotObject(file: file)
+        }
         var entries: [Entry] = []
         var metadata: [(key: String, value: String)] = []
         for (key, value) in members {
@@ -80,10 +90,12 @@ public struct Header: Sendable, Equatable {
         var previous: String? = nil
         for e in entries {
             if e.begin < cursor {
-                throw SafeTensorsError.overlap(file: file, tensor: e.info.name, other: previous ?? "", at: e.begin)
+                throw SafeTensorsError.overlap(
+                    file: file, tensor: e.info.name, other: previous ?? "", at: e.begin)
             }
             if e.begin > cursor {
-                throw SafeTensorsError.hole(file: file, tensor: e.info.name, expected: cursor, found: e.begin)
+                throw SafeTensorsError.hole(
+                    file: file, tensor: e.info.name, expected: cursor, found: e.begin)
             }
             cursor = e.end
             previous = e.info.name
@@ -91,7 +103,9 @@ public struct Header: Sendable, Equatable {
         if cursor > dataSize {
             throw SafeTensorsError.dataTooShort(file: file, needed: cursor, available: dataSize)
         }
-        if cursor < dataSize { throw SafeTensorsError.trailingBytes(file: file, count: dataSize - cursor) }
+        if cursor < dataSize {
+            throw SafeTensorsError.trailingBytes(file: file, count: dataSize - cursor)
+        }
         self.entries = entries
         self.metadataPairs = metadata
     }
@@ -109,13 +123,16 @@ public struct Header: Sendable, Equatable {
     /// Total data bytes.
     public var dataSize: Int { entries.last?.end ?? 0 }
 
-    private static func metadata(_ v: JSONValue, file: String) throws -> [(key: String, value: String)] {
+    private static func metadata(_ v: JSONValue, file: String) throws -> [(
+        key: String, value: String
+    )] {
         switch v {
         case .null: return []
         case let .object(members):
             return try members.map { key, value in
                 guard case let .string(s) = value else {
-                    throw SafeTensorsError.invalidMetadata(file: file, reason: "value of '\(key)' is not a string")
+                    throw SafeTensorsError.invalidMetadata(
+                        file: file, reason: "value of '\(key)' is not a string")
                 }
                 return (key, s)
             }
@@ -126,16 +143,19 @@ public struct Header: Sendable, Equatable {
 
     private static func entry(_ name: String, _ v: JSONValue, file: String) throws -> Entry {
         guard case let .object(fields) = v else {
-            throw SafeTensorsError.invalidEntry(file: file, tensor: name, reason: "entry is not an object")
+            throw SafeTensorsError.invalidEntry(
+                file: file, tensor: name, reason: "entry is not an object")
         }
         func field(_ key: String) throws -> JSONValue {
             guard let f = fields.first(where: { $0.key.bytesEqual(key) }) else {
-                throw SafeTensorsError.invalidEntry(file: file, tensor: name, reason: "missing '\(key)'")
+                throw SafeTensorsError.invalidEntry(
+                    file: file, tensor: name, reason: "missing '\(key)'")
             }
             return f.value
         }
         guard case let .string(dtypeName) = try field("dtype") else {
-            throw SafeTensorsError.invalidEntry(file: file, tensor: name, reason: "'dtype' is not a string")
+            throw SafeTensorsError.invalidEntry(
+                file: file, tensor: name, reason: "'dtype' is not a string")
         }
         guard let dtype = DType(rawValue: dtypeName) else {
             throw SafeTensorsError.unknownDType(file: file, tensor: name, dtype: dtypeName)
@@ -150,37 +170,45 @@ public struct Header: Sendable, Equatable {
             shape.append(dim)
             let (p, overflow) = elements.multipliedReportingOverflow(by: dim)
             if overflow {
-                throw SafeTensorsError.invalidShape(file: file, tensor: name, reason: "element count overflows")
+                throw SafeTensorsError.invalidShape(
+                    file: file, tensor: name, reason: "element count overflows")
             }
             elements = p
         }
         guard case let .array(offsets) = try field("data_offsets"), offsets.count == 2 else {
-            throw SafeTensorsError.invalidOffsets(file: file, tensor: name, reason: "not an array of two integers")
+            throw SafeTensorsError.invalidOffsets(
+                file: file, tensor: name, reason: "not an array of two integers")
         }
         let begin = try unsigned(offsets[0], what: "offset", name: name, file: file, shape: false)
         let end = try unsigned(offsets[1], what: "offset", name: name, file: file, shape: false)
         if end < begin {
-            throw SafeTensorsError.invalidOffsets(file: file, tensor: name, reason: "end \(end) is before begin \(begin)")
+            throw SafeTensorsError.invalidOffsets(
+                file: file, tensor: name, reason: "end \(end) is before begin \(begin)")
         }
         let (bits, overflow) = elements.multipliedReportingOverflow(by: dtype.bits)
         if overflow {
-            throw SafeTensorsError.invalidShape(file: file, tensor: name, reason: "byte size overflows")
+            throw SafeTensorsError.invalidShape(
+                file: file, tensor: name, reason: "byte size overflows")
         }
         if bits % 8 != 0 {
             throw SafeTensorsError.invalidShape(
-                file: file, tensor: name, reason: "\(elements) × \(dtype.bits) bits is not a whole number of bytes")
+                file: file, tensor: name,
+                reason: "\(elements) × \(dtype.bits) bits is not a whole number of bytes")
         }
         if bits / 8 != end - begin {
-            throw SafeTensorsError.tensorBytes(file: file, tensor: name, begin: begin, end: end, needed: bits / 8)
+            throw SafeTensorsError.tensorBytes(
+                file: file, tensor: name, begin: begin, end: end, needed: bits / 8)
         }
-        return Entry(info: TensorInfo(name: name, dtype: dtype, shape: shape), begin: begin, end: end)
+        return Entry(
+            info: TensorInfo(name: name, dtype: dtype, shape: shape), begin: begin, end: end)
     }
 
     private static func unsigned(
         _ v: JSONValue, what: String, name: String, file: String, shape: Bool
     ) throws -> Int {
         func bad(_ reason: String) -> SafeTensorsError {
-            shape ? .invalidShape(file: file, tensor: name, reason: reason)
+            shape
+                ? .invalidShape(file: file, tensor: name, reason: reason)
                 : .invalidOffsets(file: file, tensor: name, reason: reason)
         }
         guard case let .number(text) = v else { throw bad("\(what) is not a number") }

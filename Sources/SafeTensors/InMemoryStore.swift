@@ -17,7 +17,8 @@ public final class InMemoryStore: TensorStore, @unchecked Sendable {
 
     /// Adds (or replaces) a tensor from raw bytes; `bytes.count` must equal the info's byte count.
     public func set(_ info: TensorInfo, bytes: [UInt8]) {
-        precondition(bytes.count == info.byteCount, "byte count does not match shape of \(info.name)")
+        precondition(
+            bytes.count == info.byteCount, "byte count does not match shape of \(info.name)")
         if let i = index[ExactName(info.name)] {
             tensors[i] = info
         } else {

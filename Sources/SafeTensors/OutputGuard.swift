@@ -10,7 +10,8 @@ enum OutputGuard {
         for input in inputs {
             let inp = resolved(input)
             if out == inp || sameFile(output, input) || out.hasPrefix(inp + "/")
-                || inp.hasPrefix(out + "/") {
+                || inp.hasPrefix(out + "/")
+            {
                 throw SafeTensorsError.outputIsInput(path: output)
             }
         }
@@ -18,9 +19,12 @@ enum OutputGuard {
 
     /// Absolute, symlink-free form of `path`, resolving the longest existing prefix.
     static func resolved(_ path: String) -> String {
-        let absolute = path.hasPrefix("/") ? path
+        let absolute =
+            path.hasPrefix("/")
+            ? path
             : FileManager.default.currentDirectoryPath + "/" + path
-        var components = (absolute as NSString).standardizingPath.split(separator: "/").map(String.init)
+        var components = (absolute as NSString).standardizingPath.split(separator: "/").map(
+            String.init)
         var tail: [String] = []
         while !components.isEmpty {
             let prefix = "/" + components.joined(separator: "/")

@@ -56,15 +56,18 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible, Sendabl
         case let .headerNotObject(file): "\(file): header is not a json object"
         case let .invalidEntry(file, t, reason): "\(file): tensor '\(t)': \(reason)"
         case let .unknownDType(file, t, d): "\(file): tensor '\(t)' has unknown dtype '\(d)'"
-        case let .invalidShape(file, t, reason): "\(file): tensor '\(t)' has invalid shape: \(reason)"
+        case let .invalidShape(file, t, reason):
+            "\(file): tensor '\(t)' has invalid shape: \(reason)"
         case let .invalidOffsets(file, t, reason):
             "\(file): tensor '\(t)' has invalid data_offsets: \(reason)"
         case let .tensorBytes(file, t, b, e, n):
-            "\(file): tensor '\(t)' spans \(b)..<\(e) (\(e - b) bytes) but its shape needs \(n) bytes"
+            "\(file): tensor '\(t)' spans \(b)..<\(e) (\(e - b) bytes) "
+                + "but its shape needs \(n) bytes"
         case let .overlap(file, t, other, at):
             "\(file): tensor '\(t)' overlaps tensor '\(other)' at data byte \(at)"
         case let .hole(file, t, expected, found):
-            "\(file): tensor '\(t)' starts at data byte \(found) but the previous one ends at \(expected)"
+            "\(file): tensor '\(t)' starts at data byte \(found) "
+                + "but the previous one ends at \(expected)"
         case let .trailingBytes(file, n): "\(file): \(n) bytes after the last tensor"
         case let .dataTooShort(file, needed, available):
             "\(file): tensors need \(needed) data bytes but the file holds \(available)"
@@ -78,7 +81,8 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible, Sendabl
         case let .indexMismatch(index, t, shard, reason):
             "\(index): tensor '\(t)' in shard '\(shard)': \(reason)"
         case let .invalidIndex(file, reason): "\(file): invalid index: \(reason)"
-        case let .notConvertible(t, dtype): "tensor '\(t)': dtype \(dtype.rawValue) cannot be converted"
+        case let .notConvertible(t, dtype):
+            "tensor '\(t)': dtype \(dtype.rawValue) cannot be converted"
         case let .writerMisuse(file, reason): "\(file): \(reason)"
         case let .invalidSize(text):
             "invalid size '\(text)': use a number with a unit, e.g. 500MB, 5GB, 4GiB"

@@ -33,7 +33,9 @@ public final class SafeTensorsFile: TensorStore, @unchecked Sendable {
 
     /// File offsets of tensor `name`'s bytes.
     public func fileRange(of name: String) throws -> Range<Int> {
-        guard let e = entry(name) else { throw SafeTensorsError.unknownTensor(name: name, file: path) }
+        guard let e = entry(name) else {
+            throw SafeTensorsError.unknownTensor(name: name, file: path)
+        }
         return (dataStart + e.begin)..<(dataStart + e.end)
     }
 
@@ -43,7 +45,8 @@ public final class SafeTensorsFile: TensorStore, @unchecked Sendable {
         let r = try fileRange(of: name)
         guard range.lowerBound >= 0, range.upperBound <= r.count else {
             throw SafeTensorsError.rangeOutOfBounds(
-                tensor: name, file: path, begin: range.lowerBound, end: range.upperBound, size: r.count)
+                tensor: name, file: path, begin: range.lowerBound, end: range.upperBound,
+                size: r.count)
         }
         let lo = r.lowerBound + range.lowerBound
         return try body(UnsafeRawBufferPointer(rebasing: map.bytes[lo..<(lo + range.count)]))
@@ -51,6 +54,7 @@ public final class SafeTensorsFile: TensorStore, @unchecked Sendable {
 
     public func release(_ name: String, in range: Range<Int>) {
         guard let r = try? fileRange(of: name) else { return }
-        map.release((r.lowerBound + range.lowerBound)..<(r.lowerBound + min(range.upperBound, r.count)))
+        map.release(
+            (r.lowerBound + range.lowerBound)..<(r.lowerBound + min(range.upperBound, r.count)))
     }
 }

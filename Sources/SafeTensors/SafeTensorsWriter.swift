@@ -18,14 +18,20 @@ public final class SafeTensorsWriter {
     /// - Parameters:
     ///   - tensors: tensors in the order their bytes will be appended.
     ///   - metadata: the `__metadata__` pairs.
-    public init(path: String, tensors: [TensorInfo], metadata: [(key: String, value: String)] = [],
-                compressionLevel: Int = 3) throws {
+    public init(
+        path: String, tensors: [TensorInfo], metadata: [(key: String, value: String)] = [],
+        compressionLevel: Int = 3
+    ) throws {
         var seen = Set<ExactName>()
         for t in tensors where !seen.insert(ExactName(t.name)).inserted {
             throw SafeTensorsError.duplicateTensor(name: t.name, files: [path])
         }
-        for t in tensors where t.dtype.byteCount(elements: t.elementCount).map({ _ in t.elementCount * t.dtype.bits % 8 != 0 }) ?? true {
-            throw SafeTensorsError.invalidShape(file: path, tensor: t.name, reason: "not a whole number of bytes")
+        for t in tensors
+        where t.dtype.byteCount(elements: t.elementCount).map({ _ in
+            t.elementCount * t.dtype.bits % 8 != 0
+        }) ?? true {
+            throw SafeTensorsError.invalidShape(
+                file: path, tensor: t.name, reason: "not a whole number of bytes")
         }
         self.path = path
         header = Header(tensors: tensors, metadata: metadata)
@@ -33,8 +39,9 @@ public final class SafeTensorsWriter {
         let prefix = header.serialisedPrefix()
         if path.hasSuffix(".zst") {
             let workers = ProcessInfo.processInfo.activeProcessorCount >= 2 ? 2 : 0
-            sink = try ZstdSink(wrapping: file, level: compressionLevel, label: path,
-                                workers: workers, pledgedSize: prefix.count + header.dataSize)
+            sink = try ZstdSink(
+                wrapping: file, level: compressionLevel, label: path,
+                workers: workers, pledgedSize: prefix.count + header.dataSize)
         } else {
             sink = file
         }
@@ -50,12 +57,14 @@ public final class SafeTensorsWriter {
     /// Appends bytes of the current tensor (a chunk may not cross into the next tensor).
     public func append(_ bytes: UnsafeRawBufferPointer) throws {
         guard let current = currentTensor else {
-            throw SafeTensorsError.writerMisuse(file: path, reason: "\(bytes.count) bytes written after the last tensor")
+            throw SafeTensorsError.writerMisuse(
+                file: path, reason: "\(bytes.count) bytes written after the last tensor")
         }
         let remaining = current.byteCount - writtenInTensor
         guard bytes.count <= remaining else {
             throw SafeTensorsError.writerMisuse(
-                file: path, reason: "tensor '\(current.name)' has \(remaining) bytes left, got \(bytes.count)")
+                file: path,
+                reason: "tensor '\(current.name)' has \(remaining) bytes left, got \(bytes.count)")
         }
         try sink.write(bytes)
         writtenInTensor += bytes.count
@@ -68,13 +77,19 @@ public final class SafeTensorsWriter {
 
     /// Appends all bytes of tensor `name` from `store`, in chunks of `chunkBytes`, releasing
     /// mapped pages behind it.
-    public func copy(_ name: String, from store: any TensorStore, chunkBytes: Int = 8 << 20) throws {
-        guard let info = store.info(name) else { throw SafeTensorsError.unknownTensor(name: name, file: store.label) }
+    public func copy(_ name: String, from store: any TensorStore, chunkBytes: Int = 8 << 20) throws
+    {
+        guard let info = store.info(name) else {
+            throw SafeTensorsError.unknownTensor(name: name, file: store.label)
+        }
         if info.byteCount == 0 { return }  // empty tensors are passed by themselves
         guard let current = currentTensor, current.name.bytesEqual(name),
-              current.byteCount == info.byteCount else {
+            current.byteCount == info.byteCount
+        else {
             throw SafeTensorsError.writerMisuse(
-                file: path, reason: "copy of '\(name)' but the next tensor is '\(currentTensor?.name ?? "none")'")
+                file: path,
+                reason:
+                    "copy of '\(name)' but the next tensor is '\(currentTensor?.name ?? "none")'")
         }
         var start = 0
         while start < info.byteCount {

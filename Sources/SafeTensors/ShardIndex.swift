@@ -31,12 +31,14 @@ struct ShardIndex {
             throw SafeTensorsError.invalidIndex(file: path, reason: "not a json object")
         }
         guard let wm = members.first(where: { $0.key.bytesEqual("weight_map") })?.value,
-              case let .object(entries) = wm else {
+            case let .object(entries) = wm
+        else {
             throw SafeTensorsError.invalidIndex(file: path, reason: "no 'weight_map' object")
         }
         weightMap = try entries.map { name, value in
             guard case let .string(shard) = value else {
-                throw SafeTensorsError.invalidIndex(file: path, reason: "shard of '\(name)' is not a string")
+                throw SafeTensorsError.invalidIndex(
+                    file: path, reason: "shard of '\(name)' is not a string")
             }
             if shard.isEmpty || shard.contains("/") || shard == "." || shard == ".." {
                 throw SafeTensorsError.invalidIndex(
@@ -46,8 +48,9 @@ struct ShardIndex {
         }
         totalSize = nil
         if let meta = members.first(where: { $0.key.bytesEqual("metadata") })?.value,
-           case let .object(fields) = meta,
-           let ts = fields.first(where: { $0.key.bytesEqual("total_size") })?.value {
+            case let .object(fields) = meta,
+            let ts = fields.first(where: { $0.key.bytesEqual("total_size") })?.value
+        {
             guard case let .number(text) = ts, let value = ShardIndex.integer(text) else {
                 throw SafeTensorsError.invalidIndex(
                     file: path, reason: "metadata.total_size is not a non-negative integer")

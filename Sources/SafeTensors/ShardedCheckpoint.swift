@@ -40,7 +40,9 @@ public final class ShardedCheckpoint: TensorStore, @unchecked Sendable {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw SafeTensorsError.missingShard(index: indexPath, shard: name)
             }
-            shards.append(name.hasSuffix(".zst") ? try ZstdStore(path: path) : try SafeTensorsFile(path: path))
+            shards.append(
+                name.hasSuffix(".zst") ? try ZstdStore(path: path) : try SafeTensorsFile(path: path)
+            )
         }
         self.shards = shards
         var listedShard: [ExactName: String] = [:]
@@ -57,7 +59,8 @@ public final class ShardedCheckpoint: TensorStore, @unchecked Sendable {
                 }
                 guard let listed = listedShard[key] else {
                     throw SafeTensorsError.indexMismatch(
-                        index: indexPath, tensor: t.name, shard: names[k], reason: "not listed in the index")
+                        index: indexPath, tensor: t.name, shard: names[k],
+                        reason: "not listed in the index")
                 }
                 if !listed.bytesEqual(names[k]) {
                     throw SafeTensorsError.indexMismatch(
@@ -75,7 +78,8 @@ public final class ShardedCheckpoint: TensorStore, @unchecked Sendable {
         }
         if let declared = parsed.totalSize, declared != total {
             throw SafeTensorsError.invalidIndex(
-                file: indexPath, reason: "metadata.total_size is \(declared) but the tensors hold \(total) bytes")
+                file: indexPath,
+                reason: "metadata.total_size is \(declared) but the tensors hold \(total) bytes")
         }
         self.tensors = tensors
         self.location = location

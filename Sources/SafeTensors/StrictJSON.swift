@@ -30,7 +30,9 @@ struct StrictJSONParser {
         p.skipWhitespace()
         let v = try p.value(depth: 0)
         p.skipWhitespace()
-        if p.pos != bytes.count { throw Failure(offset: p.pos, reason: "unexpected data after the value") }
+        if p.pos != bytes.count {
+            throw Failure(offset: p.pos, reason: "unexpected data after the value")
+        }
         return v
     }
 
@@ -70,14 +72,18 @@ struct StrictJSONParser {
         if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(members) }
         while true {
             skipWhitespace()
-            guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw fail("expected a key") }
+            guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else {
+                throw fail("expected a key")
+            }
             let keyOffset = pos
             let key = try string()
             if !seen.insert(ExactName(key)).inserted {
                 throw Failure(offset: keyOffset, reason: "duplicate key", duplicateKey: key)
             }
             skipWhitespace()
-            guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+            guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else {
+                throw fail("expected ':'")
+            }
             pos += 1
             skipWhitespace()
             members.append((key, try value(depth: depth + 1)))
@@ -122,7 +128,8 @@ struct StrictJSONParser {
         }
         if pos < bytes.count, bytes[pos] == UInt8(ascii: "e") || bytes[pos] == UInt8(ascii: "E") {
             pos += 1
-            if pos < bytes.count, bytes[pos] == UInt8(ascii: "+") || bytes[pos] == UInt8(ascii: "-") {
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: "+") || bytes[pos] == UInt8(ascii: "-")
+            {
                 pos += 1
             }
             guard pos < bytes.count, isDigit(bytes[pos]) else { throw fail("invalid exponent") }
@@ -182,10 +189,13 @@ struct StrictJSONParser {
                 var scalar = try hex4()
                 if (0xD800...0xDBFF).contains(scalar) {
                     guard pos + 2 <= bytes.count, bytes[pos] == UInt8(ascii: "\\"),
-                          bytes[pos + 1] == UInt8(ascii: "u") else { throw fail("lone leading surrogate") }
+                        bytes[pos + 1] == UInt8(ascii: "u")
+                    else { throw fail("lone leading surrogate") }
                     pos += 2
                     let low = try hex4()
-                    guard (0xDC00...0xDFFF).contains(low) else { throw fail("invalid surrogate pair") }
+                    guard (0xDC00...0xDFFF).contains(low) else {
+                        throw fail("invalid surrogate pair")
+                    }
                     scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                 } else if (0xDC00...0xDFFF).contains(scalar) {
                     throw fail("lone trailing surrogate")

@@ -1,14 +1,17 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The one checking helper for POSIX calls: turns `-1`/`errno` into `SafeTensorsError.io`.
 @discardableResult
 func posixChecked<T: BinaryInteger>(_ result: T, _ operation: String, path: String) throws -> T {
-    if result < 0 { throw SafeTensorsError.io(path: path, operation: operation, errno: errno,
-                                              message: String(cString: strerror(errno))) }
+    if result < 0 {
+        throw SafeTensorsError.io(
+            path: path, operation: operation, errno: errno,
+            message: String(cString: strerror(errno)))
+    }
     return result
 }
 
@@ -37,8 +40,9 @@ public final class MappedFile: @unchecked Sendable {
         }
         let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
         if p == MAP_FAILED {
-            throw SafeTensorsError.io(path: path, operation: "mmap", errno: errno,
-                                      message: String(cString: strerror(errno)))
+            throw SafeTensorsError.io(
+                path: path, operation: "mmap", errno: errno,
+                message: String(cString: strerror(errno)))
         }
         _ = madvise(p, size, MADV_SEQUENTIAL)
         bytes = UnsafeRawBufferPointer(start: p, count: size)
@@ -49,7 +53,9 @@ public final class MappedFile: @unchecked Sendable {
     public func release(_ range: Range<Int>) {
         guard let base = bytes.baseAddress, !range.isEmpty else { return }
         let start = (range.lowerBound + pageSize - 1) / pageSize * pageSize
-        let end = range.upperBound == bytes.count ? range.upperBound : range.upperBound / pageSize * pageSize
+        let end =
+            range.upperBound == bytes.count
+            ? range.upperBound : range.upperBound / pageSize * pageSize
         guard end > start else { return }
         _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
     }

@@ -59,7 +59,9 @@ extension TensorStore {
     public func withBytes<R>(
         of name: String, _ body: (UnsafeRawBufferPointer) throws -> R
     ) throws -> R {
-        guard let info = info(name) else { throw SafeTensorsError.unknownTensor(name: name, file: label) }
+        guard let info = info(name) else {
+            throw SafeTensorsError.unknownTensor(name: name, file: label)
+        }
         return try withBytes(of: name, in: 0..<info.byteCount, body)
     }
 
@@ -70,7 +72,9 @@ extension TensorStore {
 
     /// Tensor `name` converted to `Float` (floating dtypes that convert only).
     public func floats(of name: String) throws -> [Float] {
-        guard let info = info(name) else { throw SafeTensorsError.unknownTensor(name: name, file: label) }
+        guard let info = info(name) else {
+            throw SafeTensorsError.unknownTensor(name: name, file: label)
+        }
         var out = [Float](repeating: 0, count: info.elementCount)
         try withBytes(of: name) { raw in
             try out.withUnsafeMutableBufferPointer {

@@ -19,8 +19,10 @@ final class ZstdSink: ByteSink {
     ///   - level: zstd compression level (1…19; 3 is zstd's default).
     ///   - workers: libzstd worker threads (0 = compress on the calling thread).
     ///   - pledgedSize: the exact number of bytes that will be written, if known.
-    init(wrapping sink: ByteSink, level: Int, label: String, workers: Int = 0,
-         pledgedSize: Int? = nil) throws {
+    init(
+        wrapping sink: ByteSink, level: Int, label: String, workers: Int = 0,
+        pledgedSize: Int? = nil
+    ) throws {
         guard let cctx = ZSTD_createCCtx() else {
             throw SafeTensorsError.zstd(file: label, message: "cannot create a compression context")
         }

@@ -37,14 +37,16 @@ public final class ZstdStore: TensorStore, @unchecked Sendable {
 
     /// Opens the compressed file at `path` (memory-mapped).
     public convenience init(path: String, cacheBytes: Int = 32 << 20) throws {
-        try self.init(input: CompressedInput(file: try MappedFile(path: path)), label: path,
-                      cacheBytes: cacheBytes)
+        try self.init(
+            input: CompressedInput(file: try MappedFile(path: path)), label: path,
+            cacheBytes: cacheBytes)
     }
 
     /// A store over compressed bytes held in memory (a copy of `compressed`); `label` names
     /// it in messages.
     public convenience init(compressed: [UInt8], label: String, cacheBytes: Int = 32 << 20) throws {
-        try self.init(input: CompressedInput(copying: compressed), label: label, cacheBytes: cacheBytes)
+        try self.init(
+            input: CompressedInput(copying: compressed), label: label, cacheBytes: cacheBytes)
     }
 
     init(input: CompressedInput, label path: String, cacheBytes: Int) throws {
@@ -105,13 +107,15 @@ public final class ZstdStore: TensorStore, @unchecked Sendable {
             let frame = ZSTD_findFrameCompressedSize(base + pos, file.bytes.count - pos)
             if ZSTD_isError(frame) != 0 {
                 throw SafeTensorsError.zstd(
-                    file: path, message: "frame at byte \(pos): " + String(cString: ZSTD_getErrorName(frame)))
+                    file: path,
+                    message: "frame at byte \(pos): " + String(cString: ZSTD_getErrorName(frame)))
             }
             if size == ZSTD_CONTENTSIZE_UNKNOWN {
                 known = false
             } else {
                 guard let n = Int(exactly: size), n <= Int.max / 4 - total else {
-                    throw SafeTensorsError.zstd(file: path, message: "content size \(size) is too large")
+                    throw SafeTensorsError.zstd(
+                        file: path, message: "content size \(size) is too large")
                 }
                 total += n
             }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SafeTensors
 
 @Suite struct CheckpointTests {
@@ -9,8 +10,9 @@ import Testing
         defer { Fixture.cleanup(dir) }
         let store = Fixture.sampleStore(count: 7, elements: 33)
         let path = dir + "/" + name
-        let w = try Fixture.writeCheckpoint(store, to: path, shardSize: name.hasPrefix("dir") ? 100 : nil,
-                                            compressShards: name.hasSuffix("zst-shards"))
+        let w = try Fixture.writeCheckpoint(
+            store, to: path, shardSize: name.hasPrefix("dir") ? 100 : nil,
+            compressShards: name.hasSuffix("zst-shards"))
         let back = try Checkpoint.open(path)
         #expect(try Fixture.sameTensors(store, back))
         #expect(back.metadata == store.metadata)
@@ -46,7 +48,9 @@ import Testing
         // From a pipe, the zstd CLI cannot record the content size in the frame header.
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "cat '\(dir)/p.safetensors' | zstd -q -c > '\(dir)/q.safetensors.zst'"]
+        p.arguments = [
+            "-c", "cat '\(dir)/p.safetensors' | zstd -q -c > '\(dir)/q.safetensors.zst'",
+        ]
         try p.run()
         p.waitUntilExit()
         let back = try Checkpoint.open(dir + "/q.safetensors.zst")
@@ -82,8 +86,13 @@ import Testing
     @Test func emptyDirectoryIsNotACheckpoint() throws {
         let dir = Fixture.tempDir()
         defer { Fixture.cleanup(dir) }
-        #expect(throws: SafeTensorsError.notACheckpoint(
-            path: dir, reason: "no model.safetensors, model.safetensors.index.json or *.safetensors[.zst] file")) {
+        #expect(
+            throws: SafeTensorsError.notACheckpoint(
+                path: dir,
+                reason:
+                    "no model.safetensors, model.safetensors.index.json or *.safetensors[.zst] file"
+            )
+        ) {
             try Checkpoint.open(dir)
         }
     }

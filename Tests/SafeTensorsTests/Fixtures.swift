@@ -1,11 +1,13 @@
 import Foundation
+
 @testable import SafeTensors
 
 /// Byte fixtures and scratch directories for the SafeTensors tests.
 enum Fixture {
     /// A file image: 8-byte little-endian length of `header`, the header, `dataBytes` bytes.
     static func safetensors(header: String, dataBytes: Int, fill: UInt8 = 0) -> [UInt8] {
-        safetensors(headerBytes: Array(header.utf8), data: [UInt8](repeating: fill, count: dataBytes))
+        safetensors(
+            headerBytes: Array(header.utf8), data: [UInt8](repeating: fill, count: dataBytes))
     }
 
     static func safetensors(headerBytes: [UInt8], data: [UInt8]) -> [UInt8] {
@@ -59,7 +61,9 @@ enum Fixture {
     ) throws -> CheckpointWriter {
         let w = try CheckpointWriter(
             path: path, tensors: store.tensors,
-            metadata: store.metadata.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) },
+            metadata: store.metadata.sorted { $0.key < $1.key }.map {
+                (key: $0.key, value: $0.value)
+            },
             shardSize: shardSize, auxiliaryFrom: auxiliaryFrom, compressShards: compressShards)
         for t in store.tensors { try w.copy(t.name, from: store) }
         try w.finish()
@@ -70,7 +74,9 @@ enum Fixture {
     static func sameTensors(_ a: any TensorStore, _ b: any TensorStore) throws -> Bool {
         guard a.tensors.count == b.tensors.count else { return false }
         for (x, y) in zip(a.tensors, b.tensors) {
-            guard x.name.bytesEqual(y.name), x.dtype == y.dtype, x.shape == y.shape else { return false }
+            guard x.name.bytesEqual(y.name), x.dtype == y.dtype, x.shape == y.shape else {
+                return false
+            }
             guard try a.bytes(of: x.name) == b.bytes(of: y.name) else { return false }
         }
         return true

@@ -1,17 +1,21 @@
 import Foundation
 import Testing
+
 @testable import SafeTensors
 
 /// An independent reference rounder: decodes every code of a small format to `Double`, then
 /// rounds a `Double` to the nearest code by binary search, ties to the even code; values past
 /// the midpoint between the largest finite value and the next power step overflow.
 struct ReferenceFormat {
-    let values: [(value: Double, code: UInt16)]   // finite non-negative, ascending
-    let overflowCode: UInt16                      // +Inf (or NaN for E4M3)
-    let nextBeyondMax: Double                     // the value one ulp past the largest finite
+    let values: [(value: Double, code: UInt16)]  // finite non-negative, ascending
+    let overflowCode: UInt16  // +Inf (or NaN for E4M3)
+    let nextBeyondMax: Double  // the value one ulp past the largest finite
     let signBit: UInt16
 
-    init(codes: Int, signBit: UInt16, decode: (UInt16) -> Double, overflowCode: UInt16, nextBeyondMax: Double) {
+    init(
+        codes: Int, signBit: UInt16, decode: (UInt16) -> Double, overflowCode: UInt16,
+        nextBeyondMax: Double
+    ) {
         var v: [(Double, UInt16)] = []
         for c in 0..<codes where UInt16(c) & signBit == 0 {
             let d = decode(UInt16(c))
@@ -66,9 +70,11 @@ struct ReferenceFormat {
     /// Random bit patterns, every midpoint between neighbouring codes (exact ties), the codes
     /// themselves, subnormals, ±0, ±Inf, NaNs, FLT_MAX and values just past the overflow point.
     static func inputs(for format: ReferenceFormat) -> [Float] {
-        var out: [Float] = [0, -0.0, .infinity, -.infinity, .nan, -Float.nan,
-                            Float(bitPattern: 0x7f80_0001), .greatestFiniteMagnitude,
-                            -.greatestFiniteMagnitude, .leastNonzeroMagnitude, .leastNormalMagnitude]
+        var out: [Float] = [
+            0, -0.0, .infinity, -.infinity, .nan, -Float.nan,
+            Float(bitPattern: 0x7f80_0001), .greatestFiniteMagnitude,
+            -.greatestFiniteMagnitude, .leastNonzeroMagnitude, .leastNormalMagnitude,
+        ]
         let v = format.values
         for i in 0..<v.count {
             out.append(Float(v[i].value))
@@ -80,15 +86,21 @@ struct ReferenceFormat {
         let top = (v.last!.value + format.nextBeyondMax) / 2
         out += [Float(top), Float(top).nextUp, Float(top).nextDown, Float(format.nextBeyondMax)]
         var rng = SplitMix(seed: 42)
-        for _ in 0..<20_000 { out.append(Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()))) }
-        for _ in 0..<2_000 { out.append(Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()) & 0x807f_ffff)) }
+        for _ in 0..<20_000 {
+            out.append(Float(bitPattern: UInt32(truncatingIfNeeded: rng.next())))
+        }
+        for _ in 0..<2_000 {
+            out.append(Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()) & 0x807f_ffff))
+        }
         return out
     }
 
     static func encoded(_ xs: [Float], _ d: DType) -> [UInt16] {
         let size = d.byteSize!
         var raw = [UInt8](repeating: 0, count: xs.count * size)
-        raw.withUnsafeMutableBytes { r in xs.withUnsafeBufferPointer { FloatConversion.encode($0, dtype: d, into: r) } }
+        raw.withUnsafeMutableBytes { r in
+            xs.withUnsafeBufferPointer { FloatConversion.encode($0, dtype: d, into: r) }
+        }
         return (0..<xs.count).map { i in
             size == 1 ? UInt16(raw[i]) : UInt16(raw[2 * i]) | UInt16(raw[2 * i + 1]) << 8
         }
@@ -96,7 +108,9 @@ struct ReferenceFormat {
 
     @Test(arguments: [DType.bf16, .f16, .f8e4m3, .f8e5m2])
     func narrowingMatchesDoubleReference(_ d: DType) {
-        let format = [DType.bf16: Self.bf16, .f16: Self.f16, .f8e4m3: Self.e4m3, .f8e5m2: Self.e5m2][d]!
+        let format = [
+            DType.bf16: Self.bf16, .f16: Self.f16, .f8e4m3: Self.e4m3, .f8e5m2: Self.e5m2,
+        ][d]!
         let xs = Self.inputs(for: format)
         let got = Self.encoded(xs, d)
         var mismatches = 0
@@ -117,7 +131,11 @@ struct ReferenceFormat {
         var raw: [UInt8] = []
         for c in codes { raw += size == 1 ? [UInt8(c)] : [UInt8(c & 0xff), UInt8(c >> 8)] }
         var out = [Float](repeating: 0, count: codes.count)
-        raw.withUnsafeBytes { r in out.withUnsafeMutableBufferPointer { try! FloatConversion.decode(r, dtype: d, into: $0) } }
+        raw.withUnsafeBytes { r in
+            out.withUnsafeMutableBufferPointer {
+                try! FloatConversion.decode(r, dtype: d, into: $0)
+            }
+        }
         return out
     }
 
@@ -127,7 +145,11 @@ struct ReferenceFormat {
         let values = Self.decoded(codes, d)
         let back = Self.encoded(values, d)
         for (c, (v, b)) in zip(codes, zip(values, back)) {
-            if v.isNaN { #expect(Self.decoded([b], d)[0].isNaN) } else if c != b { #expect(c == b); return }
+            if v.isNaN {
+                #expect(Self.decoded([b], d)[0].isNaN)
+            } else if c != b {
+                #expect(c == b); return
+            }
         }
     }
 
@@ -160,18 +182,25 @@ struct ReferenceFormat {
         var raw = [UInt8](repeating: 0, count: 1 + xs.count * size)
         raw.withUnsafeMutableBytes { r in
             xs.withUnsafeBufferPointer {
-                FloatConversion.encode($0, dtype: d, into: UnsafeMutableRawBufferPointer(rebasing: r[1...]))
+                FloatConversion.encode(
+                    $0, dtype: d, into: UnsafeMutableRawBufferPointer(rebasing: r[1...]))
             }
         }
         var f = [Float](repeating: 0, count: xs.count)
         var g = [Double](repeating: 0, count: xs.count)
         try raw.withUnsafeBytes { r in
             let part = UnsafeRawBufferPointer(rebasing: r[1...])
-            try f.withUnsafeMutableBufferPointer { try FloatConversion.decode(part, dtype: d, into: $0) }
-            try g.withUnsafeMutableBufferPointer { try FloatConversion.decode(part, dtype: d, into: $0) }
+            try f.withUnsafeMutableBufferPointer {
+                try FloatConversion.decode(part, dtype: d, into: $0)
+            }
+            try g.withUnsafeMutableBufferPointer {
+                try FloatConversion.decode(part, dtype: d, into: $0)
+            }
         }
         #expect(zip(f, g).allSatisfy { Double($0) == $1 })
-        let aligned = Self.decoded(Self.encoded(xs, d == .f32 || d == .f64 ? .bf16 : d), d == .f32 || d == .f64 ? .bf16 : d)
+        let aligned = Self.decoded(
+            Self.encoded(xs, d == .f32 || d == .f64 ? .bf16 : d), d == .f32 || d == .f64 ? .bf16 : d
+        )
         if d != .f32 && d != .f64 { #expect(f == aligned) } else { #expect(f == xs) }
     }
 }
@@ -194,8 +223,10 @@ struct SplitMix: RandomNumberGenerator {
     /// Doubles, including values just off Float-representable ties).
     @Test(arguments: [DType.bf16, .f16, .f8e4m3, .f8e5m2])
     func doubleRoundsOnce(_ d: DType) {
-        let format = [DType.bf16: FloatConversionTests.bf16, .f16: FloatConversionTests.f16,
-                      .f8e4m3: FloatConversionTests.e4m3, .f8e5m2: FloatConversionTests.e5m2][d]!
+        let format = [
+            DType.bf16: FloatConversionTests.bf16, .f16: FloatConversionTests.f16,
+            .f8e4m3: FloatConversionTests.e4m3, .f8e5m2: FloatConversionTests.e5m2,
+        ][d]!
         var xs: [Double] = []
         let v = format.values
         for i in 0..<(v.count - 1) {
@@ -203,10 +234,14 @@ struct SplitMix: RandomNumberGenerator {
             xs += [mid, mid.nextUp, mid.nextDown, mid + mid * 0x1p-40, mid - mid * 0x1p-40]
         }
         var rng = SplitMix(seed: 3)
-        for _ in 0..<5000 { xs.append(Double(bitPattern: rng.next() & 0xbfff_ffff_ffff_ffff) * 100) }
+        for _ in 0..<5000 {
+            xs.append(Double(bitPattern: rng.next() & 0xbfff_ffff_ffff_ffff) * 100)
+        }
         let size = d.byteSize!
         var raw = [UInt8](repeating: 0, count: xs.count * size)
-        raw.withUnsafeMutableBytes { r in xs.withUnsafeBufferPointer { FloatConversion.encode($0, dtype: d, into: r) } }
+        raw.withUnsafeMutableBytes { r in
+            xs.withUnsafeBufferPointer { FloatConversion.encode($0, dtype: d, into: r) }
+        }
         var mismatches = 0
         for (i, x) in xs.enumerated() {
             let code = size == 1 ? UInt16(raw[i]) : UInt16(raw[2 * i]) | UInt16(raw[2 * i + 1]) << 8

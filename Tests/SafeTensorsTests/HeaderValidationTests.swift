@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SafeTensors
 
 /// One byte fixture per validation rule; each must throw its own typed error.
@@ -12,13 +13,18 @@ import Testing
     }
 
     @Test func fileTooSmall() {
-        #expect(throws: SafeTensorsError.fileTooSmall(file: f, size: 5)) { try Fixture.parse([1, 0, 0, 0, 0]) }
+        #expect(throws: SafeTensorsError.fileTooSmall(file: f, size: 5)) {
+            try Fixture.parse([1, 0, 0, 0, 0])
+        }
     }
 
     @Test func headerTooLarge() {
         var file = withUnsafeBytes(of: UInt64(100_000_001).littleEndian) { Array($0) }
         file += [0x7b, 0x7d]
-        #expect(throws: SafeTensorsError.headerTooLarge(file: f, length: 100_000_001, limit: 100_000_000)) {
+        #expect(
+            throws: SafeTensorsError.headerTooLarge(
+                file: f, length: 100_000_001, limit: 100_000_000)
+        ) {
             try Fixture.parse(file)
         }
     }
@@ -32,17 +38,18 @@ import Testing
     }
 
     @Test func invalidUTF8() {
-        let file = Fixture.safetensors(headerBytes: [0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d], data: [])
+        let file = Fixture.safetensors(
+            headerBytes: [0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d], data: [])
         #expect(throws: SafeTensorsError.invalidUTF8(file: f)) { try Fixture.parse(file) }
     }
 
     @Test(arguments: [
-        #"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},}"#,          // trailing comma
-        #"{/*c*/"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#,       // comment
-        #"{"w":{"dtype":"F32","shape":[NaN],"data_offsets":[0,8]}}"#,          // NaN
-        #"{"w":{"dtype":"F32","shape":[02],"data_offsets":[0,8]}}"#,           // leading zero
-        #"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}} x"#,          // trailing data
-        #"{"w\ud800":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#,      // lone surrogate
+        #"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},}"#,  // trailing comma
+        #"{/*c*/"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#,  // comment
+        #"{"w":{"dtype":"F32","shape":[NaN],"data_offsets":[0,8]}}"#,  // NaN
+        #"{"w":{"dtype":"F32","shape":[02],"data_offsets":[0,8]}}"#,  // leading zero
+        #"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}} x"#,  // trailing data
+        #"{"w\ud800":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#,  // lone surrogate
         "{\"w\t\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}",  // control char
         String(repeating: "[", count: 200) + String(repeating: "]", count: 200),  // too deep
     ])
@@ -55,7 +62,8 @@ import Testing
     }
 
     @Test func duplicateKeyAtTopLevel() {
-        let h = #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#
+        let h =
+            #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#
         #expect(throws: SafeTensorsError.duplicateKey(file: f, key: "w")) {
             try Fixture.parse(Fixture.safetensors(header: h, dataBytes: 8))
         }
@@ -112,8 +120,10 @@ import Testing
 
     @Test func subByteShapeMustBeWholeBytes() {
         let h = #"{"w":{"dtype":"F4","shape":[3],"data_offsets":[0,2]}}"#
-        #expect(throws: SafeTensorsError.invalidShape(
-            file: f, tensor: "w", reason: "3 × 4 bits is not a whole number of bytes")) {
+        #expect(
+            throws: SafeTensorsError.invalidShape(
+                file: f, tensor: "w", reason: "3 × 4 bits is not a whole number of bytes")
+        ) {
             try Fixture.parse(Fixture.safetensors(header: h, dataBytes: 2))
         }
         let ok = #"{"w":{"dtype":"F6_E2M3","shape":[4],"data_offsets":[0,3]}}"#
@@ -134,20 +144,24 @@ import Testing
 
     @Test func tensorBytesMustMatchShape() {
         let h = #"{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#
-        #expect(throws: SafeTensorsError.tensorBytes(file: f, tensor: "w", begin: 0, end: 8, needed: 12)) {
+        #expect(
+            throws: SafeTensorsError.tensorBytes(file: f, tensor: "w", begin: 0, end: 8, needed: 12)
+        ) {
             try Fixture.parse(Fixture.safetensors(header: h, dataBytes: 8))
         }
     }
 
     @Test func overlap() {
-        let h = #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#
+        let h =
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#
         #expect(throws: SafeTensorsError.overlap(file: f, tensor: "b", other: "a", at: 4)) {
             try Fixture.parse(Fixture.safetensors(header: h, dataBytes: 8))
         }
     }
 
     @Test func hole() {
-        let h = #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}"#
+        let h =
+            #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}"#
         #expect(throws: SafeTensorsError.hole(file: f, tensor: "b", expected: 4, found: 8)) {
             try Fixture.parse(Fixture.safetensors(header: h, dataBytes: 12))
         }
@@ -184,7 +198,8 @@ import Testing
 
     @Test func namesDifferingOnlyInNormalisationAreDistinct() throws {
         // "é" precomposed (U+00E9) and decomposed (e + U+0301): equal as Swift Strings.
-        let h = "{\"caf\u{e9}\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},"
+        let h =
+            "{\"caf\u{e9}\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},"
             + "\"cafe\u{301}\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[1,2]}}"
         var file = Fixture.safetensors(header: h, dataBytes: 2)
         file[file.count - 1] = 9
@@ -204,7 +219,8 @@ import Testing
     }
 
     @Test func metadataNullIsEmpty() throws {
-        let h = try Fixture.parse(Fixture.safetensors(header: #"{"__metadata__":null}"#, dataBytes: 0))
+        let h = try Fixture.parse(
+            Fixture.safetensors(header: #"{"__metadata__":null}"#, dataBytes: 0))
         #expect(h.metadataPairs.isEmpty)
     }
 }

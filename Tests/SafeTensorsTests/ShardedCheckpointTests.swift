@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SafeTensors
 
 /// Sharded checkpoints: layout written by `CheckpointWriter`, and one fixture per index error.
@@ -36,7 +37,10 @@ import Testing
         let (dir, _) = try Self.make()
         defer { Fixture.cleanup((dir as NSString).deletingLastPathComponent) }
         try FileManager.default.removeItem(atPath: dir + "/model-00002-of-00003.safetensors")
-        #expect(throws: SafeTensorsError.missingShard(index: Self.index(dir), shard: "model-00002-of-00003.safetensors")) {
+        #expect(
+            throws: SafeTensorsError.missingShard(
+                index: Self.index(dir), shard: "model-00002-of-00003.safetensors")
+        ) {
             try Checkpoint.open(dir)
         }
     }
@@ -44,8 +48,14 @@ import Testing
     @Test func tensorListedTwice() throws {
         let (dir, _) = try Self.make()
         defer { Fixture.cleanup((dir as NSString).deletingLastPathComponent) }
-        Self.setIndex(dir, #"{"weight_map":{"a":"model-00001-of-00003.safetensors","a":"model-00002-of-00003.safetensors"}}"#)
-        #expect(throws: SafeTensorsError.invalidIndex(file: Self.index(dir), reason: "'a' is listed twice")) {
+        Self.setIndex(
+            dir,
+            #"{"weight_map":{"a":"model-00001-of-00003.safetensors","a":"model-00002-of-00003.safetensors"}}"#
+        )
+        #expect(
+            throws: SafeTensorsError.invalidIndex(
+                file: Self.index(dir), reason: "'a' is listed twice")
+        ) {
             try Checkpoint.open(dir)
         }
     }
@@ -59,9 +69,11 @@ import Testing
         }
         map.append(#""ghost":"model-00001-of-00003.safetensors""#)
         Self.setIndex(dir, "{\"weight_map\":{" + map.joined(separator: ",") + "}}")
-        #expect(throws: SafeTensorsError.indexMismatch(
-            index: Self.index(dir), tensor: "ghost", shard: "model-00001-of-00003.safetensors",
-            reason: "the shard does not hold it")) {
+        #expect(
+            throws: SafeTensorsError.indexMismatch(
+                index: Self.index(dir), tensor: "ghost", shard: "model-00001-of-00003.safetensors",
+                reason: "the shard does not hold it")
+        ) {
             try Checkpoint.open(dir)
         }
     }
@@ -74,9 +86,12 @@ import Testing
             "\"\(t.name)\":\"\((Checkpoint.file(of: t.name, in: ckpt) as NSString).lastPathComponent)\""
         }
         Self.setIndex(dir, "{\"weight_map\":{" + map.joined(separator: ",") + "}}")
-        #expect(throws: SafeTensorsError.indexMismatch(
-            index: Self.index(dir), tensor: store.tensors[0].name, shard: "model-00001-of-00003.safetensors",
-            reason: "not listed in the index")) {
+        #expect(
+            throws: SafeTensorsError.indexMismatch(
+                index: Self.index(dir), tensor: store.tensors[0].name,
+                shard: "model-00001-of-00003.safetensors",
+                reason: "not listed in the index")
+        ) {
             try Checkpoint.open(dir)
         }
     }
@@ -88,9 +103,12 @@ import Testing
         try Fixture.writeCheckpoint(store, to: dir + "/a.safetensors")
         try Fixture.writeCheckpoint(store, to: dir + "/b.safetensors")
         let name = store.tensors[0].name
-        Self.setIndex(dir, "{\"weight_map\":{\"\(name)\":\"a.safetensors\",\"x\":\"b.safetensors\"}}")
-        #expect(throws: SafeTensorsError.duplicateTensor(
-            name: name, files: [dir + "/a.safetensors", dir + "/b.safetensors"])) {
+        Self.setIndex(
+            dir, "{\"weight_map\":{\"\(name)\":\"a.safetensors\",\"x\":\"b.safetensors\"}}")
+        #expect(
+            throws: SafeTensorsError.duplicateTensor(
+                name: name, files: [dir + "/a.safetensors", dir + "/b.safetensors"])
+        ) {
             try Checkpoint.open(dir)
         }
     }
@@ -100,10 +118,14 @@ import Testing
         defer { Fixture.cleanup((dir as NSString).deletingLastPathComponent) }
         let total = store.tensors.reduce(0) { $0 + $1.byteCount }
         var text = String(decoding: Fixture.read(Self.index(dir)), as: UTF8.self)
-        text = text.replacingOccurrences(of: "\"total_size\": \(total)", with: "\"total_size\": \(total + 1)")
+        text = text.replacingOccurrences(
+            of: "\"total_size\": \(total)", with: "\"total_size\": \(total + 1)")
         Self.setIndex(dir, text)
-        #expect(throws: SafeTensorsError.invalidIndex(
-            file: Self.index(dir), reason: "metadata.total_size is \(total + 1) but the tensors hold \(total) bytes")) {
+        #expect(
+            throws: SafeTensorsError.invalidIndex(
+                file: Self.index(dir),
+                reason: "metadata.total_size is \(total + 1) but the tensors hold \(total) bytes")
+        ) {
             try Checkpoint.open(dir)
         }
     }
@@ -112,8 +134,10 @@ import Testing
         let dir = Fixture.tempDir("bad")
         defer { Fixture.cleanup(dir) }
         Self.setIndex(dir, #"{"weight_map":{"a":"../x.safetensors"}}"#)
-        #expect(throws: SafeTensorsError.invalidIndex(
-            file: Self.index(dir), reason: "shard '../x.safetensors' of 'a' is not a file name")) {
+        #expect(
+            throws: SafeTensorsError.invalidIndex(
+                file: Self.index(dir), reason: "shard '../x.safetensors' of 'a' is not a file name")
+        ) {
             try Checkpoint.open(dir)
         }
     }
@@ -122,7 +146,8 @@ import Testing
         let dir = Fixture.tempDir("zs")
         defer { Fixture.cleanup(dir) }
         let store = Fixture.sampleStore(count: 6, elements: 40)
-        let w = try Fixture.writeCheckpoint(store, to: dir + "/c", shardSize: 330, compressShards: true)
+        let w = try Fixture.writeCheckpoint(
+            store, to: dir + "/c", shardSize: 330, compressShards: true)
         #expect(w.writtenFiles.contains(dir + "/c/model-00001-of-00003.safetensors.zst"))
         #expect(try Fixture.sameTensors(store, try Checkpoint.open(dir + "/c")))
     }

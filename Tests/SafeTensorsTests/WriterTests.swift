@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SafeTensors
 
 @Suite struct WriterTests {
@@ -12,8 +13,8 @@ import Testing
         let cases: [(out: String, input: String)] = [
             (dir + "/in.safetensors", dir + "/in.safetensors"),
             (dir + "/./sub/../in.safetensors", dir + "/in.safetensors"),  // same file, other spelling
-            (dir + "/ckpt/model.safetensors", dir + "/ckpt"),              // inside an input dir
-            (dir, dir + "/ckpt"),                                          // would contain an input
+            (dir + "/ckpt/model.safetensors", dir + "/ckpt"),  // inside an input dir
+            (dir, dir + "/ckpt"),  // would contain an input
             (dir + "/ckpt", dir + "/ckpt/model.safetensors"),
         ]
         for c in cases {
@@ -31,19 +32,24 @@ import Testing
         defer { Fixture.cleanup(dir) }
         let store = Fixture.sampleStore(count: 3, elements: 100)
         do {
-            let w = try CheckpointWriter(path: dir + "/" + name, tensors: store.tensors, metadata: [],
-                                         shardSize: name == "xdir" ? 100 : nil)
+            let w = try CheckpointWriter(
+                path: dir + "/" + name, tensors: store.tensors, metadata: [],
+                shardSize: name == "xdir" ? 100 : nil)
             try w.copy(store.tensors[0].name, from: store)
             // Wrong tensor next: the writer aborts and throws.
-            #expect(throws: SafeTensorsError.self) { try w.copy(store.tensors[2].name, from: store) }
+            #expect(throws: SafeTensorsError.self) {
+                try w.copy(store.tensors[2].name, from: store)
+            }
         }
         do {
-            let w = try CheckpointWriter(path: dir + "/" + name, tensors: store.tensors, metadata: [])
+            let w = try CheckpointWriter(
+                path: dir + "/" + name, tensors: store.tensors, metadata: [])
             try w.copy(store.tensors[0].name, from: store)
             #expect(throws: SafeTensorsError.self) { try w.finish() }  // incomplete
         }
         do {
-            let w = try CheckpointWriter(path: dir + "/" + name, tensors: store.tensors, metadata: [])
+            let w = try CheckpointWriter(
+                path: dir + "/" + name, tensors: store.tensors, metadata: [])
             try w.copy(store.tensors[0].name, from: store)
             _ = w  // dropped without finish
         }
@@ -74,16 +80,21 @@ import Testing
             Fixture.write(Array("{\"\(name)\":1}".utf8), to: dir + "/src/" + name)
         }
         Fixture.write([1, 2], to: dir + "/src/pytorch_model.bin")
-        try FileManager.default.createDirectory(atPath: dir + "/src/sub", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: dir + "/src/sub", withIntermediateDirectories: true)
         let src = try Checkpoint.open(dir + "/src")
-        let w = try CheckpointWriter(path: dir + "/out", tensors: src.tensors, metadata: [],
-                                     inputs: [dir + "/src"], auxiliaryFrom: dir + "/src",
-                                     extraFiles: ["README.md": Array("# card\n".utf8)])
+        let w = try CheckpointWriter(
+            path: dir + "/out", tensors: src.tensors, metadata: [],
+            inputs: [dir + "/src"], auxiliaryFrom: dir + "/src",
+            extraFiles: ["README.md": Array("# card\n".utf8)])
         for t in src.tensors { try w.copy(t.name, from: src) }
         try w.finish()
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir + "/out"))
-        #expect(files == ["config.json", "tokenizer.json", "tokenizer.model", "generation_config.json",
-                          "README.md", "model.safetensors"])
+        #expect(
+            files == [
+                "config.json", "tokenizer.json", "tokenizer.model", "generation_config.json",
+                "README.md", "model.safetensors",
+            ])
         #expect(Fixture.read(dir + "/out/config.json") == Fixture.read(dir + "/src/config.json"))
         #expect(w.writtenFiles.count == 6)
     }
@@ -93,15 +104,19 @@ import Testing
         defer { Fixture.cleanup(dir) }
         let store = InMemoryStore(label: "many", metadata: ["format": "pt", "ünï": "cödé \"q\"\n"])
         for i in 0..<5000 {
-            store.set(TensorInfo(name: "t.\(i)", dtype: i % 2 == 0 ? .f16 : .u8, shape: [i % 3, 2]),
-                      bytes: [UInt8](repeating: UInt8(i % 251), count: (i % 3) * 2 * (i % 2 == 0 ? 2 : 1)))
+            store.set(
+                TensorInfo(name: "t.\(i)", dtype: i % 2 == 0 ? .f16 : .u8, shape: [i % 3, 2]),
+                bytes: [UInt8](repeating: UInt8(i % 251), count: (i % 3) * 2 * (i % 2 == 0 ? 2 : 1))
+            )
         }
         try Fixture.writeCheckpoint(store, to: dir + "/m.safetensors")
         let back = try Checkpoint.open(dir + "/m.safetensors")
         #expect(try Fixture.sameTensors(store, back))
         #expect(back.metadata == store.metadata)
         let bytes = Fixture.read(dir + "/m.safetensors")
-        let headerLength = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        let headerLength = bytes.prefix(8).enumerated().reduce(0) {
+            $0 | Int($1.element) << (8 * $1.offset)
+        }
         #expect(headerLength % 8 == 0)  // padded with spaces
     }
 
@@ -110,10 +125,12 @@ import Testing
         let dir = Fixture.tempDir("dtype")
         defer { Fixture.cleanup(dir) }
         let store = InMemoryStore()
-        let shapes: [[Int]] = d.bits % 8 == 0 ? [[], [0], [3, 4], [2, 0, 5]] : [[8], [0], [2, 4]]
+        let shapes: [[Int]] =
+            d.bits % 8 == 0 ? [[], [0], [3, 4], [2, 0, 5]] : [[8], [0], [2, 4]]
         for (k, s) in shapes.enumerated() {
             let info = TensorInfo(name: "\(d.rawValue).\(k)", dtype: d, shape: s)
-            store.set(info, bytes: (0..<info.byteCount).map { UInt8(truncatingIfNeeded: $0 * 37 + k) })
+            store.set(
+                info, bytes: (0..<info.byteCount).map { UInt8(truncatingIfNeeded: $0 * 37 + k) })
         }
         for name in ["p.safetensors", "p.safetensors.zst", "pdir"] {
             try Fixture.writeCheckpoint(store, to: dir + "/" + name)
@@ -123,10 +140,15 @@ import Testing
     }
 
     @Test func byteSizes() throws {
-        let ok: [(String, Int)] = [("500MB", 500_000_000), ("5GB", 5_000_000_000), ("4GiB", 4 << 30),
-                                   ("1.5GB", 1_500_000_000), ("123", 123), ("2 kib", 2048), ("0.5KB", 500)]
+        let ok: [(String, Int)] = [
+            ("500MB", 500_000_000), ("5GB", 5_000_000_000), ("4GiB", 4 << 30),
+            ("1.5GB", 1_500_000_000), ("123", 123), ("2 kib", 2048), ("0.5KB", 500),
+        ]
         for (text, n) in ok { #expect(try ByteSize.parse(text) == n) }
-        for bad in ["", "0", "-5GB", "GB", "1.2.3GB", "5XB", "0.0001B", "1.5", "99999999999999999999GB", ".5GB"] {
+        for bad in [
+            "", "0", "-5GB", "GB", "1.2.3GB", "5XB", "0.0001B", "1.5", "99999999999999999999GB",
+            ".5GB",
+        ] {
             #expect(throws: SafeTensorsError.invalidSize(text: bad)) { try ByteSize.parse(bad) }
         }
     }

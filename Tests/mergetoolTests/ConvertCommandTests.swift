@@ -1,11 +1,13 @@
 import Foundation
 import Testing
-@testable import mergetool
+
 @testable import SafeTensors
+@testable import mergetool
 
 @Suite struct ConvertCommandTests {
     func run(_ args: [String]) throws {
-        let cmd = try #require(try MergeTool.parseAsRoot(["convert"] + args + ["--quiet"]) as? ConvertCommand)
+        let cmd = try #require(
+            try MergeTool.parseAsRoot(["convert"] + args + ["--quiet"]) as? ConvertCommand)
         try cmd.run()
     }
 
@@ -24,7 +26,9 @@ import Testing
         #expect(back.tensors == src.tensors)
         for t in src.tensors { #expect(try back.bytes(of: t.name) == src.bytes(of: t.name)) }
         #expect(back.metadata == ["format": "pt"])
-        if !out.contains(".") { #expect(FileManager.default.fileExists(atPath: dir + "/" + out + "/config.json")) }
+        if !out.contains(".") {
+            #expect(FileManager.default.fileExists(atPath: dir + "/" + out + "/config.json"))
+        }
     }
 
     @Test(arguments: ["f32", "f64", "f16", "bf16"])
@@ -47,14 +51,20 @@ import Testing
         let dir = CLIFixture.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let s = InMemoryStore()
-        let xs: [Float] = [Float(bitPattern: 0x3f80_8000), Float(bitPattern: 0x3f81_8000), .greatestFiniteMagnitude,
-                           .nan, -.infinity, Float(bitPattern: 0x0000_8000)]
+        let xs: [Float] = [
+            Float(bitPattern: 0x3f80_8000), Float(bitPattern: 0x3f81_8000),
+            .greatestFiniteMagnitude,
+            .nan, -.infinity, Float(bitPattern: 0x0000_8000),
+        ]
         s.set("x", shape: [xs.count], floats: xs, dtype: .f32)
         try CLIFixture.write(s, to: dir + "/in.safetensors")
         try run([dir + "/in.safetensors", "-o", dir + "/out.safetensors", "--dtype", "bf16"])
         let raw = try Checkpoint.open(dir + "/out.safetensors").bytes(of: "x")
-        let codes = stride(from: 0, to: raw.count, by: 2).map { UInt16(raw[$0]) | UInt16(raw[$0 + 1]) << 8 }
-        #expect(codes[0] == 0x3f80 && codes[1] == 0x3f82 && codes[2] == 0x7f80 && codes[4] == 0xff80)
+        let codes = stride(from: 0, to: raw.count, by: 2).map {
+            UInt16(raw[$0]) | UInt16(raw[$0 + 1]) << 8
+        }
+        #expect(
+            codes[0] == 0x3f80 && codes[1] == 0x3f82 && codes[2] == 0x7f80 && codes[4] == 0xff80)
         #expect(codes[3] & 0x7f80 == 0x7f80 && codes[3] & 0x7f != 0)  // NaN
         #expect(codes[5] == 0x0000)  // subnormal tie to even (zero)
     }
@@ -64,16 +74,31 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try CLIFixture.write(CLIFixture.store(), to: dir + "/in.safetensors")
         let before = try Data(contentsOf: URL(fileURLWithPath: dir + "/in.safetensors"))
-        #expect(throws: (any Error).self) { try run([dir + "/in.safetensors", "-o", dir + "/in.safetensors"]) }
+        #expect(throws: (any Error).self) {
+            try run([dir + "/in.safetensors", "-o", dir + "/in.safetensors"])
+        }
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/in.safetensors")) == before)
     }
 
     @Test func validatesOutputFlags() {
-        #expect(throws: (any Error).self) { try MergeTool.parseAsRoot(["convert", "a", "-o", "b.safetensors", "--zstd"]) }
-        #expect(throws: (any Error).self) { try MergeTool.parseAsRoot(["convert", "a", "-o", "b.safetensors", "--shard-size", "5GB"]) }
-        #expect(throws: (any Error).self) { try MergeTool.parseAsRoot(["convert", "a", "-o", "b", "--shard-size", "lots"]) }
-        #expect(throws: (any Error).self) { try MergeTool.parseAsRoot(["convert", "a", "-o", "b", "--dtype", "i8"]) }
-        #expect((try? MergeTool.parseAsRoot(["convert", "a", "-o", "b", "--shard-size", "4GiB", "--dtype", "bf16"])) != nil)
+        #expect(throws: (any Error).self) {
+            try MergeTool.parseAsRoot(["convert", "a", "-o", "b.safetensors", "--zstd"])
+        }
+        #expect(throws: (any Error).self) {
+            try MergeTool.parseAsRoot([
+                "convert", "a", "-o", "b.safetensors", "--shard-size", "5GB",
+            ])
+        }
+        #expect(throws: (any Error).self) {
+            try MergeTool.parseAsRoot(["convert", "a", "-o", "b", "--shard-size", "lots"])
+        }
+        #expect(throws: (any Error).self) {
+            try MergeTool.parseAsRoot(["convert", "a", "-o", "b", "--dtype", "i8"])
+        }
+        #expect(
+            (try? MergeTool.parseAsRoot([
+                "convert", "a", "-o", "b", "--shard-size", "4GiB", "--dtype", "bf16",
+            ])) != nil)
     }
 
     @Test func helpHasExamples() {

@@ -3,7 +3,7 @@ import Foundation
 import SafeTensors
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `mergetool convert CKPT -o OUT [--dtype …] [--shard-size SIZE] [--zstd]`.
@@ -44,8 +44,9 @@ struct ConvertCommand: ParsableCommand {
                 metadata: Checkpoint.metadataPairs(store), shardSize: try output.shardBytes(),
                 inputs: [checkpoint], auxiliaryFrom: checkpoint,
                 compressShards: output.compressShards)
-            let progress = ConvertProgress(enabled: !quiet && isatty(2) != 0,
-                                           total: converter.outputTensors.count)
+            let progress = ConvertProgress(
+                enabled: !quiet && isatty(2) != 0,
+                total: converter.outputTensors.count)
             do {
                 try converter.write(to: writer) { progress.update($0) }
                 try writer.finish()
@@ -56,9 +57,12 @@ struct ConvertCommand: ParsableCommand {
             }
             progress.finish()
             let converted = converter.convertedCount
-            print("wrote \(output.output): \(store.tensors.count) tensors"
-                  + (target.map { ", \(converted) converted to \($0.rawValue)" } ?? ", copied byte for byte")
-                  + ", \(writer.writtenFiles.count) file\(writer.writtenFiles.count == 1 ? "" : "s")")
+            print(
+                "wrote \(output.output): \(store.tensors.count) tensors"
+                    + (target.map { ", \(converted) converted to \($0.rawValue)" }
+                        ?? ", copied byte for byte")
+                    + ", " + InspectReport.count(writer.writtenFiles.count, "file")
+            )
         }
     }
 }
@@ -110,13 +114,15 @@ struct CheckpointConverter {
                             try doubles.withUnsafeMutableBufferPointer { d in
                                 let part = UnsafeMutableBufferPointer(rebasing: d[0..<n])
                                 try FloatConversion.decode(raw, dtype: src.dtype, into: part)
-                                FloatConversion.encode(UnsafeBufferPointer(part), dtype: dst.dtype, into: dstRaw)
+                                FloatConversion.encode(
+                                    UnsafeBufferPointer(part), dtype: dst.dtype, into: dstRaw)
                             }
                         } else {
                             try floats.withUnsafeMutableBufferPointer { f in
                                 let part = UnsafeMutableBufferPointer(rebasing: f[0..<n])
                                 try FloatConversion.decode(raw, dtype: src.dtype, into: part)
-                                FloatConversion.encode(UnsafeBufferPointer(part), dtype: dst.dtype, into: dstRaw)
+                                FloatConversion.encode(
+                                    UnsafeBufferPointer(part), dtype: dst.dtype, into: dstRaw)
                             }
                         }
                         try writer.append(UnsafeRawBufferPointer(dstRaw))

@@ -34,9 +34,12 @@ struct InspectCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let store = try Checkpoint.open(checkpoint)
-            let hashes = try hash ? store.tensors.map { try Checkpoint.sha256(of: $0.name, in: store) } : nil
-            print(json ? InspectReport.json(store, hashes: hashes)
-                  : InspectReport.table(store, hashes: hashes), terminator: "")
+            let hashes =
+                try hash ? store.tensors.map { try Checkpoint.sha256(of: $0.name, in: store) } : nil
+            print(
+                json
+                    ? InspectReport.json(store, hashes: hashes)
+                    : InspectReport.table(store, hashes: hashes), terminator: "")
         }
     }
 }
@@ -61,11 +64,15 @@ enum InspectReport {
     static func table(_ store: any TensorStore, hashes: [String]?) -> String {
         let locations = Checkpoint.locations(store)
         let base = store.label
-        var rows: [[String]] = [["name", "dtype", "shape", "bytes", "file"] + (hashes == nil ? [] : ["sha256"])]
+        var rows: [[String]] = [
+            ["name", "dtype", "shape", "bytes", "file"] + (hashes == nil ? [] : ["sha256"])
+        ]
         for (i, t) in store.tensors.enumerated() {
             let file = locations?[ExactName(t.name)]?.file ?? base
-            var row = [t.name, t.dtype.rawValue, shape(t.shape), String(t.byteCount),
-                       (file as NSString).lastPathComponent]
+            var row = [
+                t.name, t.dtype.rawValue, shape(t.shape), String(t.byteCount),
+                (file as NSString).lastPathComponent,
+            ]
             if let h = hashes { row.append(h[i]) }
             rows.append(row)
         }
@@ -74,7 +81,8 @@ enum InspectReport {
         var out = ""
         for r in rows {
             let cells = r.enumerated().map { k, c in
-                k == 3 ? String(repeating: " ", count: widths[k] - c.count) + c  // right-align bytes
+                k == 3
+                    ? String(repeating: " ", count: widths[k] - c.count) + c  // right-align bytes
                     : c + String(repeating: " ", count: widths[k] - c.count)
             }
             out += cells.joined(separator: "  ").replacingTrailingSpaces() + "\n"
@@ -92,16 +100,19 @@ enum InspectReport {
         let tensors = store.tensors.count
         let params = store.tensors.reduce(0) { $0 + $1.elementCount }
         let bytes = store.tensors.reduce(0) { $0 + $1.byteCount }
-        var out = "\n\(store.label): \(tensors) tensor\(tensors == 1 ? "" : "s"), "
-            + "\(grouped(params)) parameter\(params == 1 ? "" : "s"), \(grouped(bytes)) bytes (\(human(bytes)))\n"
+        var out =
+            "\n\(store.label): \(tensors) tensor\(tensors == 1 ? "" : "s"), "
+            + "\(count(params, "parameter")), \(grouped(bytes)) bytes (\(human(bytes)))\n"
         for d in DType.allCases {
             guard let s = byType[d] else { continue }
-            out += "  \(d.rawValue): \(s.count) tensor\(s.count == 1 ? "" : "s"), "
-                + "\(grouped(s.params)) parameter\(s.params == 1 ? "" : "s"), \(grouped(s.bytes)) bytes\n"
+            out +=
+                "  \(d.rawValue): \(s.count) tensor\(s.count == 1 ? "" : "s"), "
+                + "\(count(s.params, "parameter")), \(grouped(s.bytes)) bytes\n"
         }
         let meta = Checkpoint.metadataPairs(store)
         if !meta.isEmpty {
-            out += "metadata: " + meta.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + "\n"
+            out +=
+                "metadata: " + meta.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + "\n"
         }
         return out
     }
@@ -111,7 +122,8 @@ enum InspectReport {
         var out = "{\n  \"tensors\": {"
         for (i, t) in store.tensors.enumerated() {
             out += i == 0 ? "\n" : ",\n"
-            out += "    \(quoted(t.name)): {\"dtype\": \(quoted(t.dtype.rawValue)), "
+            out +=
+                "    \(quoted(t.name)): {\"dtype\": \(quoted(t.dtype.rawValue)), "
                 + "\"shape\": [\(t.shape.map(String.init).joined(separator: ", "))]"
             if let loc = locations?[ExactName(t.name)] {
                 out += ", \"file\": \(quoted(loc.file)), \"offsets\": [\(loc.begin), \(loc.end)]"
@@ -127,7 +139,14 @@ enum InspectReport {
         return out
     }
 
-    static func shape(_ s: [Int]) -> String { "[" + s.map(String.init).joined(separator: ", ") + "]" }
+    /// "1 parameter", "1,024 parameters".
+    static func count(_ n: Int, _ noun: String) -> String {
+        "\(grouped(n)) \(noun)\(n == 1 ? "" : "s")"
+    }
+
+    static func shape(_ s: [Int]) -> String {
+        "[" + s.map(String.init).joined(separator: ", ") + "]"
+    }
 
     /// 1234567 → "1,234,567".
     static func grouped(_ n: Int) -> String {

@@ -9,25 +9,31 @@ import SafeTensors
 /// files `.safetensors.zst` (read back by every mergetool command), and is refused with a
 /// plain `.safetensors` path (name it `.safetensors.zst` instead).
 struct OutputOptions: ParsableArguments {
-    @Option(name: .shortAndLong, help: ArgumentHelp(
-        "Output: OUT.safetensors (one file), OUT.safetensors.zst (one compressed file), "
-            + "or a directory (Hugging Face layout).", valueName: "out"))
+    @Option(
+        name: .shortAndLong,
+        help: ArgumentHelp(
+            "Output: OUT.safetensors (one file), OUT.safetensors.zst (one compressed file), "
+                + "or a directory (Hugging Face layout).", valueName: "out"))
     var output: String
 
-    @Option(name: .customLong("shard-size"), help: ArgumentHelp(
-        "Split a directory output into shards of at most SIZE bytes of tensor data, "
-            + "e.g. 500MB, 5GB, 4GiB (model-00001-of-0000N.safetensors + index).",
-        valueName: "size"))
+    @Option(
+        name: .customLong("shard-size"),
+        help: ArgumentHelp(
+            "Split a directory output into shards of at most SIZE bytes of tensor data, "
+                + "e.g. 500MB, 5GB, 4GiB (model-00001-of-0000N.safetensors + index).",
+            valueName: "size"))
     var shardSize: String?
 
-    @Option(help: ArgumentHelp(
-        "Convert floating-point tensors to this dtype (round to nearest even); "
-            + "other tensors are copied.", valueName: "bf16|f16|f32|f64"))
+    @Option(
+        help: ArgumentHelp(
+            "Convert floating-point tensors to this dtype (round to nearest even); "
+                + "other tensors are copied.", valueName: "bf16|f16|f32|f64"))
     var dtype: String?
 
-    @Flag(help: ArgumentHelp(
-        "Compress weights with zstd (implied by -o X.safetensors.zst; "
-            + "for a directory, writes model*.safetensors.zst)."))
+    @Flag(
+        help: ArgumentHelp(
+            "Compress weights with zstd (implied by -o X.safetensors.zst; "
+                + "for a directory, writes model*.safetensors.zst)."))
     var zstd = false
 
     func validate() throws {
