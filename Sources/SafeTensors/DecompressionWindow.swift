@@ -46,6 +46,8 @@ struct DecompressionWindow {
     private var end = 0
     /// The stream has ended (all input consumed, last frame complete).
     private var atEnd = false
+    /// How many times the stream was restarted from the top (for tests and diagnostics).
+    private(set) var restarts = 0
     private let owner: Owner
 
     /// Frees the context and buffer when the last copy of the window goes away.
@@ -67,6 +69,9 @@ struct DecompressionWindow {
         buffer = .allocate(byteCount: Self.step * 2, alignment: 64)
         owner = Owner(d, buffer)
     }
+
+    /// Bytes held by the window buffer.
+    var capacity: Int { buffer.count }
 
     /// Decompresses everything, keeping nothing; returns the plain size.
     mutating func countToEnd() throws -> Int {
@@ -121,6 +126,7 @@ struct DecompressionWindow {
 
     private mutating func restart() throws {
         ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only)
+        restarts += 1
         inPos = 0
         released = 0
         start = 0

@@ -67,6 +67,13 @@ public final class ZstdStore: TensorStore, @unchecked Sendable {
         tensors = header.entries.map(\.info)
     }
 
+    /// Restarts of the decompression stream so far, and the window's size in bytes.
+    var streamStats: (restarts: Int, windowBytes: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (stream.restarts, stream.capacity)
+    }
+
     public func info(_ name: String) -> TensorInfo? {
         index[ExactName(name)].map { header.entries[$0].info }
     }

@@ -97,3 +97,38 @@ import Testing
         }
     }
 }
+
+@Suite struct ZstdStreamingTests {
+    /// In-order chunked reads never restart the stream and keep the window small; a second
+    /// pass over the last tensor (inside the cache) does not restart either; going back to
+    /// the first tensor (outside the cache) restarts once.
+    @Test func inOrderReadsStreamOnce() throws {
+        let dir = Fixture.tempDir()
+        defer { Fixture.cleanup(dir) }
+        let store = InMemoryStore()
+        for i in 0..<8 {
+            let info = TensorInfo(name: "t\(i)", dtype: .u8, shape: [3_000_000])
+            store.set(
+                info, bytes: (0..<info.byteCount).map { UInt8(truncatingIfNeeded: $0 / 1000 + i) })
+        }
+        try Fixture.writeCheckpoint(store, to: dir + "/c.safetensors.zst")
+        let z = try ZstdStore(path: dir + "/c.safetensors.zst", cacheBytes: 4 << 20)
+        for t in z.tensors {
+            var start = 0
+            while start < t.byteCount {
+                let end = min(t.byteCount, start + (1 << 20))
+                let ok = try z.withBytes(of: t.name, in: start..<end) {
+                    Array($0) == Array(try store.bytes(of: t.name)[start..<end])
+                }
+                #expect(ok)
+                start = end
+            }
+        }
+        #expect(z.streamStats.restarts == 0)
+        #expect(z.streamStats.windowBytes <= 16 << 20)  // not the 24 MB file
+        #expect(try z.bytes(of: "t7") == store.bytes(of: "t7"))
+        #expect(z.streamStats.restarts == 0)
+        #expect(try z.bytes(of: "t0") == store.bytes(of: "t0"))
+        #expect(z.streamStats.restarts == 1)
+    }
+}
