@@ -1,5 +1,8 @@
+#define _GNU_SOURCE 1 /* copy_file_range */
 #include "ckernels.h"
 #include <string.h>
+#include <errno.h>
+#include <unistd.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -95,4 +98,17 @@ void mt_f32_to_f16(const float *src, uint16_t *dst, size_t n) {
     if (has_f16c()) { f32_to_f16_f16c(src, dst, n); return; }
 #endif
     for (size_t i = 0; i < n; i++) dst[i] = float_to_half_portable(src[i]);
+}
+
+long mt_copy_file_range(int fd_in, long long *offset_in, int fd_out, size_t length) {
+#if defined(__linux__)
+    off_t off = (off_t)*offset_in;
+    ssize_t r = copy_file_range(fd_in, &off, fd_out, NULL, length, 0);
+    *offset_in = (long long)off;
+    return (long)r;
+#else
+    (void)fd_in; (void)offset_in; (void)fd_out; (void)length;
+    errno = ENOSYS;
+    return -1;
+#endif
 }

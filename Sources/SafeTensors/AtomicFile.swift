@@ -1,3 +1,5 @@
+import CKernels
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -67,6 +69,37 @@ public final class AtomicFile: ByteSink {
             offset += n
         }
         bytesWritten += bytes.count
+    }
+
+    /// Appends `count` bytes of the file `source` from `offset` with copy_file_range(2)
+    /// (in-kernel, no copy through user memory). Returns `false`, having written nothing, when
+    /// the kernel or filesystem cannot do it (the caller then copies through memory).
+    public func appendFileRange(source: String, offset: Int, count: Int) throws -> Bool {
+        try flush()
+        let src = open(source, O_RDONLY | O_CLOEXEC)
+        if src < 0 { return false }
+        defer { close(src) }
+        var position = Int64(offset)
+        var left = count
+        while left > 0 {
+            let n = mt_copy_file_range(src, &position, fd, left)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 {
+                let e = errno
+                if left == count && [ENOSYS, EXDEV, EINVAL, EOPNOTSUPP, EBADF, EPERM].contains(e) {
+                    return false
+                }
+                if n == 0 {
+                    throw SafeTensorsError.io(
+                        path: source, operation: "copy", errno: 0, message: "unexpected end of file"
+                    )
+                }
+                try posixChecked(n, "copy_file_range", path: temporaryPath)
+            }
+            left -= n
+            bytesWritten += n
+        }
+        return true
     }
 
     /// Flushes buffered bytes (the file stays open and temporary).

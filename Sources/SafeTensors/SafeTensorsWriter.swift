@@ -91,6 +91,17 @@ public final class SafeTensorsWriter {
                 reason:
                     "copy of '\(name)' but the next tensor is '\(currentTensor?.name ?? "none")'")
         }
+        // A whole tensor from a plain file into a plain file: let the kernel copy it.
+        let source = (store as? ShardedCheckpoint)?.shard(of: name) ?? store
+        if writtenInTensor == 0, sink === file, let plain = source as? SafeTensorsFile,
+            let range = try? plain.fileRange(of: name),
+            try file.appendFileRange(
+                source: plain.path, offset: range.lowerBound, count: range.count)
+        {
+            tensorIndex += 1
+            skipEmptyTensors()
+            return
+        }
         var start = 0
         while start < info.byteCount {
             let end = min(info.byteCount, start + chunkBytes)

@@ -6,3 +6,7 @@
 /// Narrowing rounds to nearest even; NaN stays NaN; overflow gives ±Inf.
 void mt_f16_to_f32(const uint16_t *src, float *dst, size_t n);
 void mt_f32_to_f16(const float *src, uint16_t *dst, size_t n);
+
+/// copy_file_range(2) from `fd_in` at `*offset_in` (advanced) to `fd_out` at its file position:
+/// an in-kernel copy of file bytes. Returns bytes copied, or -1 with errno (ENOSYS off Linux).
+long mt_copy_file_range(int fd_in, long long *offset_in, int fd_out, size_t length);
