@@ -30,6 +30,9 @@ final class CompressedInput: @unchecked Sendable {
 
     func release(_ range: Range<Int>) { mapped?.release(range) }
 
+    /// The file behind a mapped input.
+    var filePath: String? { mapped?.path }
+
     deinit { owned?.deallocate() }
 }
 

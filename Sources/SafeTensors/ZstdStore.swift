@@ -53,7 +53,7 @@ public final class ZstdStore: TensorStore, @unchecked Sendable {
         self.path = path
         self.cacheBytes = cacheBytes
         compressed = input
-        let size = try ZstdStore.decompressedSize(compressed, path: path)
+        let size = try ZstdStore.decompressedSize(compressed, path: path, file: input.filePath)
         plainSize = size
         stream = try DecompressionWindow(input: compressed, label: path)
         let prefix = try stream.lend(0..<min(8, size), keepBehind: 0)
@@ -98,7 +98,14 @@ public final class ZstdStore: TensorStore, @unchecked Sendable {
     }
 
     /// The plain size recorded in the frame headers, or counted by decompressing once.
-    static func decompressedSize(_ file: CompressedInput, path: String) throws -> Int {
+    static func decompressedSize(_ file: CompressedInput, path: String, file filePath: String?)
+        throws -> Int
+    {
+        if let p = filePath {  // headers read with pread: the mapping stays untouched
+            if let n = try ZstdFrameWalk.contentSize(path: p) { return n }
+            var counter = try DecompressionWindow(input: file, label: path)
+            return try counter.countToEnd()
+        }
         guard let base = file.bytes.baseAddress, file.bytes.count > 0 else {
             throw SafeTensorsError.zstd(file: path, message: "empty file")
         }
@@ -128,6 +135,8 @@ public final class ZstdStore: TensorStore, @unchecked Sendable {
             }
             pos += frame
         }
+        // The walk touched every block header: drop those pages again.
+        file.release(0..<file.bytes.count)
         if known { return total }
         var counter = try DecompressionWindow(input: file, label: path)
         return try counter.countToEnd()
