@@ -132,3 +132,35 @@ import Testing
         #expect(z.streamStats.restarts == 1)
     }
 }
+
+@Suite struct ZstdFrameWalkTests {
+    @Test func sizesSingleConcatenatedAndTruncatedStreams() throws {
+        let dir = Fixture.tempDir()
+        defer { Fixture.cleanup(dir) }
+        let store = Fixture.sampleStore(count: 6, elements: 50_000)
+        try Fixture.writeCheckpoint(store, to: dir + "/p.safetensors")
+        try Fixture.writeCheckpoint(store, to: dir + "/c.safetensors.zst")
+        let plain = Fixture.read(dir + "/p.safetensors").count
+        #expect(try ZstdFrameWalk.contentSize(path: dir + "/c.safetensors.zst") == plain)
+        // Two frames back to back: sizes add up.
+        let z = Fixture.read(dir + "/c.safetensors.zst")
+        Fixture.write(z + z, to: dir + "/two.zst")
+        #expect(try ZstdFrameWalk.contentSize(path: dir + "/two.zst") == 2 * plain)
+        // Truncated: an error naming the file, from the walk and from open.
+        Fixture.write(Array(z.dropLast(100)), to: dir + "/t.safetensors.zst")
+        #expect(
+            throws: SafeTensorsError.zstd(
+                file: dir + "/t.safetensors.zst", message: "truncated stream")
+        ) {
+            try ZstdFrameWalk.contentSize(path: dir + "/t.safetensors.zst")
+        }
+        #expect(throws: SafeTensorsError.self) { try Checkpoint.open(dir + "/t.safetensors.zst") }
+        Fixture.write(Array("not zstd".utf8), to: dir + "/n.safetensors.zst")
+        #expect(
+            throws: SafeTensorsError.zstd(
+                file: dir + "/n.safetensors.zst", message: "not a zstd frame at byte 0")
+        ) {
+            try Checkpoint.open(dir + "/n.safetensors.zst")
+        }
+    }
+}
