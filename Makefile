@@ -2,7 +2,7 @@
 SWIFT ?= swift
 APT_PACKAGES := libopenblas-dev libzstd-dev pkg-config
 
-.PHONY: deps build release test demo bench fuzz lint clean
+.PHONY: deps build release test lint demo bench bench-convert bench-merge bench-angles bench-rl fuzz clean
 
 # Installs the C libraries with apt-get when pkg-config cannot find them (fresh machines, CI).
 deps:
@@ -19,15 +19,34 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-test: deps
+# Builds everything (debug), lints, then runs every test (Swift Testing).
+test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
+
+# Style check with the toolchain's swift-format (.swift-format); fails on any finding.
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests
 
 demo: release
 	./examples/demo.sh
 
-bench: release
-	./Benchmarks/run.sh
+# Benchmarks (release builds; they print tables with ratios against a baseline in the same run).
+bench: bench-convert bench-merge bench-angles bench-rl
+bench-convert: release
+	./Benchmarks/convert.sh
+bench-merge: release
+	./Benchmarks/merge.sh
+bench-angles: release
+	./Benchmarks/angles.sh
+bench-rl: release
+	./Benchmarks/rl_step.sh
+
+# libFuzzer over the header parser, reader and zstd decoder (FUZZ_SECONDS, default 600).
+fuzz: deps
+	FuzzTesting/build.sh
+	mkdir -p FuzzTesting/corpus && cp FuzzTesting/seeds/* FuzzTesting/corpus/
+	FuzzTesting/.build/fuzz-safetensors -max_total_time=$${FUZZ_SECONDS:-600} -print_final_stats=1 FuzzTesting/corpus
 
 clean:
 	rm -rf .build demo-out bench-out

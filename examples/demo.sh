@@ -1,34 +1,38 @@
 #!/usr/bin/env bash
-# `make demo`: the main job on built-in defaults, end to end, in ./demo-out.
-#   1. a small Hugging Face style model family (base + two fine-tunes), sharded, bf16;
-#   2. inspect and convert it;
-#   3. SLERP of the task vectors fused with a LITI front; the angles report and Figure 11 plot;
-#   4. SFT of the built-in tiny GPT, then one WARP iteration (M = 2 EMA-anchored REINFORCE
-#      runs, SLERP, LITI front evaluated) with its KL-reward table and figure.
+# `make demo`: the main job on built-in defaults, end to end, everything under ./demo-out.
+#   1. merging: a small Llama-shaped bf16 family (base + two fine-tunes, sharded), its inspect,
+#      a conversion, SLERP of the task vectors fused with a LITI front, an extrapolation;
+#   2. diagnostics: the angles report and the paper's Figure 11 for that family;
+#   3. training: SFT of the built-in tiny GPT, then one WARP iteration (M = 2 EMA-anchored
+#      REINFORCE runs, SLERP, LITI front evaluated) with its KL-reward table and figures.
+# MERGETOOL=path overrides the binary; DEMO_OUT=dir the output folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${MERGETOOL:-.build/release/mergetool}
 OUT=${DEMO_OUT:-demo-out}
+export MERGETOOL="$BIN"
 rm -rf "$OUT"
 mkdir -p "$OUT"
-step() { printf '\n== %s ==\n' "$*"; }
+step() { printf '\n=== %s ===\n' "$*"; }
 
-step "1. a small model family ($OUT/family)"
-"$BIN" demo-family "$OUT/family"
+if ! python3 -c "import numpy" 2>/dev/null; then
+    echo "installing numpy (the family generator needs it)"
+    python3 -m pip install --quiet numpy
+fi
 
-step "2. inspect the base checkpoint, convert a fine-tune to f32"
-"$BIN" inspect "$OUT/family/base"
-"$BIN" convert "$OUT/family/ft1" -o "$OUT/ft1-f32" --dtype f32
-"$BIN" inspect "$OUT/ft1-f32" --json | head -c 400; echo
+step "merging (examples/demo-merge.sh)"
+examples/demo-merge.sh "$OUT/merge"
 
-step "3. SLERP of the two fine-tunes' task vectors, with a LITI front"
-"$BIN" slerp "$OUT/family/ft1" "$OUT/family/ft2" --init "$OUT/family/base" \
-    --eta 0,0.3,0.5,1 -o "$OUT/front"
-ls "$OUT/front"
-"$BIN" angles "$OUT/family/ft1" "$OUT/family/ft2" --init "$OUT/family/base" \
-    --plot "$OUT/angles.svg"
+step "inspect the base checkpoint; convert a fine-tune to f32, sharded"
+"$BIN" inspect "$OUT/merge/family/base" | tail -n 8
+"$BIN" convert "$OUT/merge/family/ft1" -o "$OUT/ft1-f32" --dtype f32 --shard-size 20MB
+ls "$OUT/ft1-f32"
 
-step "4. SFT + one WARP iteration of the built-in tiny GPT"
+step "angles of the two task vectors (Figure 11 in $OUT/angles.svg)"
+"$BIN" angles "$OUT/merge/family/ft1" "$OUT/merge/family/ft2" --init "$OUT/merge/family/base" \
+    --plot "$OUT/angles.svg" --plot-by-layer "$OUT/angles-by-layer.svg" | tail -n 25
+
+step "SFT + one WARP iteration of the built-in tiny GPT (a few minutes on 2 cores)"
 "$BIN" warp --run-dir "$OUT/warp" --iterations 1 --runs 2
-echo
-echo "demo finished: everything is under $OUT/"
+
+printf '\ndemo finished: everything is under %s/\n' "$OUT"

@@ -19,7 +19,8 @@ public final class ChunkedInputs {
     private var buffers: [UnsafeMutableBufferPointer<Float>]
     private var doubleBuffers: [UnsafeMutableBufferPointer<Double>] = []
 
-    public init(stores: [any TensorStore], chunkElements: Int = ChunkedInputs.defaultChunkElements) {
+    public init(stores: [any TensorStore], chunkElements: Int = ChunkedInputs.defaultChunkElements)
+    {
         precondition(chunkElements > 0)
         self.stores = stores
         self.chunkElements = chunkElements
@@ -65,8 +66,11 @@ public final class ChunkedInputs {
         let infos = try checkedInfos(name)
         guard let count = infos.first?.info.elementCount else { return }
         let range = elements ?? 0..<count
-        precondition(range.lowerBound >= 0 && range.upperBound <= count, "element range outside \(name)")
-        if doubleBuffers.isEmpty { doubleBuffers = stores.map { _ in .allocate(capacity: chunkElements) } }
+        precondition(
+            range.lowerBound >= 0 && range.upperBound <= count, "element range outside \(name)")
+        if doubleBuffers.isEmpty {
+            doubleBuffers = stores.map { _ in .allocate(capacity: chunkElements) }
+        }
         try walk(name, infos: infos, elements: range, release: release) { offset, m in
             var views = doubleBuffers
             for (i, store) in stores.enumerated() {
@@ -92,7 +96,8 @@ public final class ChunkedInputs {
             return (info, size)
         }
         let count = infos.first?.0.elementCount ?? 0
-        precondition(infos.allSatisfy { $0.0.elementCount == count }, "shapes were not checked for \(name)")
+        precondition(
+            infos.allSatisfy { $0.0.elementCount == count }, "shapes were not checked for \(name)")
         return infos
     }
 
@@ -116,7 +121,10 @@ public final class ChunkedInputs {
             try visit(offset, m)
             offset += m
             // release in batches of ~4 MiB: one madvise (and TLB shootdown) per batch, not per chunk
-            if release, offset == elements.upperBound || (offset - pending) * infos[0].size >= Self.releaseBytes {
+            if release,
+                offset == elements.upperBound
+                    || (offset - pending) * infos[0].size >= Self.releaseBytes
+            {
                 for (i, store) in stores.enumerated() {
                     let r = byteRange(infos[i].size, pending, offset - pending)
                     store.release(name, in: max(0, r.lowerBound - 16_384)..<r.upperBound)
@@ -143,7 +151,11 @@ public final class ChunkedInputs {
             let f = scratch.baseAddress!
             let bits = UnsafeMutableRawPointer(f).assumingMemoryBound(to: UInt32.self)
             for i in 0..<n {
-                bits[i] = UInt32(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16
+                bits[i] =
+                    UInt32(
+                        UInt16(
+                            littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+                    ) << 16
             }
             for i in 0..<n { dst[i] = Double(f[i]) }
         case .f32:

@@ -39,7 +39,8 @@ public enum Grouping {
         for i in 0..<(parts.count - 2) where blockContainers.contains(String(parts[i])) {
             let number = parts[i + 1]
             guard !number.isEmpty, number.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
-                  let n = Int(number) else { continue }
+                let n = Int(number)
+            else { continue }
             return (parts[0...(i + 1)].joined(separator: "."), n)
         }
         return nil
@@ -47,7 +48,8 @@ public enum Grouping {
 
     /// Splits `tensors` into groups at `granularity`. Groups are ordered by their first tensor's
     /// position in `tensors`; tensors inside a group keep their relative order.
-    public static func groups(_ tensors: [TensorInfo], by granularity: Granularity) -> [TensorGroup] {
+    public static func groups(_ tensors: [TensorInfo], by granularity: Granularity) -> [TensorGroup]
+    {
         switch granularity {
         case .model:
             return tensors.isEmpty ? [] : [TensorGroup(name: "model", tensors: tensors)]
@@ -63,7 +65,8 @@ public enum Grouping {
                         groups[i].tensors.append(t)
                     } else {
                         slot[key] = groups.count
-                        groups.append(TensorGroup(name: b.prefix, tensors: [t], blockIndex: b.index))
+                        groups.append(
+                            TensorGroup(name: b.prefix, tensors: [t], blockIndex: b.index))
                     }
                 } else {
                     groups.append(TensorGroup(name: t.name, tensors: [t]))

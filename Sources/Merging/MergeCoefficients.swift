@@ -82,12 +82,15 @@ public enum MergeCoefficients {
                 for i in 0..<m { for j in 0..<m { ga[i] += gram[i][j] * a[j] } }
                 var rr = 0.0
                 for i in 0..<m { rr += a[i] * ga[i] }
-                let pair = slerpPair(n1: rr, n2: gram[k][k], dot: ga[k], lambda: lambda,
-                                     tolerance: plan.parallelTolerance)
+                let pair = slerpPair(
+                    n1: rr, n2: gram[k][k], dot: ga[k], lambda: lambda,
+                    tolerance: plan.parallelTolerance)
                 for i in 0..<m { a[i] *= pair.alpha }
                 a[k] += pair.beta
-                steps.append(SlerpStep(model: k + 1, lambda: lambda, omega: pair.omega,
-                                       alpha: pair.alpha, beta: pair.beta, fallback: pair.fallback))
+                steps.append(
+                    SlerpStep(
+                        model: k + 1, lambda: lambda, omega: pair.omega,
+                        alpha: pair.alpha, beta: pair.beta, fallback: pair.fallback))
             }
             return (a, steps)
         }

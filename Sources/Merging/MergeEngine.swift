@@ -35,7 +35,8 @@ public enum MergeEngine {
     ) throws -> MergeLayout {
         try plan.validate(models: models.count, hasInit: initial != nil)
         let stores = (initial.map { [$0] } ?? []) + models
-        return try MergeLayout(stores: stores, granularity: plan.granularity, outputDType: plan.outputDType)
+        return try MergeLayout(
+            stores: stores, granularity: plan.granularity, outputDType: plan.outputDType)
     }
 
     /// Runs a merge, writing output k (η = `plan.etas[k]`) to `outputs[k]`.
@@ -63,11 +64,13 @@ public enum MergeEngine {
                 throw MergeError.outputCount(etas: plan.etas.count, outputs: outputs.count)
             }
             if let s = statistics, s.count != models.count + (initial == nil ? 0 : 1) {
-                throw MergeError.invalidCoefficients(reason: "\(s.count) statistics stores for "
-                    + "\(models.count + (initial == nil ? 0 : 1)) inputs")
+                throw MergeError.invalidCoefficients(
+                    reason: "\(s.count) statistics stores for "
+                        + "\(models.count + (initial == nil ? 0 : 1)) inputs")
             }
-            let runner = MergeRunner(plan: plan, initial: initial, models: models, statistics: statistics,
-                                     outputs: outputs, layout: layout, progress: progress)
+            let runner = MergeRunner(
+                plan: plan, initial: initial, models: models, statistics: statistics,
+                outputs: outputs, layout: layout, progress: progress)
             try runner.run()
             for sink in outputs { try sink.finish() }
             return runner.report
@@ -82,7 +85,9 @@ public enum MergeEngine {
     /// by one thread, in order.
     public static func isRandomAccess(_ store: any TensorStore) -> Bool {
         if store is SafeTensorsFile || store is InMemoryStore { return true }
-        if let sharded = store as? ShardedCheckpoint { return sharded.shards.allSatisfy(isRandomAccess) }
+        if let sharded = store as? ShardedCheckpoint {
+            return sharded.shards.allSatisfy(isRandomAccess)
+        }
         return false
     }
 

@@ -10,7 +10,8 @@ extension MergeKernel {
 
     /// Upper triangle of the 2×2 Gram matrix of `δ_m = x_m − x_0` over one chunk, added into
     /// `gram` (row-major 2×2). Eight partial sums per entry in a fixed order.
-    func gramTwo(_ x: [UnsafeMutableBufferPointer<Double>], into gram: UnsafeMutablePointer<Double>) {
+    func gramTwo(_ x: [UnsafeMutableBufferPointer<Double>], into gram: UnsafeMutablePointer<Double>)
+    {
         let n = x[0].count
         let r0 = UnsafeRawPointer(x[0].baseAddress!), r1 = UnsafeRawPointer(x[1].baseAddress!)
         let r2 = UnsafeRawPointer(x[2].baseAddress!)
@@ -49,7 +50,9 @@ extension MergeKernel {
 
     /// `s = x_0 + (c_1·(x_1 − x_0) + c_2·(x_2 − x_0))`, the same operations as
     /// `taskVectors` + `merge`, without modifying the inputs.
-    func mergeTwo(_ x: [UnsafeMutableBufferPointer<Double>], c: [Double], into s: UnsafeMutablePointer<Double>) {
+    func mergeTwo(
+        _ x: [UnsafeMutableBufferPointer<Double>], c: [Double], into s: UnsafeMutablePointer<Double>
+    ) {
         let n = x[0].count
         let x0 = x[0].baseAddress!, x1 = x[1].baseAddress!, x2 = x[2].baseAddress!
         let c1 = c[0], c2 = c[1]
@@ -63,9 +66,11 @@ extension MergeKernel {
     /// into `scratch`, then to bf16 (round to nearest even); elements whose `Float` lands on a
     /// bf16 tie (or is NaN) are redone exactly from the `Double` by `bf16Bits(Double)`. Three
     /// branch-free loops, so they vectorise.
-    static func litiBF16(s: UnsafePointer<Double>, x0: UnsafePointer<Double>, eta: Double,
-                         count n: Int, into dst: UnsafeMutableRawPointer,
-                         scratch: UnsafeMutablePointer<Float>) {
+    static func litiBF16(
+        s: UnsafePointer<Double>, x0: UnsafePointer<Double>, eta: Double,
+        count n: Int, into dst: UnsafeMutableRawPointer,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
         if eta == 1 {
             for i in 0..<n { scratch[i] = Float(s[i]) }
         } else {
@@ -84,7 +89,9 @@ extension MergeKernel {
             let b = bits[i]
             if (b & 0xffff) == 0x8000 || (b & 0x7fff_ffff) > 0x7f80_0000 {
                 let v = eta == 1 ? s[i] : x0[i] + eta * (s[i] - x0[i])
-                dst.storeBytes(of: FloatConversion.bf16Bits(v).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+                dst.storeBytes(
+                    of: FloatConversion.bf16Bits(v).littleEndian, toByteOffset: 2 * i,
+                    as: UInt16.self)
             }
         }
     }

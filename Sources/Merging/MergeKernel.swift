@@ -27,25 +27,31 @@ struct MergeKernel: Sendable {
     }
 
     /// Adds the upper triangle of `δ_m·δ_n` into `gram` (row-major M×M), after `taskVectors`.
-    func accumulateGram(_ x: [UnsafeMutableBufferPointer<Double>], into gram: UnsafeMutablePointer<Double>) {
+    func accumulateGram(
+        _ x: [UnsafeMutableBufferPointer<Double>], into gram: UnsafeMutablePointer<Double>
+    ) {
         let first = hasInit ? 1 : 0
         let n = x[first].count
         for a in 0..<models {
             for b in a..<models {
-                gram[a * models + b] += Self.dot(x[first + a].baseAddress!, x[first + b].baseAddress!, n)
+                gram[a * models + b] += Self.dot(
+                    x[first + a].baseAddress!, x[first + b].baseAddress!, n)
             }
         }
     }
 
     /// Computes `s` into `s` from the raw inputs (before `taskVectors`): only for LITI, where
     /// `s = x_1`. Other methods call `merge` after `taskVectors`.
-    func copyModel(_ x: [UnsafeMutableBufferPointer<Double>], into s: UnsafeMutablePointer<Double>) {
+    func copyModel(_ x: [UnsafeMutableBufferPointer<Double>], into s: UnsafeMutablePointer<Double>)
+    {
         let src = x[hasInit ? 1 : 0]
         s.update(from: src.baseAddress!, count: src.count)
     }
 
     /// `s = x_0 + Σ c_m δ_m` (after `taskVectors`).
-    func merge(_ x: [UnsafeMutableBufferPointer<Double>], c: [Double], into s: UnsafeMutablePointer<Double>) {
+    func merge(
+        _ x: [UnsafeMutableBufferPointer<Double>], c: [Double], into s: UnsafeMutablePointer<Double>
+    ) {
         let first = hasInit ? 1 : 0
         let n = x[first].count
         let d0 = x[first].baseAddress!
@@ -63,8 +69,10 @@ struct MergeKernel: Sendable {
     }
 
     /// `out = x_0 + η·(s − x_0)` into `out`; `x0` is the init chunk (required when η ≠ 1).
-    static func liti(s: UnsafePointer<Double>, x0: UnsafePointer<Double>, eta: Double,
-                     count n: Int, into out: UnsafeMutablePointer<Double>) {
+    static func liti(
+        s: UnsafePointer<Double>, x0: UnsafePointer<Double>, eta: Double,
+        count n: Int, into out: UnsafeMutablePointer<Double>
+    ) {
         for i in 0..<n { out[i] = x0[i] + eta * (s[i] - x0[i]) }
     }
 
@@ -92,8 +100,10 @@ struct MergeKernel: Sendable {
 
     /// Rounds `values` once to `dtype` into `raw` (bf16 and f32 inline; others via
     /// `FloatConversion`).
-    static func encode(_ values: UnsafeBufferPointer<Double>, dtype: DType,
-                       into raw: UnsafeMutableRawBufferPointer) {
+    static func encode(
+        _ values: UnsafeBufferPointer<Double>, dtype: DType,
+        into raw: UnsafeMutableRawBufferPointer
+    ) {
         let n = values.count
         guard let src = values.baseAddress, let dst = raw.baseAddress else { return }
         switch dtype {
@@ -110,7 +120,9 @@ struct MergeKernel: Sendable {
                 dst.storeBytes(of: bits.littleEndian, toByteOffset: 2 * i, as: UInt16.self)
             }
         case .f32:
-            for i in 0..<n { dst.storeBytes(of: Float(src[i]), toByteOffset: 4 * i, as: Float.self) }
+            for i in 0..<n {
+                dst.storeBytes(of: Float(src[i]), toByteOffset: 4 * i, as: Float.self)
+            }
         default:
             FloatConversion.encode(values, dtype: dtype, into: raw)
         }

@@ -40,11 +40,13 @@ public struct MergeLayout: Sendable {
         let names = Set(reference.tensors.map { ExactName($0.name) })
         for store in stores.dropFirst() {
             for t in store.tensors where !names.contains(ExactName(t.name)) {
-                throw MergeError.missingTensor(tensor: t.name, missingIn: reference.label, presentIn: store.label)
+                throw MergeError.missingTensor(
+                    tensor: t.name, missingIn: reference.label, presentIn: store.label)
             }
             let own = Set(store.tensors.map { ExactName($0.name) })
             for t in reference.tensors where !own.contains(ExactName(t.name)) {
-                throw MergeError.missingTensor(tensor: t.name, missingIn: store.label, presentIn: reference.label)
+                throw MergeError.missingTensor(
+                    tensor: t.name, missingIn: store.label, presentIn: reference.label)
             }
         }
         var mergeable = Set<ExactName>()
@@ -78,7 +80,8 @@ public struct MergeLayout: Sendable {
             if !merged.tensors.isEmpty {
                 items.append(.group(merged))
                 for t in merged.tensors {
-                    outputs.append(TensorInfo(name: t.name, dtype: outputDType ?? t.dtype, shape: t.shape))
+                    outputs.append(
+                        TensorInfo(name: t.name, dtype: outputDType ?? t.dtype, shape: t.shape))
                 }
             }
         }

@@ -74,33 +74,41 @@ public struct MergePlan: Sendable, Equatable {
         case .lerp:
             if models < 1 { throw MergeError.tooFewModels(method: "lerp", needed: 1, got: models) }
         case .taskArithmetic:
-            if models < 1 { throw MergeError.tooFewModels(method: "task arithmetic", needed: 1, got: models) }
+            if models < 1 {
+                throw MergeError.tooFewModels(method: "task arithmetic", needed: 1, got: models)
+            }
             if !hasInit { throw MergeError.initRequired(method: "task arithmetic") }
         case .liti:
             if models != 1 {
-                throw MergeError.invalidCoefficients(reason: "liti takes exactly one merged model, got \(models)")
+                throw MergeError.invalidCoefficients(
+                    reason: "liti takes exactly one merged model, got \(models)")
             }
             if !hasInit { throw MergeError.initRequired(method: "liti") }
         }
         if let w = weights {
             if w.count != models {
-                throw MergeError.invalidCoefficients(reason: "\(w.count) weights for \(models) models")
+                throw MergeError.invalidCoefficients(
+                    reason: "\(w.count) weights for \(models) models")
             }
             if let bad = w.first(where: { !$0.isFinite }) {
                 throw MergeError.invalidCoefficients(reason: "weight \(bad) is not finite")
             }
             if method == .slerp || method == .lerp {
                 if w.contains(where: { $0 < 0 }) {
-                    throw MergeError.invalidCoefficients(reason: "\(method.rawValue) weights must be ≥ 0")
+                    throw MergeError.invalidCoefficients(
+                        reason: "\(method.rawValue) weights must be ≥ 0")
                 }
                 if w.reduce(0, +) <= 0 || (method == .slerp && w[0] <= 0) {
                     throw MergeError.invalidCoefficients(
-                        reason: "\(method.rawValue) weights must have a positive sum and first weight")
+                        reason:
+                            "\(method.rawValue) weights must have a positive sum and first weight")
                 }
             }
         }
         if let l = lambda {
-            if !l.isFinite { throw MergeError.invalidCoefficients(reason: "lambda \(l) is not finite") }
+            if !l.isFinite {
+                throw MergeError.invalidCoefficients(reason: "lambda \(l) is not finite")
+            }
             if method == .slerp, models != 2, weights == nil {
                 throw MergeError.invalidCoefficients(
                     reason: "--lambda is for two models; use --weights for \(models)")
@@ -108,13 +116,17 @@ public struct MergePlan: Sendable, Equatable {
         }
         if etas.isEmpty { throw MergeError.invalidCoefficients(reason: "no eta values") }
         for e in etas {
-            if !e.isFinite { throw MergeError.invalidCoefficients(reason: "eta \(e) is not finite") }
+            if !e.isFinite {
+                throw MergeError.invalidCoefficients(reason: "eta \(e) is not finite")
+            }
             if e < 0, !allowNegativeEta { throw MergeError.negativeEta(eta: e) }
         }
         if etas.contains(where: { $0 != 1 }), !hasInit {
             throw MergeError.initRequired(method: "liti (eta ≠ 1)")
         }
-        if let d = outputDType, !d.isConvertibleFloat { throw MergeError.invalidOutputDType(dtype: d) }
+        if let d = outputDType, !d.isConvertibleFloat {
+            throw MergeError.invalidOutputDType(dtype: d)
+        }
         if !(parallelTolerance >= 0 && parallelTolerance < 1) {
             throw MergeError.invalidCoefficients(reason: "parallel tolerance \(parallelTolerance)")
         }

@@ -60,15 +60,19 @@ public struct MergeRecipe: Sendable {
 
     /// A short README.md for the output directory.
     public func modelCard() -> String {
-        var lines = ["---", "tags:", "- merge", "- mergetool", "- warp", "---", "",
-                     "# Merged model", "",
-                     "Made with \(Self.toolVersion) (WARP: Weight Averaged Rewarded Policies).", "",
-                     "- method: `\(plan.method.rawValue)`"]
+        var lines = [
+            "---", "tags:", "- merge", "- mergetool", "- warp", "---", "",
+            "# Merged model", "",
+            "Made with \(Self.toolVersion) (WARP: Weight Averaged Rewarded Policies).", "",
+            "- method: `\(plan.method.rawValue)`",
+        ]
         if let e = eta {
             lines.append("- η (LITI): \(e)" + (e > 1 ? " (extrapolation beyond the merge)" : ""))
         }
         if plan.method != .liti { lines.append("- granularity: \(plan.granularity.rawValue)") }
-        if let w = plan.weights { lines.append("- weights: \(w.map { "\($0)" }.joined(separator: ", "))") }
+        if let w = plan.weights {
+            lines.append("- weights: \(w.map { "\($0)" }.joined(separator: ", "))")
+        }
         if let l = plan.lambda { lines.append("- λ: \(l)") }
         if let i = initial { lines.append("- init: `\(i)`") }
         lines.append("- models:")

@@ -46,7 +46,9 @@ public struct MergeReport: Sendable, Codable, Equatable {
     /// Number of SLERP steps that fell back to LERP, by reason.
     public var fallbackCounts: [SlerpFallback: Int] {
         var counts: [SlerpFallback: Int] = [:]
-        for g in groups { for s in g.steps { if let f = s.fallback { counts[f, default: 0] += 1 } } }
+        for g in groups {
+            for s in g.steps { if let f = s.fallback { counts[f, default: 0] += 1 } }
+        }
         return counts
     }
 
@@ -62,8 +64,10 @@ public struct MergeReport: Sendable, Codable, Equatable {
 
 extension MergeReport.Group {
     /// Builds the report entry from the Gram matrix and the coefficients.
-    init(name: String, tensors: Int, elements: Int, gram: [[Double]], c: [Double],
-         steps: [SlerpStep]) {
+    init(
+        name: String, tensors: Int, elements: Int, gram: [[Double]], c: [Double],
+        steps: [SlerpStep]
+    ) {
         self.name = name
         self.tensors = tensors
         self.elements = elements

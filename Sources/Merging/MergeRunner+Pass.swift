@@ -22,7 +22,8 @@ extension MergeRunner {
         let outSize = outDType.byteSize!
         let blockElements = chunk * MergeEngine.chunksPerBlock
         let etas = plan.etas
-        let partials = UnsafeMutablePointer<Double>.allocate(capacity: MergeEngine.chunksPerBlock * mm)
+        let partials = UnsafeMutablePointer<Double>.allocate(
+            capacity: MergeEngine.chunksPerBlock * mm)
         defer { partials.deallocate() }
         var tensorGram = [Double](repeating: 0, count: mm)
         let kernel = self.kernel
@@ -44,7 +45,8 @@ extension MergeRunner {
                 let worker = pool[p]
                 let partialsBase = partialsBox.pointer.assumingMemoryBound(to: Double.self)
                 do {
-                    try worker.reader.forEachDoubleChunk(of: t.name, elements: lo..<hi) { offset, x in
+                    try worker.reader.forEachDoubleChunk(of: t.name, elements: lo..<hi) {
+                        offset, x in
                         let count = x[0].count
                         let partial = partialsBase + ((offset - start) / self.chunk) * mm
                         let fused = kernel.isTwoWithInit
@@ -63,19 +65,23 @@ extension MergeRunner {
                         for (k, eta) in etas.enumerated() {
                             let dst = blockBoxes[k].pointer + (offset - start) * outSize
                             if outDType == .bf16, kernel.hasInit || eta == 1 {
-                                MergeKernel.litiBF16(s: worker.s, x0: x[0].baseAddress!, eta: eta,
-                                                     count: count, into: dst, scratch: worker.f)
+                                MergeKernel.litiBF16(
+                                    s: worker.s, x0: x[0].baseAddress!, eta: eta,
+                                    count: count, into: dst, scratch: worker.f)
                                 continue
                             }
                             var values = UnsafePointer(worker.s)
                             if eta != 1 {
-                                MergeKernel.liti(s: worker.s, x0: x[0].baseAddress!, eta: eta,
-                                                 count: count, into: worker.o)
+                                MergeKernel.liti(
+                                    s: worker.s, x0: x[0].baseAddress!, eta: eta,
+                                    count: count, into: worker.o)
                                 values = UnsafePointer(worker.o)
                             }
-                            MergeKernel.encode(UnsafeBufferPointer(start: values, count: count),
-                                               dtype: outDType,
-                                               into: UnsafeMutableRawBufferPointer(start: dst, count: count * outSize))
+                            MergeKernel.encode(
+                                UnsafeBufferPointer(start: values, count: count),
+                                dtype: outDType,
+                                into: UnsafeMutableRawBufferPointer(
+                                    start: dst, count: count * outSize))
                         }
                     }
                 } catch {

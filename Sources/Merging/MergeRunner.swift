@@ -51,22 +51,27 @@ final class MergeRunner: @unchecked Sendable {
     private let bytesTotal: Int
     private let tensorsTotal: Int
 
-    init(plan: MergePlan, initial: (any TensorStore)?, models: [any TensorStore],
-         statistics: [any TensorStore]?, outputs: [any MergeSink], layout: MergeLayout,
-         progress: ((MergeProgress) -> Void)?) {
+    init(
+        plan: MergePlan, initial: (any TensorStore)?, models: [any TensorStore],
+        statistics: [any TensorStore]?, outputs: [any MergeSink], layout: MergeLayout,
+        progress: ((MergeProgress) -> Void)?
+    ) {
         self.plan = plan
         stores = (initial.map { [$0] } ?? []) + models
         self.outputs = outputs
         self.layout = layout
         self.progress = progress
         m = models.count
-        kernel = MergeKernel(models: models.count, hasInit: initial != nil, sIsModel: plan.method == .liti)
+        kernel = MergeKernel(
+            models: models.count, hasInit: initial != nil, sIsModel: plan.method == .liti)
         report = MergeReport(method: plan.method, granularity: plan.granularity, etas: plan.etas)
         let all = (initial.map { [$0] } ?? []) + models
         // streamed stores serialise reads: splitting a tensor across threads would seek back
         let parallel = (all + (statistics ?? [])).allSatisfy(MergeEngine.isRandomAccess)
         let threads = parallel ? max(1, plan.threads) : 1
-        workers = (0..<threads).map { _ in MergeWorker(stores: all, chunkElements: MergeEngine.chunkElements) }
+        workers = (0..<threads).map { _ in
+            MergeWorker(stores: all, chunkElements: MergeEngine.chunkElements)
+        }
         if let statistics {
             statsWorkers = (0..<threads).map { _ in
                 MergeWorker(stores: statistics, chunkElements: MergeEngine.chunkElements)
@@ -76,14 +81,20 @@ final class MergeRunner: @unchecked Sendable {
         }
         let blockBytes = MergeEngine.chunkElements * MergeEngine.chunksPerBlock * 8
         outSets = (0..<2).map { _ in
-            outputs.map { _ in UnsafeMutableRawBufferPointer.allocate(byteCount: blockBytes, alignment: 64) }
+            outputs.map { _ in
+                UnsafeMutableRawBufferPointer.allocate(byteCount: blockBytes, alignment: 64)
+            }
         }
         var dtypes: [ExactName: DType] = [:]
         for t in layout.outputTensors { dtypes[ExactName(t.name)] = t.dtype }
         outputDTypes = dtypes
         let inputs = stores
-        let bytesOf = { (t: TensorInfo) in inputs.reduce(0) { $0 + ($1.info(t.name)?.byteCount ?? 0) } }
-        let mergedBytes = layout.groups.reduce(0) { sum, g in sum + g.tensors.reduce(0) { $0 + bytesOf($1) } }
+        let bytesOf = { (t: TensorInfo) in
+            inputs.reduce(0) { $0 + ($1.info(t.name)?.byteCount ?? 0) }
+        }
+        let mergedBytes = layout.groups.reduce(0) { sum, g in
+            sum + g.tensors.reduce(0) { $0 + bytesOf($1) }
+        }
         let inputBytes = layout.outputTensors.reduce(0) { $0 + bytesOf($1) }
         // SLERP reads merged tensors twice (statistics, then write).
         bytesTotal = inputBytes + (plan.method == .slerp ? mergedBytes : 0)
@@ -141,9 +152,10 @@ final class MergeRunner: @unchecked Sendable {
             }
         }
         let elements = group.tensors.reduce(0) { $0 + $1.elementCount }
-        report.groups.append(MergeReport.Group(
-            name: group.name, tensors: group.tensors.count, elements: elements,
-            gram: symmetric(gram), c: c, steps: steps))
+        report.groups.append(
+            MergeReport.Group(
+                name: group.name, tensors: group.tensors.count, elements: elements,
+                gram: symmetric(gram), c: c, steps: steps))
         for s in steps where s.fallback == .antiparallel {
             let degrees = (s.omega ?? 0) * 180 / Double.pi
             report.warnings.append(
@@ -161,10 +173,13 @@ final class MergeRunner: @unchecked Sendable {
         let read = stores.reduce(0) { $0 + ($1.info(t.name)?.byteCount ?? 0) }
         bytesDone += read
         report.bytesRead = bytesDone
-        let outBytes = (outputDTypes[ExactName(t.name)] ?? t.dtype).byteCount(elements: t.elementCount) ?? 0
+        let outBytes =
+            (outputDTypes[ExactName(t.name)] ?? t.dtype).byteCount(elements: t.elementCount) ?? 0
         report.bytesWritten += outBytes * outputs.count
-        progress?(MergeProgress(tensorsDone: tensorsDone, tensorsTotal: tensorsTotal,
-                                bytesRead: bytesDone, bytesTotal: bytesTotal))
+        progress?(
+            MergeProgress(
+                tensorsDone: tensorsDone, tensorsTotal: tensorsTotal,
+                bytesRead: bytesDone, bytesTotal: bytesTotal))
     }
 
     /// Throws `nonFinite` naming the first input holding NaN/Inf in `t` when the task vectors'
@@ -173,12 +188,14 @@ final class MergeRunner: @unchecked Sendable {
         guard (0..<m).contains(where: { !gram[$0 * m + $0].isFinite }) else { return }
         for store in stores {
             var bad = false
-            try ChunkedInputs(stores: [store], chunkElements: chunk).forEachDoubleChunk(of: t.name) { _, x in
+            try ChunkedInputs(stores: [store], chunkElements: chunk).forEachDoubleChunk(of: t.name)
+            { _, x in
                 if !bad, x[0].contains(where: { !$0.isFinite }) { bad = true }
             }
             if bad { throw MergeError.nonFinite(tensor: t.name, file: store.label) }
         }
-        throw MergeError.nonFinite(tensor: t.name + " (task-vector norm overflows)", file: stores[0].label)
+        throw MergeError.nonFinite(
+            tensor: t.name + " (task-vector norm overflows)", file: stores[0].label)
     }
 
     // MARK: copies

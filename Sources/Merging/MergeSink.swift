@@ -30,13 +30,15 @@ public final class InMemorySink: MergeSink {
 
     public func append(_ bytes: UnsafeRawBufferPointer) throws {
         guard index < tensors.count else {
-            throw SafeTensorsError.writerMisuse(file: store.label, reason: "bytes after the last tensor")
+            throw SafeTensorsError.writerMisuse(
+                file: store.label, reason: "bytes after the last tensor")
         }
         let info = tensors[index]
         if pending.isEmpty { pending.reserveCapacity(info.byteCount) }
         guard pending.count + bytes.count <= info.byteCount else {
             throw SafeTensorsError.writerMisuse(
-                file: store.label, reason: "tensor '\(info.name)' got more than \(info.byteCount) bytes")
+                file: store.label,
+                reason: "tensor '\(info.name)' got more than \(info.byteCount) bytes")
         }
         pending.append(contentsOf: bytes)
         if pending.count == info.byteCount {
@@ -49,7 +51,8 @@ public final class InMemorySink: MergeSink {
 
     public func copy(_ name: String, from source: any TensorStore) throws {
         guard index < tensors.count, tensors[index].name.bytesEqual(name) else {
-            throw SafeTensorsError.writerMisuse(file: store.label, reason: "unexpected copy of '\(name)'")
+            throw SafeTensorsError.writerMisuse(
+                file: store.label, reason: "unexpected copy of '\(name)'")
         }
         store.set(tensors[index], bytes: try source.bytes(of: name))
         index += 1

@@ -10,4 +10,7 @@ struct MergeTool: ParsableCommand {
             LitiCommand.self, ExtrapolateCommand.self, AnglesCommand.self, TrainCommand.self,
             EvalCommand.self, WarpCommand.self,
         ])
+
+    /// Every failure prints as one lowercase `error: …` line (the house style).
+    static var _errorLabel: String { "error" }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import SafeTensors
 import Testing
+
 @testable import Merging
 
 /// The degenerate geometries of SLERP, at the documented tolerance `sin Ω < 1e-6`.
@@ -8,7 +9,8 @@ import Testing
     /// Two-element task vectors δ₁ = (1, 0), δ₂ = r·(cos Ω, sin Ω) on init 0, in F64.
     static func stores(omega: Double, r: Double = 1) -> (InMemoryStore, [InMemoryStore]) {
         let info = TensorInfo(name: "w", dtype: .f64, shape: [2])
-        let initial = InMemoryStore(label: "init"), a = InMemoryStore(label: "a"), b = InMemoryStore(label: "b")
+        let initial = InMemoryStore(label: "init"), a = InMemoryStore(label: "a"),
+            b = InMemoryStore(label: "b")
         initial.set(info, bytes: Family.encode([0, 0], .f64))
         a.set(info, bytes: Family.encode([1, 0], .f64))
         b.set(info, bytes: Family.encode([r * cos(omega), r * sin(omega)], .f64))
@@ -17,7 +19,9 @@ import Testing
 
     static func run(omega: Double, r: Double = 1) throws -> MergeReport {
         let (i, m) = stores(omega: omega, r: r)
-        return try MergeEngine.runInMemory(MergePlan(method: .slerp, lambda: 0.5), init: i, models: m).report
+        return try MergeEngine.runInMemory(
+            MergePlan(method: .slerp, lambda: 0.5), init: i, models: m
+        ).report
     }
 
     @Test func parallelBelowToleranceFallsBackToLerp() throws {
@@ -29,7 +33,9 @@ import Testing
         let above = try Self.run(omega: asin(1.1e-6))
         #expect(above.groups[0].steps[0].fallback == nil)
         // and both sides agree with each other to far below output resolution
-        let diff = zip(below.groups[0].coefficients, above.groups[0].coefficients).map { abs($0 - $1) }
+        let diff = zip(below.groups[0].coefficients, above.groups[0].coefficients).map {
+            abs($0 - $1)
+        }
         #expect(diff.allSatisfy { $0 < 1e-12 })
     }
 
@@ -60,11 +66,13 @@ import Testing
     /// Ω from acos near cos = 1 is good to ~1e-4 relative at sin Ω = 1e-6: test at ±0.1 %.
     @Test func slerpPairBoundary() {
         let t = MergePlan.defaultParallelTolerance
-        let at = MergeCoefficients.slerpPair(n1: 1, n2: 1, dot: (1 - t * t).squareRoot(), lambda: 0.3,
-                                             tolerance: t * 1.001)
+        let at = MergeCoefficients.slerpPair(
+            n1: 1, n2: 1, dot: (1 - t * t).squareRoot(), lambda: 0.3,
+            tolerance: t * 1.001)
         #expect(at.fallback == .parallel)
-        let out = MergeCoefficients.slerpPair(n1: 1, n2: 1, dot: (1 - t * t).squareRoot(), lambda: 0.3,
-                                              tolerance: t * 0.999)
+        let out = MergeCoefficients.slerpPair(
+            n1: 1, n2: 1, dot: (1 - t * t).squareRoot(), lambda: 0.3,
+            tolerance: t * 0.999)
         #expect(out.fallback == nil)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import SafeTensors
 import Testing
+
 @testable import Merging
 
 /// A LITI front fused with the merge equals separate runs, byte for byte, through files.
@@ -17,14 +18,18 @@ import Testing
         try writer.finish()
     }
 
-    static func run(_ plan: MergePlan, initial: any TensorStore, models: [any TensorStore],
-                    paths: [String]) throws {
+    static func run(
+        _ plan: MergePlan, initial: any TensorStore, models: [any TensorStore],
+        paths: [String]
+    ) throws {
         let layout = try MergeEngine.layout(plan, init: initial, models: models)
         let sinks = try paths.map { try SafeTensorsSink(path: $0, tensors: layout.outputTensors) }
         _ = try MergeEngine.run(plan, init: initial, models: models, outputs: sinks)
     }
 
-    static func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
+    static func bytes(_ path: String) throws -> Data {
+        try Data(contentsOf: URL(fileURLWithPath: path))
+    }
 
     @Test func fusedFrontEqualsSlerpThenLiti() throws {
         let dir = try Self.temporaryDirectory()
@@ -32,31 +37,39 @@ import Testing
         var family = Family(specs: Family.llamaLike, models: 2, seed: 9)
         family.roundValues(to: .bf16)
         try Self.write(family.initStore(.bf16), to: "\(dir)/init.safetensors")
-        for (k, m) in family.modelStores(.bf16).enumerated() { try Self.write(m, to: "\(dir)/m\(k).safetensors") }
+        for (k, m) in family.modelStores(.bf16).enumerated() {
+            try Self.write(m, to: "\(dir)/m\(k).safetensors")
+        }
         let initial = try SafeTensorsFile(path: "\(dir)/init.safetensors")
         let models = try (0..<2).map { try SafeTensorsFile(path: "\(dir)/m\($0).safetensors") }
         let etas = [0, 0.1, 0.3, 1, 1.5]
 
         // fused: one read, five outputs
-        try Self.run(MergePlan(method: .slerp, etas: etas), initial: initial, models: models,
-                     paths: etas.map { "\(dir)/front-\($0).safetensors" })
+        try Self.run(
+            MergePlan(method: .slerp, etas: etas), initial: initial, models: models,
+            paths: etas.map { "\(dir)/front-\($0).safetensors" })
         // separate: slerp to f64, then liti per η (output dtype = the init's bf16)
-        try Self.run(MergePlan(method: .slerp, outputDType: .f64), initial: initial, models: models,
-                     paths: ["\(dir)/slerp64.safetensors"])
+        try Self.run(
+            MergePlan(method: .slerp, outputDType: .f64), initial: initial, models: models,
+            paths: ["\(dir)/slerp64.safetensors"])
         let merged = try SafeTensorsFile(path: "\(dir)/slerp64.safetensors")
         for eta in etas {
-            try Self.run(MergePlan(method: .liti, etas: [eta]), initial: initial, models: [merged],
-                         paths: ["\(dir)/liti-\(eta).safetensors"])
+            try Self.run(
+                MergePlan(method: .liti, etas: [eta]), initial: initial, models: [merged],
+                paths: ["\(dir)/liti-\(eta).safetensors"])
             // and a separate single-η slerp run
-            try Self.run(MergePlan(method: .slerp, etas: [eta]), initial: initial, models: models,
-                         paths: ["\(dir)/single-\(eta).safetensors"])
+            try Self.run(
+                MergePlan(method: .slerp, etas: [eta]), initial: initial, models: models,
+                paths: ["\(dir)/single-\(eta).safetensors"])
             let fused = try Self.bytes("\(dir)/front-\(eta).safetensors")
             #expect(fused == (try Self.bytes("\(dir)/liti-\(eta).safetensors")))
             #expect(fused == (try Self.bytes("\(dir)/single-\(eta).safetensors")))
         }
         // η = 0 is the init itself
         let zero = try SafeTensorsFile(path: "\(dir)/front-0.0.safetensors")
-        for t in initial.tensors { #expect(try zero.bytes(of: t.name) == initial.bytes(of: t.name)) }
+        for t in initial.tensors {
+            #expect(try zero.bytes(of: t.name) == initial.bytes(of: t.name))
+        }
     }
 
     @Test func failedMergeLeavesNoFiles() throws {
@@ -68,8 +81,9 @@ import Testing
         v[0] = .nan
         models[1].set("lm_head.weight", shape: [16, 8], floats: v)
         #expect(throws: MergeError.nonFinite(tensor: "lm_head.weight", file: "model2")) {
-            try Self.run(MergePlan(method: .slerp), initial: family.initStore(), models: models,
-                         paths: ["\(dir)/out.safetensors"])
+            try Self.run(
+                MergePlan(method: .slerp), initial: family.initStore(), models: models,
+                paths: ["\(dir)/out.safetensors"])
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import SafeTensors
 import Testing
+
 @testable import Merging
 
 @Suite struct LerpLitiTests {
@@ -26,7 +27,8 @@ import Testing
             initial: family.initStore(), models: family.modelStores())
         var ref: [String: [Double]] = [:]
         for (name, _) in family.specs {
-            let b = family.initValues[name]!, x = family.models[0][name]!, y = family.models[1][name]!
+            let b = family.initValues[name]!, x = family.models[0][name]!,
+                y = family.models[1][name]!
             ref[name] = b.indices.map { b[$0] + ((x[$0] - b[$0]) + 0.5 * (y[$0] - b[$0])) }
         }
         #expect(maxRelativeError(out[0], ref) < 1e-14)
@@ -55,8 +57,9 @@ import Testing
     @Test func negativeEtaNeedsPermission() throws {
         let family = Family(specs: Family.llamaLike, models: 1)
         #expect(throws: MergeError.negativeEta(eta: -0.5)) {
-            try MergeEngine.runInMemory(MergePlan(method: .liti, etas: [-0.5]),
-                                        init: family.initStore(), models: family.modelStores())
+            try MergeEngine.runInMemory(
+                MergePlan(method: .liti, etas: [-0.5]),
+                init: family.initStore(), models: family.modelStores())
         }
         let (stores, _) = try MergeEngine.runInMemory(
             MergePlan(method: .liti, etas: [-0.5], allowNegativeEta: true),

@@ -1,6 +1,7 @@
 import Foundation
 import SafeTensors
 import Testing
+
 @testable import Merging
 
 @Suite struct MergeErrorTests {
@@ -13,14 +14,19 @@ import Testing
     @Test func missingTensor() throws {
         let (i, a, b) = Self.trio()
         b.set(TensorInfo(name: "extra", dtype: .f32, shape: [1]), bytes: [0, 0, 0, 0])
-        #expect(throws: MergeError.missingTensor(tensor: "extra", missingIn: "init", presentIn: "model2")) {
+        #expect(
+            throws: MergeError.missingTensor(
+                tensor: "extra", missingIn: "init", presentIn: "model2")
+        ) {
             try MergeEngine.runInMemory(MergePlan(method: .slerp), init: i, models: [a, b])
         }
     }
 
     @Test func shapeMismatchNamesFilesAndShapes() throws {
         let (i, a, b) = Self.trio()
-        b.set(TensorInfo(name: "b", dtype: .f32, shape: [1, 3]), bytes: [UInt8](repeating: 0, count: 12))
+        b.set(
+            TensorInfo(name: "b", dtype: .f32, shape: [1, 3]),
+            bytes: [UInt8](repeating: 0, count: 12))
         let expected = MergeError.shapeMismatch(
             tensor: "b", files: ["init", "model1", "model2"], shapes: [[3], [3], [1, 3]])
         #expect(throws: expected) {
@@ -33,21 +39,29 @@ import Testing
         let (i, a, b) = Self.trio()
         let ids = TensorInfo(name: "ids", dtype: .i64, shape: [2])
         for s in [i, a, b] { s.set(ids, bytes: [UInt8](repeating: 1, count: 16)) }
-        let (stores, report) = try MergeEngine.runInMemory(MergePlan(method: .slerp), init: i, models: [a, b])
+        let (stores, report) = try MergeEngine.runInMemory(
+            MergePlan(method: .slerp), init: i, models: [a, b])
         #expect(try stores[0].bytes(of: "ids") == [UInt8](repeating: 1, count: 16))
         #expect(report.copiedTensors == ["ids"])
         b.set(ids, bytes: [UInt8](repeating: 2, count: 16))
-        #expect(throws: MergeError.unequalTensor(tensor: "ids", files: ["init", "model1", "model2"],
-                                                 dtypes: [.i64, .i64, .i64])) {
+        #expect(
+            throws: MergeError.unequalTensor(
+                tensor: "ids", files: ["init", "model1", "model2"],
+                dtypes: [.i64, .i64, .i64])
+        ) {
             try MergeEngine.runInMemory(MergePlan(method: .slerp), init: i, models: [a, b])
         }
     }
 
     @Test func floatInOneInputIntegerInAnother() throws {
         let (i, a, b) = Self.trio()
-        b.set(TensorInfo(name: "b", dtype: .i32, shape: [3]), bytes: [UInt8](repeating: 0, count: 12))
-        #expect(throws: MergeError.unequalTensor(tensor: "b", files: ["init", "model1", "model2"],
-                                                 dtypes: [.f32, .f32, .i32])) {
+        b.set(
+            TensorInfo(name: "b", dtype: .i32, shape: [3]), bytes: [UInt8](repeating: 0, count: 12))
+        #expect(
+            throws: MergeError.unequalTensor(
+                tensor: "b", files: ["init", "model1", "model2"],
+                dtypes: [.f32, .f32, .i32])
+        ) {
             try MergeEngine.runInMemory(MergePlan(method: .slerp), init: i, models: [a, b])
         }
     }
@@ -75,13 +89,16 @@ import Testing
             try MergeEngine.runInMemory(MergePlan(method: .slerp), init: i, models: [a])
         }
         #expect(throws: MergeError.invalidCoefficients(reason: "3 weights for 2 models")) {
-            try MergeEngine.runInMemory(MergePlan(method: .slerp, weights: [1, 1, 1]), init: i, models: [a, b])
+            try MergeEngine.runInMemory(
+                MergePlan(method: .slerp, weights: [1, 1, 1]), init: i, models: [a, b])
         }
         #expect(throws: MergeError.invalidOutputDType(dtype: .i32)) {
-            try MergeEngine.runInMemory(MergePlan(method: .slerp, outputDType: .i32), init: i, models: [a, b])
+            try MergeEngine.runInMemory(
+                MergePlan(method: .slerp, outputDType: .i32), init: i, models: [a, b])
         }
         #expect(throws: MergeError.outputCount(etas: 2, outputs: 0)) {
-            try MergeEngine.run(MergePlan(method: .slerp, etas: [0.3, 1]), init: i, models: [a, b], outputs: [])
+            try MergeEngine.run(
+                MergePlan(method: .slerp, etas: [0.3, 1]), init: i, models: [a, b], outputs: [])
         }
     }
 }

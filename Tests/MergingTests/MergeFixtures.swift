@@ -1,5 +1,6 @@
 import Foundation
 import SafeTensors
+
 @testable import Merging
 
 /// Deterministic random numbers (SplitMix64) so fixtures are the same on every run.
@@ -60,13 +61,16 @@ struct Family {
     func store(_ values: [String: [Double]], dtype: DType, label: String) -> InMemoryStore {
         let s = InMemoryStore(label: label)
         for (name, shape) in specs {
-            s.set(TensorInfo(name: name, dtype: dtype, shape: shape),
-                  bytes: Family.encode(values[name]!, dtype))
+            s.set(
+                TensorInfo(name: name, dtype: dtype, shape: shape),
+                bytes: Family.encode(values[name]!, dtype))
         }
         return s
     }
 
-    func initStore(_ dtype: DType = .f32) -> InMemoryStore { store(initValues, dtype: dtype, label: "init") }
+    func initStore(_ dtype: DType = .f32) -> InMemoryStore {
+        store(initValues, dtype: dtype, label: "init")
+    }
     func modelStores(_ dtype: DType = .f32) -> [InMemoryStore] {
         models.enumerated().map { store($1, dtype: dtype, label: "model\($0 + 1)") }
     }
@@ -82,7 +86,9 @@ struct Family {
     static func decode(_ bytes: [UInt8], _ dtype: DType) -> [Double] {
         var out = [Double](repeating: 0, count: bytes.count / dtype.byteSize!)
         bytes.withUnsafeBytes { raw in
-            out.withUnsafeMutableBufferPointer { try! FloatConversion.decode(raw, dtype: dtype, into: $0) }
+            out.withUnsafeMutableBufferPointer {
+                try! FloatConversion.decode(raw, dtype: dtype, into: $0)
+            }
         }
         return out
     }
@@ -101,7 +107,9 @@ enum Reference {
     static func sub(_ a: [Double], _ b: [Double]) -> [Double] { zip(a, b).map { $0 - $1 } }
 
     /// Shoemake's SLERP of two vectors, LERP when sin Ω < tol.
-    static func slerp(_ a: [Double], _ b: [Double], _ lambda: Double, tol: Double = 1e-6) -> [Double] {
+    static func slerp(_ a: [Double], _ b: [Double], _ lambda: Double, tol: Double = 1e-6)
+        -> [Double]
+    {
         let na = norm(a), nb = norm(b)
         if na == 0 || nb == 0 { return zip(a, b).map { (1 - lambda) * $0 + lambda * $1 } }
         let cosine = min(1, max(-1, dot(a, b) / (na * nb)))

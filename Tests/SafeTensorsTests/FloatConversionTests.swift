@@ -157,7 +157,8 @@ struct ReferenceFormat {
         #expect(FloatConversion.bf16Bits(Float(bitPattern: 0x3f80_8000)) == 0x3f80)  // tie to even
         #expect(FloatConversion.bf16Bits(Float(bitPattern: 0x3f81_8000)) == 0x3f82)
         #expect(FloatConversion.bf16Bits(Float.greatestFiniteMagnitude) == 0x7f80)  // overflow
-        #expect(FloatConversion.bf16Bits(Float(bitPattern: 0x7f80_0001)) == 0x7fc0)  // sNaN stays NaN
+        // sNaN stays NaN
+        #expect(FloatConversion.bf16Bits(Float(bitPattern: 0x7f80_0001)) == 0x7fc0)
         #expect(Self.encoded([65520, 65519, -1e6], .f16) == [0x7c00, 0x7bff, 0xfc00])
         #expect(Self.encoded([464, 470, 448, .infinity], .f8e4m3) == [0x7e, 0x7f, 0x7e, 0x7f])
         #expect(Self.encoded([61440, 57344, -.infinity], .f8e5m2) == [0x7c, 0x7b, 0xfc])

@@ -12,7 +12,8 @@ import Testing
         try Fixture.writeCheckpoint(store, to: dir + "/ckpt")
         let cases: [(out: String, input: String)] = [
             (dir + "/in.safetensors", dir + "/in.safetensors"),
-            (dir + "/./sub/../in.safetensors", dir + "/in.safetensors"),  // same file, other spelling
+            // same file, other spelling
+            (dir + "/./sub/../in.safetensors", dir + "/in.safetensors"),
             (dir + "/ckpt/model.safetensors", dir + "/ckpt"),  // inside an input dir
             (dir, dir + "/ckpt"),  // would contain an input
             (dir + "/ckpt", dir + "/ckpt/model.safetensors"),
@@ -64,7 +65,8 @@ import Testing
         try Fixture.writeCheckpoint(old, to: dir + "/out")
         let w = try CheckpointWriter(path: dir + "/out", tensors: new.tensors, metadata: [])
         for t in new.tensors.dropLast() { try w.copy(t.name, from: new) }
-        #expect(try Fixture.sameTensors(old, try Checkpoint.open(dir + "/out")))  // still the old one
+        // still the old one
+        #expect(try Fixture.sameTensors(old, try Checkpoint.open(dir + "/out")))
         try w.copy(new.tensors.last!.name, from: new)
         try w.finish()
         #expect(try Fixture.sameTensors(new, try Checkpoint.open(dir + "/out")))

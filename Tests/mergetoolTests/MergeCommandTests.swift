@@ -1,8 +1,9 @@
 import Foundation
 import Merging
 import Testing
-@testable import mergetool
+
 @testable import SafeTensors
+@testable import mergetool
 
 /// Fixtures for the merge commands: a tiny Llama-shaped bf16 family written as checkpoints.
 enum MergeCLIFixture {
@@ -21,7 +22,8 @@ enum MergeCLIFixture {
         }
         let shapes: [(String, [Int])] = [
             ("model.embed_tokens.weight", [10, 8]), ("model.layers.0.mlp.up_proj.weight", [16, 8]),
-            ("model.layers.0.input_layernorm.weight", [8]), ("model.layers.1.mlp.up_proj.weight", [16, 8]),
+            ("model.layers.0.input_layernorm.weight", [8]),
+            ("model.layers.1.mlp.up_proj.weight", [16, 8]),
             ("model.norm.weight", [8]),
         ]
         let base = shapes.map { s in (s.0, s.1, (0..<s.1.reduce(1, *)).map { _ in next() }) }
@@ -31,13 +33,17 @@ enum MergeCLIFixture {
                 let values = k == 0 ? v : v.map { $0 + 0.05 * next() }
                 store.set(n, shape: shape, floats: values, dtype: .bf16)
             }
-            store.set(TensorInfo(name: "position_ids", dtype: .i64, shape: [2]), bytes: [UInt8](repeating: 3, count: 16))
+            store.set(
+                TensorInfo(name: "position_ids", dtype: .i64, shape: [2]),
+                bytes: [UInt8](repeating: 3, count: 16))
             let path = dir + "/" + name
-            let writer = try CheckpointWriter(path: path, tensors: store.tensors, metadata: [("format", "pt")],
-                                              shardSize: shardSize)
+            let writer = try CheckpointWriter(
+                path: path, tensors: store.tensors, metadata: [("format", "pt")],
+                shardSize: shardSize)
             for t in store.tensors { try writer.copy(t.name, from: store) }
             try writer.finish()
-            FileManager.default.createFile(atPath: path + "/config.json", contents: Data("{\"k\":1}".utf8))
+            FileManager.default.createFile(
+                atPath: path + "/config.json", contents: Data("{\"k\":1}".utf8))
         }
     }
 
@@ -69,28 +75,44 @@ extension ExtrapolateCommand: ParsableCommandRunnable {}
         let dir = MergeCLIFixture.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try MergeCLIFixture.family(in: dir, shardSize: 300)
-        try run(["slerp", dir + "/ft1", dir + "/ft2", "--init", dir + "/base", "--eta", "0,0.3,1",
-                 "-o", dir + "/front", "--shard-size", "400"])
+        try run([
+            "slerp", dir + "/ft1", dir + "/ft2", "--init", dir + "/base", "--eta", "0,0.3,1",
+            "-o", dir + "/front", "--shard-size", "400",
+        ])
         for eta in ["0", "0.3", "1"] {
             let out = dir + "/front/eta-" + eta
             #expect(FileManager.default.fileExists(atPath: out + "/config.json"))
             #expect(FileManager.default.fileExists(atPath: out + "/README.md"))
             #expect(FileManager.default.fileExists(atPath: out + "/" + Checkpoint.indexName))
             let meta = try Checkpoint.open(out).metadata
-            #expect(meta["merge.method"] == "slerp" && meta["merge.eta"] == (eta == "0.3" ? "0.3" : eta + ".0"))
+            #expect(
+                meta["merge.method"] == "slerp"
+                    && meta["merge.eta"] == (eta == "0.3" ? "0.3" : eta + ".0"))
             #expect(meta["merge.tool"] == "mergetool 0.1.0" && meta["format"] == "pt")
         }
         // η = 0 is the init's tensors
-        #expect(try MergeCLIFixture.tensorBytes(dir + "/front/eta-0") == MergeCLIFixture.tensorBytes(dir + "/base"))
+        #expect(
+            try MergeCLIFixture.tensorBytes(dir + "/front/eta-0")
+                == MergeCLIFixture.tensorBytes(dir + "/base"))
         // slerp (f64) then liti gives the same bytes as the fused front
-        try run(["slerp", dir + "/ft1", dir + "/ft2", "--init", dir + "/base", "--dtype", "f64",
-                 "-o", dir + "/slerp64.safetensors"])
-        try run(["liti", dir + "/slerp64.safetensors", "--init", dir + "/base", "--eta", "0.3",
-                 "-o", dir + "/liti"])
-        #expect(try MergeCLIFixture.tensorBytes(dir + "/liti") == MergeCLIFixture.tensorBytes(dir + "/front/eta-0.3"))
+        try run([
+            "slerp", dir + "/ft1", dir + "/ft2", "--init", dir + "/base", "--dtype", "f64",
+            "-o", dir + "/slerp64.safetensors",
+        ])
+        try run([
+            "liti", dir + "/slerp64.safetensors", "--init", dir + "/base", "--eta", "0.3",
+            "-o", dir + "/liti",
+        ])
+        #expect(
+            try MergeCLIFixture.tensorBytes(dir + "/liti")
+                == MergeCLIFixture.tensorBytes(dir + "/front/eta-0.3"))
         // and a plain slerp run equals the front's η = 1
-        try run(["slerp", dir + "/ft1", dir + "/ft2", "--init", dir + "/base", "-o", dir + "/plain"])
-        #expect(try MergeCLIFixture.tensorBytes(dir + "/plain") == MergeCLIFixture.tensorBytes(dir + "/front/eta-1"))
+        try run([
+            "slerp", dir + "/ft1", dir + "/ft2", "--init", dir + "/base", "-o", dir + "/plain",
+        ])
+        #expect(
+            try MergeCLIFixture.tensorBytes(dir + "/plain")
+                == MergeCLIFixture.tensorBytes(dir + "/front/eta-1"))
         #expect(try Checkpoint.open(dir + "/plain").metadata["merge.eta"] == nil)
     }
 
@@ -98,9 +120,13 @@ extension ExtrapolateCommand: ParsableCommandRunnable {}
         let dir = MergeCLIFixture.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try MergeCLIFixture.family(in: dir)
-        try run(["extrapolate", dir + "/ft1", "--init", dir + "/base", "--eta", "2", "-o", dir + "/x2"])
-        try run(["lerp", dir + "/ft1", dir + "/base", "--weights", "2,-1", "--init", dir + "/base",
-                 "-o", dir + "/ta"])
+        try run([
+            "extrapolate", dir + "/ft1", "--init", dir + "/base", "--eta", "2", "-o", dir + "/x2",
+        ])
+        try run([
+            "lerp", dir + "/ft1", dir + "/base", "--weights", "2,-1", "--init", dir + "/base",
+            "-o", dir + "/ta",
+        ])
         // θ + 2(θ1 − θ) = task arithmetic with weights (2, −1·0): both are init + 2·δ1
         let a = try Checkpoint.open(dir + "/x2"), b = try Checkpoint.open(dir + "/ta")
         for t in a.tensors where t.dtype == .bf16 {
@@ -117,21 +143,31 @@ extension ExtrapolateCommand: ParsableCommandRunnable {}
         try MergeCLIFixture.family(in: dir)
         for name in ["base", "ft1", "ft2"] {
             let store = try Checkpoint.open(dir + "/" + name)
-            let w = try CheckpointWriter(path: dir + "/\(name).safetensors.zst", tensors: store.tensors, metadata: [])
+            let w = try CheckpointWriter(
+                path: dir + "/\(name).safetensors.zst", tensors: store.tensors, metadata: [])
             for t in store.tensors { try w.copy(t.name, from: store) }
             try w.finish()
         }
-        try run(["slerp", dir + "/ft1", dir + "/ft2", "--init", dir + "/base", "-o", dir + "/plain"])
-        try run(["slerp", dir + "/ft1.safetensors.zst", dir + "/ft2.safetensors.zst", "--init",
-                 dir + "/base.safetensors.zst", "-o", dir + "/z"])
-        #expect(try MergeCLIFixture.tensorBytes(dir + "/z") == MergeCLIFixture.tensorBytes(dir + "/plain"))
+        try run([
+            "slerp", dir + "/ft1", dir + "/ft2", "--init", dir + "/base", "-o", dir + "/plain",
+        ])
+        try run([
+            "slerp", dir + "/ft1.safetensors.zst", dir + "/ft2.safetensors.zst", "--init",
+            dir + "/base.safetensors.zst", "-o", dir + "/z",
+        ])
+        #expect(
+            try MergeCLIFixture.tensorBytes(dir + "/z")
+                == MergeCLIFixture.tensorBytes(dir + "/plain"))
     }
 
     @Test func dryRunWritesNothing() throws {
         let dir = MergeCLIFixture.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try MergeCLIFixture.family(in: dir)
-        try run(["slerp", dir + "/ft1", dir + "/ft2", "--init", dir + "/base", "--dry-run", "-o", dir + "/out"])
+        try run([
+            "slerp", dir + "/ft1", dir + "/ft2", "--init", dir + "/base", "--dry-run", "-o",
+            dir + "/out",
+        ])
         #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
     }
 
@@ -143,16 +179,22 @@ extension ExtrapolateCommand: ParsableCommandRunnable {}
         let base = try Checkpoint.open(dir + "/base")
         for t in base.tensors {
             if t.name == "model.norm.weight" {
-                odd.set(TensorInfo(name: t.name, dtype: .bf16, shape: [2, 4]), bytes: try base.bytes(of: t.name))
+                odd.set(
+                    TensorInfo(name: t.name, dtype: .bf16, shape: [2, 4]),
+                    bytes: try base.bytes(of: t.name))
             } else {
                 odd.set(t, bytes: try base.bytes(of: t.name))
             }
         }
-        let w = try CheckpointWriter(path: dir + "/odd.safetensors", tensors: odd.tensors, metadata: [])
+        let w = try CheckpointWriter(
+            path: dir + "/odd.safetensors", tensors: odd.tensors, metadata: [])
         for t in odd.tensors { try w.copy(t.name, from: odd) }
         try w.finish()
         #expect {
-            try run(["slerp", dir + "/ft1", dir + "/odd.safetensors", "--init", dir + "/base", "-o", dir + "/out"])
+            try run([
+                "slerp", dir + "/ft1", dir + "/odd.safetensors", "--init", dir + "/base", "-o",
+                dir + "/out",
+            ])
         } throws: { error in
             let text = "\(error)"
             return text.contains("model.norm.weight") && text.contains("odd.safetensors [2, 4]")
@@ -161,18 +203,32 @@ extension ExtrapolateCommand: ParsableCommandRunnable {}
     }
 
     @Test func parsingRules() throws {
-        #expect(throws: (any Error).self) { try MergeTool.parseAsRoot(["slerp", "a", "--init", "b", "-o", "c"]) }
         #expect(throws: (any Error).self) {
-            try MergeTool.parseAsRoot(["slerp", "a", "b", "--init", "c", "--lambda", "0.3", "--weights", "1,1", "-o", "d"])
+            try MergeTool.parseAsRoot(["slerp", "a", "--init", "b", "-o", "c"])
         }
         #expect(throws: (any Error).self) {
-            try MergeTool.parseAsRoot(["extrapolate", "a", "--init", "b", "--eta", "0.5", "-o", "c"])
+            try MergeTool.parseAsRoot([
+                "slerp", "a", "b", "--init", "c", "--lambda", "0.3", "--weights", "1,1", "-o", "d",
+            ])
         }
-        #expect(throws: (any Error).self) { try MergeTool.parseAsRoot(["liti", "a", "--init", "b", "--eta", "x", "-o", "c"]) }
-        let cmd = try #require(try MergeTool.parseAsRoot(
-            ["slerp", "a", "b", "c", "--init", "i", "--weights", "1, 2,3", "--eta", "0,0.3", "--granularity", "tensor",
-             "-o", "o"]) as? SlerpCommand)
-        #expect(cmd.weights?.values == [1, 2, 3] && cmd.eta?.values == [0, 0.3] && cmd.merge.granularity == .tensor)
+        #expect(throws: (any Error).self) {
+            try MergeTool.parseAsRoot([
+                "extrapolate", "a", "--init", "b", "--eta", "0.5", "-o", "c",
+            ])
+        }
+        #expect(throws: (any Error).self) {
+            try MergeTool.parseAsRoot(["liti", "a", "--init", "b", "--eta", "x", "-o", "c"])
+        }
+        let cmd = try #require(
+            try MergeTool.parseAsRoot(
+                [
+                    "slerp", "a", "b", "c", "--init", "i", "--weights", "1, 2,3", "--eta", "0,0.3",
+                    "--granularity", "tensor",
+                    "-o", "o",
+                ]) as? SlerpCommand)
+        #expect(
+            cmd.weights?.values == [1, 2, 3] && cmd.eta?.values == [0, 0.3]
+                && cmd.merge.granularity == .tensor)
         #expect(DoubleList(argument: "1,,2") == nil && DoubleList(argument: "inf") == nil)
     }
 
@@ -183,8 +239,10 @@ extension ExtrapolateCommand: ParsableCommandRunnable {}
         #expect(throws: MergeError.negativeEta(eta: -0.5)) {
             try run(["liti", dir + "/ft1", "--init", dir + "/base", "--eta=-0.5", "-o", dir + "/n"])
         }
-        try run(["liti", dir + "/ft1", "--init", dir + "/base", "--eta=-0.5", "--allow-negative-eta",
-                 "-o", dir + "/n"])
+        try run([
+            "liti", dir + "/ft1", "--init", dir + "/base", "--eta=-0.5", "--allow-negative-eta",
+            "-o", dir + "/n",
+        ])
         #expect(FileManager.default.fileExists(atPath: dir + "/n/model.safetensors"))
     }
 }

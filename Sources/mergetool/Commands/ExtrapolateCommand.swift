@@ -5,7 +5,8 @@ import Merging
 struct ExtrapolateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "extrapolate",
-        abstract: "Extrapolate past a merged checkpoint: θ_init + η·(θ_merged − θ_init) with η > 1.",
+        abstract:
+            "Extrapolate past a merged checkpoint: θ_init + η·(θ_merged − θ_init) with η > 1.",
         discussion: """
             LITI beyond the merge, as in the paper's appendix C.1 (η up to 2, after Zheng et \
             al. 2024): the task vector is scaled by η. Outputs are labelled as extrapolations. \
@@ -30,12 +31,14 @@ struct ExtrapolateCommand: ParsableCommand {
 
     func validate() throws {
         if let bad = eta.values.first(where: { $0 <= 1 }) {
-            throw ValidationError("extrapolate takes η > 1 (got \(bad)); use `mergetool liti` for 0 ≤ η ≤ 1")
+            throw ValidationError(
+                "extrapolate takes η > 1 (got \(bad)); use `mergetool liti` for 0 ≤ η ≤ 1")
         }
     }
 
     func run() throws {
-        try LitiCommand.runLiti(name: "extrapolate", merged: merged, initial: initial, etas: eta.values,
-                                merge: merge, output: output)
+        try LitiCommand.runLiti(
+            name: "extrapolate", merged: merged, initial: initial, etas: eta.values,
+            merge: merge, output: output)
     }
 }

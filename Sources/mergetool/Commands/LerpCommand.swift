@@ -5,7 +5,8 @@ import Merging
 struct LerpCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lerp",
-        abstract: "Average models linearly, or add weighted task vectors to an init (task arithmetic).",
+        abstract:
+            "Average models linearly, or add weighted task vectors to an init (task arithmetic).",
         discussion: """
             Without --init: lerp = Σ wm θm with the weights normalised to sum 1 (uniform by \
             default).
@@ -23,7 +24,8 @@ struct LerpCommand: ParsableCommand {
     @Argument(help: "Checkpoints to merge (two or more).")
     var models: [String]
 
-    @Option(name: .customLong("init"), help: "The shared initialisation (switches to task arithmetic).")
+    @Option(
+        name: .customLong("init"), help: "The shared initialisation (switches to task arithmetic).")
     var initial: String?
 
     @Option(help: "Per-model weights, comma-separated, e.g. 0.7,0.3.")
@@ -36,7 +38,9 @@ struct LerpCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if models.count < 2 { throw ValidationError("lerp needs at least two models, got \(models.count)") }
+        if models.count < 2 {
+            throw ValidationError("lerp needs at least two models, got \(models.count)")
+        }
         if eta != nil, initial == nil { throw ValidationError("--eta needs --init") }
     }
 
@@ -44,9 +48,11 @@ struct LerpCommand: ParsableCommand {
         let plan = MergePlan(
             method: initial == nil ? .lerp : .taskArithmetic, weights: weights?.values,
             granularity: merge.granularity, outputDType: try output.outputDType(),
-            etas: eta?.values ?? [1], allowNegativeEta: merge.allowNegativeEta, threads: merge.threadCount)
+            etas: eta?.values ?? [1], allowNegativeEta: merge.allowNegativeEta,
+            threads: merge.threadCount)
         try MergeCommandRun(
-            name: "lerp", plan: plan, modelPaths: models, initPath: initial, outputPath: output.output,
+            name: "lerp", plan: plan, modelPaths: models, initPath: initial,
+            outputPath: output.output,
             etaGiven: eta != nil, options: merge, shardBytes: try output.shardBytes(),
             compressShards: output.compressShards
         ).run()

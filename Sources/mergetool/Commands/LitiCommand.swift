@@ -5,7 +5,8 @@ import Merging
 struct LitiCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "liti",
-        abstract: "Move a merged checkpoint toward its init: (1−η)·θ_init + η·θ_merged (WARP stage 3).",
+        abstract:
+            "Move a merged checkpoint toward its init: (1−η)·θ_init + η·θ_merged (WARP stage 3).",
         discussion: """
             η = 0 gives the init, η = 1 the merged model; η = 0.3 is the paper's next init. \
             Several η write a KL-reward front, OUT/eta-<η>/ each. η > 1 extrapolates (see \
@@ -29,18 +30,23 @@ struct LitiCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try Self.runLiti(name: "liti", merged: merged, initial: initial, etas: eta.values,
-                         merge: merge, output: output)
+        try Self.runLiti(
+            name: "liti", merged: merged, initial: initial, etas: eta.values,
+            merge: merge, output: output)
     }
 
-    static func runLiti(name: String, merged: String, initial: String, etas: [Double],
-                        merge: MergeOptions, output: OutputOptions) throws {
+    static func runLiti(
+        name: String, merged: String, initial: String, etas: [Double],
+        merge: MergeOptions, output: OutputOptions
+    ) throws {
         let plan = MergePlan(
             method: .liti, granularity: merge.granularity, outputDType: try output.outputDType(),
             etas: etas, allowNegativeEta: merge.allowNegativeEta, threads: merge.threadCount)
         try MergeCommandRun(
-            name: name, plan: plan, modelPaths: [merged], initPath: initial, outputPath: output.output,
-            etaGiven: true, options: merge, shardBytes: try output.shardBytes(), compressShards: output.compressShards
+            name: name, plan: plan, modelPaths: [merged], initPath: initial,
+            outputPath: output.output,
+            etaGiven: true, options: merge, shardBytes: try output.shardBytes(),
+            compressShards: output.compressShards
         ).run()
     }
 }

@@ -31,7 +31,9 @@ struct SlerpCommand: ParsableCommand {
     @Option(name: .customLong("init"), help: "The shared initialisation θ_init.")
     var initial: String
 
-    @Option(name: .customLong("lambda"), help: "Weight λ of the second task vector (two models; default 0.5).")
+    @Option(
+        name: .customLong("lambda"),
+        help: "Weight λ of the second task vector (two models; default 0.5).")
     var lambda: Double?
 
     @Option(help: "Per-model weights, comma-separated, e.g. 1,1,2 (λk = wk / Σj≤k wj).")
@@ -44,8 +46,12 @@ struct SlerpCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if models.count < 2 { throw ValidationError("slerp needs at least two models, got \(models.count)") }
-        if lambda != nil, weights != nil { throw ValidationError("use either --lambda or --weights") }
+        if models.count < 2 {
+            throw ValidationError("slerp needs at least two models, got \(models.count)")
+        }
+        if lambda != nil, weights != nil {
+            throw ValidationError("use either --lambda or --weights")
+        }
         if lambda != nil, models.count != 2 {
             throw ValidationError("--lambda is for two models; use --weights for \(models.count)")
         }
@@ -53,11 +59,13 @@ struct SlerpCommand: ParsableCommand {
 
     func run() throws {
         let plan = MergePlan(
-            method: .slerp, lambda: lambda, weights: weights?.values, granularity: merge.granularity,
+            method: .slerp, lambda: lambda, weights: weights?.values,
+            granularity: merge.granularity,
             outputDType: try output.outputDType(), etas: eta?.values ?? [1],
             allowNegativeEta: merge.allowNegativeEta, threads: merge.threadCount)
         try MergeCommandRun(
-            name: "slerp", plan: plan, modelPaths: models, initPath: initial, outputPath: output.output,
+            name: "slerp", plan: plan, modelPaths: models, initPath: initial,
+            outputPath: output.output,
             etaGiven: eta != nil, options: merge, shardBytes: try output.shardBytes(),
             compressShards: output.compressShards
         ).run()

@@ -6,12 +6,14 @@ extension Granularity: ExpressibleByArgument {}
 
 /// Options every merge command shares: grouping, dry run, output format, progress, threads.
 struct MergeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "One SLERP angle per: layer (transformer block; the paper's choice), tensor, or model.",
-        valueName: "layer|tensor|model"))
+    @Option(
+        help: ArgumentHelp(
+            "One SLERP angle per: layer (transformer block; the paper's choice), tensor, or model.",
+            valueName: "layer|tensor|model"))
     var granularity: Granularity = .layer
 
-    @Flag(name: .customLong("dry-run"), help: "Check the inputs and print the groups; write nothing.")
+    @Flag(
+        name: .customLong("dry-run"), help: "Check the inputs and print the groups; write nothing.")
     var dryRun = false
 
     @Flag(help: "Print a JSON summary (per-group angles, coefficients, fallbacks) on stdout.")
@@ -20,15 +22,18 @@ struct MergeOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "No progress line and no summary on stderr.")
     var quiet = false
 
-    @Flag(name: .customLong("allow-negative-eta"),
-          help: "Allow η < 0 (moves past the init, away from the merge); write --eta=-0.5.")
+    @Flag(
+        name: .customLong("allow-negative-eta"),
+        help: "Allow η < 0 (moves past the init, away from the merge); write --eta=-0.5.")
     var allowNegativeEta = false
 
     @Option(help: "Worker threads (default: the number of cores). Results do not depend on it.")
     var threads: Int?
 
     func validate() throws {
-        if let t = threads, !(1...64).contains(t) { throw ValidationError("--threads must be 1…64") }
+        if let t = threads, !(1...64).contains(t) {
+            throw ValidationError("--threads must be 1…64")
+        }
     }
 
     /// Threads to use: `--threads`, else the active core count (at most 8).

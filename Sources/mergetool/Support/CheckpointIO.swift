@@ -15,11 +15,13 @@ enum CheckpointIO {
     ) throws -> any MergeSink {
         var isDir: ObjCBool = false
         let auxiliary = auxiliaryFrom.flatMap {
-            FileManager.default.fileExists(atPath: $0, isDirectory: &isDir) && isDir.boolValue ? $0 : nil
+            FileManager.default.fileExists(atPath: $0, isDirectory: &isDir) && isDir.boolValue
+                ? $0 : nil
         }
         return try CheckpointWriter(
             path: path, tensors: tensors, metadata: recipe.metadata(), shardSize: shardBytes,
             inputs: inputs, auxiliaryFrom: auxiliary,
-            extraFiles: ["README.md": Array(recipe.modelCard().utf8)], compressShards: compressShards)
+            extraFiles: ["README.md": Array(recipe.modelCard().utf8)],
+            compressShards: compressShards)
     }
 }

@@ -20,7 +20,9 @@ struct MergeCommandRun {
     /// Where output k goes: `OUT` for one output, `OUT/eta-<η>` for a front.
     func outputPaths() -> [String] {
         guard plan.etas.count > 1 else { return [outputPath] }
-        return plan.etas.map { (outputPath as NSString).appendingPathComponent("eta-" + Self.format($0)) }
+        return plan.etas.map {
+            (outputPath as NSString).appendingPathComponent("eta-" + Self.format($0))
+        }
     }
 
     static func format(_ x: Double) -> String {
@@ -32,17 +34,21 @@ struct MergeCommandRun {
         let models = try modelPaths.map { try CheckpointIO.open($0) }
         let layout = try MergeEngine.layout(plan, init: initial, models: models)
         let paths = outputPaths()
-        if paths.count > 1, outputPath.hasSuffix(".safetensors") || outputPath.hasSuffix(".safetensors.zst") {
-            throw ValidationError("several --eta values write one checkpoint each under OUT/eta-<η>/: "
-                + "-o must be a directory, not '\(outputPath)'")
+        if paths.count > 1,
+            outputPath.hasSuffix(".safetensors") || outputPath.hasSuffix(".safetensors.zst")
+        {
+            throw ValidationError(
+                "several --eta values write one checkpoint each under OUT/eta-<η>/: "
+                    + "-o must be a directory, not '\(outputPath)'")
         }
         if options.dryRun {
             if options.json {
                 print(try dryRunJSON(layout, paths: paths))
             } else {
                 print(layout.describe())
-                print("\(layout.groups.count) groups, \(layout.copied.count) copied tensors; "
-                    + "would write: " + paths.joined(separator: ", "))
+                print(
+                    "\(layout.groups.count) groups, \(layout.copied.count) copied tensors; "
+                        + "would write: " + paths.joined(separator: ", "))
             }
             return
         }
@@ -50,17 +56,23 @@ struct MergeCommandRun {
         // a front goes under OUT/: create it (and remove it again if the merge fails)
         let createdParent = paths.count > 1 && !FileManager.default.fileExists(atPath: outputPath)
         if createdParent {
-            try FileManager.default.createDirectory(atPath: outputPath, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: outputPath, withIntermediateDirectories: true)
         }
-        let cleanUp = { if createdParent { try? FileManager.default.removeItem(atPath: outputPath) } }
+        let cleanUp = {
+            if createdParent { try? FileManager.default.removeItem(atPath: outputPath) }
+        }
         do {
             for (k, path) in paths.enumerated() {
-                let recipe = MergeRecipe(plan: plan, models: modelPaths, initial: initPath,
-                                         eta: etaGiven || plan.method == .liti ? plan.etas[k] : nil)
-                sinks.append(try CheckpointIO.sink(
-                    path: path, tensors: layout.outputTensors, recipe: recipe,
-                    inputs: modelPaths + (initPath.map { [$0] } ?? []), auxiliaryFrom: initPath ?? modelPaths.first,
-                    shardBytes: shardBytes, compressShards: compressShards))
+                let recipe = MergeRecipe(
+                    plan: plan, models: modelPaths, initial: initPath,
+                    eta: etaGiven || plan.method == .liti ? plan.etas[k] : nil)
+                sinks.append(
+                    try CheckpointIO.sink(
+                        path: path, tensors: layout.outputTensors, recipe: recipe,
+                        inputs: modelPaths + (initPath.map { [$0] } ?? []),
+                        auxiliaryFrom: initPath ?? modelPaths.first,
+                        shardBytes: shardBytes, compressShards: compressShards))
             }
         } catch {
             for s in sinks { s.abort() }
@@ -73,10 +85,13 @@ struct MergeCommandRun {
         do {
             // streamed inputs get a second reader for SLERP's statistics pass
             let inputs = (initial.map { [$0] } ?? []) + models
-            let statistics = plan.method == .slerp && !inputs.allSatisfy(MergeEngine.isRandomAccess)
-                ? try ((initPath.map { [$0] } ?? []) + modelPaths).map { try CheckpointIO.open($0) } : nil
-            report = try MergeEngine.run(plan, init: initial, models: models, outputs: sinks,
-                                         statistics: statistics, progress: { progress.update($0) })
+            let statistics =
+                plan.method == .slerp && !inputs.allSatisfy(MergeEngine.isRandomAccess)
+                ? try ((initPath.map { [$0] } ?? []) + modelPaths).map { try CheckpointIO.open($0) }
+                : nil
+            report = try MergeEngine.run(
+                plan, init: initial, models: models, outputs: sinks,
+                statistics: statistics, progress: { progress.update($0) })
             progress.finish()
         } catch {
             progress.finish()
@@ -95,41 +110,59 @@ struct MergeCommandRun {
         }
     }
 
-    func summary(_ report: MergeReport, paths: [String], seconds: Double, inputBytes: Int) -> String {
+    func summary(_ report: MergeReport, paths: [String], seconds: Double, inputBytes: Int) -> String
+    {
         var lines: [String] = []
-        let what = plan.method == .liti ? "liti of \(modelPaths[0])"
+        let what =
+            plan.method == .liti
+            ? "liti of \(modelPaths[0])"
             : "\(plan.method.rawValue) of \(modelPaths.count) models"
-        lines.append("\(name): \(what)" + (initPath.map { ", init \($0)" } ?? "")
-            + (plan.method == .liti ? "" : ", granularity \(plan.granularity.rawValue)")
-            + ": \(report.groups.count) groups, \(report.copiedTensors.count) tensors copied")
+        lines.append(
+            "\(name): \(what)" + (initPath.map { ", init \($0)" } ?? "")
+                + (plan.method == .liti ? "" : ", granularity \(plan.granularity.rawValue)")
+                + ": \(report.groups.count) groups, \(report.copiedTensors.count) tensors copied")
         let angles = report.groups.compactMap { $0.cosine12 }.map { acos($0) * 180 / .pi }.sorted()
         if plan.method != .liti, !angles.isEmpty {
-            lines.append(String(format: "angle(δ1, δ2) per group: min %.2f°, median %.2f°, max %.2f°",
-                                angles[0], angles[angles.count / 2], angles[angles.count - 1]))
+            lines.append(
+                String(
+                    format: "angle(δ1, δ2) per group: min %.2f°, median %.2f°, max %.2f°",
+                    angles[0], angles[angles.count / 2], angles[angles.count - 1]))
         }
         if plan.method == .slerp {
             let counts = report.fallbackCounts
-            lines.append("fallbacks to lerp: " + (counts.isEmpty ? "none"
-                : counts.sorted { $0.key.rawValue < $1.key.rawValue }
-                    .map { "\($0.value) \($0.key.rawValue)" }.joined(separator: ", ")))
+            lines.append(
+                "fallbacks to lerp: "
+                    + (counts.isEmpty
+                        ? "none"
+                        : counts.sorted { $0.key.rawValue < $1.key.rawValue }
+                            .map { "\($0.value) \($0.key.rawValue)" }.joined(separator: ", ")))
         }
         for (path, eta) in zip(paths, plan.etas) {
-            let label = eta > 1 ? " (extrapolation)" : eta < 0 ? " (negative: away from the merge)" : ""
-            lines.append("wrote \(path)" + (etaGiven || plan.method == .liti ? " (η = \(Self.format(eta))\(label))" : ""))
+            let label =
+                eta > 1 ? " (extrapolation)" : eta < 0 ? " (negative: away from the merge)" : ""
+            lines.append(
+                "wrote \(path)"
+                    + (etaGiven || plan.method == .liti ? " (η = \(Self.format(eta))\(label))" : "")
+            )
         }
         let gb = Double(inputBytes) / 1e9
-        lines.append(String(format: "%.2f GB of inputs merged in %.1f s (%.2f GB/s)",
-                            gb, seconds, gb / max(seconds, 1e-9)))
+        lines.append(
+            String(
+                format: "%.2f GB of inputs merged in %.1f s (%.2f GB/s)",
+                gb, seconds, gb / max(seconds, 1e-9)))
         return lines.joined(separator: "\n")
     }
 
     func dryRunJSON(_ layout: MergeLayout, paths: [String]) throws -> String {
         struct Group: Encodable { var name: String; var tensors: [String]; var elements: Int }
-        struct DryRun: Encodable { var groups: [Group]; var copied: [String]; var outputs: [String] }
+        struct DryRun: Encodable {
+            var groups: [Group]; var copied: [String]; var outputs: [String]
+        }
         let run = DryRun(
             groups: layout.groups.map { g in
-                Group(name: g.name, tensors: g.tensors.map(\.name),
-                      elements: g.tensors.reduce(0) { $0 + $1.elementCount })
+                Group(
+                    name: g.name, tensors: g.tensors.map(\.name),
+                    elements: g.tensors.reduce(0) { $0 + $1.elementCount })
             },
             copied: layout.copied, outputs: paths)
         let encoder = JSONEncoder()

@@ -2,9 +2,9 @@ import Foundation
 import Merging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A one-line progress display on stderr for long merges: tensors done, throughput and time
@@ -26,13 +26,16 @@ final class MergeProgressLine {
     func update(_ p: MergeProgress) {
         guard enabled else { return }
         let now = Date()
-        guard p.tensorsDone == p.tensorsTotal || now.timeIntervalSince(lastDraw) >= 0.25 else { return }
+        guard p.tensorsDone == p.tensorsTotal || now.timeIntervalSince(lastDraw) >= 0.25 else {
+            return
+        }
         lastDraw = now
         let elapsed = max(1e-3, now.timeIntervalSince(start))
         let rate = Double(p.bytesRead) / elapsed
         let left = rate > 0 ? Double(p.bytesTotal - p.bytesRead) / rate : 0
-        let line = String(format: "%@: %d/%d tensors, %.2f GB/s, %@ left",
-                          label, p.tensorsDone, p.tensorsTotal, rate / 1e9, Self.clock(left))
+        let line = String(
+            format: "%@: %d/%d tensors, %.2f GB/s, %@ left",
+            label, p.tensorsDone, p.tensorsTotal, rate / 1e9, Self.clock(left))
         FileHandle.standardError.write(Data(("\r\u{1b}[K" + line).utf8))
         drawn = true
     }
@@ -45,7 +48,8 @@ final class MergeProgressLine {
 
     static func clock(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+        return s >= 3600
+            ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
             : String(format: "%d:%02d", s / 60, s % 60)
     }
 }
