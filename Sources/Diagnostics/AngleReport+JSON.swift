@@ -1,3 +1,5 @@
+import SafeTensors
+
 extension AngleReport {
     /// The report as JSON, keys in this order (the schema of issue 4):
     ///
@@ -11,19 +13,19 @@ extension AngleReport {
     /// Numbers are printed in the shortest form that reads back to the same `Double`.
     public func json() -> String {
         var out = "{\n"
-        out += "  \"init\": " + (initLabel.map(Self.jsonString) ?? "null") + ",\n"
-        out += "  \"models\": [" + models.map(Self.jsonString).joined(separator: ", ") + "],\n"
+        out += "  \"init\": " + (initLabel.map(JSONText.quoted) ?? "null") + ",\n"
+        out += "  \"models\": [" + models.map(JSONText.quoted).joined(separator: ", ") + "],\n"
         out += "  \"groups\": ["
         for (k, g) in groups.enumerated() {
             out += k == 0 ? "\n" : ",\n"
-            out += "    {\"name\": " + Self.jsonString(g.name) + ",\n"
+            out += "    {\"name\": " + JSONText.quoted(g.name) + ",\n"
             out +=
-                "     \"tensors\": [" + g.tensors.map(Self.jsonString).joined(separator: ", ")
+                "     \"tensors\": [" + g.tensors.map(JSONText.quoted).joined(separator: ", ")
                 + "],\n"
             out += "     \"task_vectors\": " + (g.taskVectors.map(Self.jsonStats) ?? "null") + ",\n"
             out += "     \"weights\": " + Self.jsonStats(g.weights) + ",\n"
             out +=
-                "     \"warnings\": [" + g.warnings.map(Self.jsonString).joined(separator: ", ")
+                "     \"warnings\": [" + g.warnings.map(JSONText.quoted).joined(separator: ", ")
                 + "]}"
         }
         out += groups.isEmpty ? "]\n}\n" : "\n  ]\n}\n"
@@ -43,25 +45,4 @@ extension AngleReport {
         return x.description
     }
 
-    /// A JSON string literal with the required escapes.
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if c.value < 0x20 {
-                    let hex = String(c.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(c)
-                }
-            }
-        }
-        return out + "\""
-    }
 }

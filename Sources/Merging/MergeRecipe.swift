@@ -28,7 +28,7 @@ public struct MergeRecipe: Sendable {
             ("format", "pt"),
             ("merge.tool", Self.toolVersion),
             ("merge.method", plan.method.rawValue),
-            ("merge.models", Self.jsonArray(models.map { Self.jsonString($0) })),
+            ("merge.models", Self.jsonArray(models.map { JSONText.quoted($0) })),
         ]
         if let i = initial { pairs.append(("merge.init", i)) }
         if plan.method != .liti {
@@ -79,13 +79,6 @@ public struct MergeRecipe: Sendable {
         lines += models.map { "  - `\($0)`" }
         lines += ["", "Formula: \(formula).", ""]
         return lines.joined(separator: "\n")
-    }
-
-    static func jsonString(_ s: String) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .withoutEscapingSlashes
-        let data = (try? encoder.encode(s)) ?? Data("\"\"".utf8)
-        return String(decoding: data, as: UTF8.self)
     }
 
     static func jsonArray(_ items: [String]) -> String { "[" + items.joined(separator: ",") + "]" }

@@ -53,7 +53,7 @@ extension CheckpointWriter {
         }
         entries.sort { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
         var s = "{\n  \"metadata\": {\n    \"total_size\": \(total)\n  },\n  \"weight_map\": {\n"
-        s += entries.map { "    \(Header.quoted($0.name)): \(Header.quoted($0.file))" }
+        s += entries.map { "    \(JSONText.quoted($0.name)): \(JSONText.quoted($0.file))" }
             .joined(separator: ",\n")
         s += "\n  }\n}\n"
         try writeFile((dir as NSString).appendingPathComponent(Checkpoint.indexName), Array(s.utf8))

@@ -6,7 +6,7 @@ extension Header {
         var first = true
         if !metadataPairs.isEmpty {
             s += "\"__metadata__\":{"
-            s += metadataPairs.map { Header.quoted($0.key) + ":" + Header.quoted($0.value) }
+            s += metadataPairs.map { JSONText.quoted($0.key) + ":" + JSONText.quoted($0.value) }
                 .joined(separator: ",")
             s += "}"
             first = false
@@ -14,7 +14,7 @@ extension Header {
         for e in entries {
             if !first { s += "," }
             first = false
-            s += Header.quoted(e.info.name)
+            s += JSONText.quoted(e.info.name)
             s += ":{\"dtype\":\"\(e.info.dtype.rawValue)\",\"shape\":["
             s += e.info.shape.map(String.init).joined(separator: ",")
             s += "],\"data_offsets\":[\(e.begin),\(e.end)]}"
@@ -33,21 +33,4 @@ extension Header {
         return out
     }
 
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20:
-                let hex = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
-    }
 }

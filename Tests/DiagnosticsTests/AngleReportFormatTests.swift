@@ -57,7 +57,7 @@ func jsonRoundTripsEveryNumber(_ g: Granularity, _ hasInit: Bool) throws {
 }
 
 @Test func jsonStringsAreEscaped() {
-    #expect(AngleReport.jsonString("a\"b\\c\n\u{1}") == "\"a\\\"b\\\\c\\n\\u0001\"")
+    #expect(JSONText.quoted("a\"b\\c\n\u{1}") == "\"a\\\"b\\\\c\\n\\u0001\"")
 }
 
 /// A minimal RFC 4180 reader for the round trip.

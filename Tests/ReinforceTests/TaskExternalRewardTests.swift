@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 import Testing
 
 @testable import Reinforce
@@ -33,7 +34,7 @@ private let countWords = #"""
         #expect(r == [Double(line.count)])
         let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
         #expect(object == ["prompt": "the phone", "completion": "is great."])
-        #expect(ExternalReward.jsonString("a\"b\\c\n\u{1}") == #""a\"b\\c\n\u0001""#)
+        #expect(JSONText.quoted("a\"b\\c\n\u{1}") == #""a\"b\\c\n\u0001""#)
     }
 
     @Test func externalRewardHandlesLargeBatchesWithoutDeadlock() throws {

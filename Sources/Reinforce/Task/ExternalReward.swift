@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 
 #if canImport(Glibc)
     import Glibc
@@ -36,8 +37,8 @@ public struct ExternalReward: RewardFunction {
         if prompts.isEmpty { return [] }
         var input = ""
         for (p, c) in zip(prompts, completions) {
-            let prompt = Self.jsonString(vocabulary.decode(p))
-            let completion = Self.jsonString(vocabulary.decode(Array(RewardText.completion(c))))
+            let prompt = JSONText.quoted(vocabulary.decode(p))
+            let completion = JSONText.quoted(vocabulary.decode(Array(RewardText.completion(c))))
             input += "{\"prompt\": \(prompt), \"completion\": \(completion)}\n"
         }
         let result = try run(input: Data(input.utf8))
@@ -117,23 +118,6 @@ public struct ExternalReward: RewardFunction {
     /// Writing to a pipe whose reader has exited must fail with EPIPE, not kill us.
     private static let ignoreBrokenPipes: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
 
-    /// A JSON string literal: quotes, backslashes and control characters escaped.
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
 }
 
 /// Bytes filled by one reader thread and read after the group is done.

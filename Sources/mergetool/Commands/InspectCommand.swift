@@ -123,18 +123,20 @@ enum InspectReport {
         for (i, t) in store.tensors.enumerated() {
             out += i == 0 ? "\n" : ",\n"
             out +=
-                "    \(quoted(t.name)): {\"dtype\": \(quoted(t.dtype.rawValue)), "
+                "    \(JSONText.quoted(t.name)): {\"dtype\": \(JSONText.quoted(t.dtype.rawValue)), "
                 + "\"shape\": [\(t.shape.map(String.init).joined(separator: ", "))]"
             if let loc = locations?[ExactName(t.name)] {
-                out += ", \"file\": \(quoted(loc.file)), \"offsets\": [\(loc.begin), \(loc.end)]"
+                out +=
+                    ", \"file\": \(JSONText.quoted(loc.file)), \"offsets\": [\(loc.begin), \(loc.end)]"
             }
-            if let h = hashes { out += ", \"sha256\": \(quoted(h[i]))" }
+            if let h = hashes { out += ", \"sha256\": \(JSONText.quoted(h[i]))" }
             out += "}"
         }
         out += store.tensors.isEmpty ? "},\n" : "\n  },\n"
         let meta = Checkpoint.metadataPairs(store)
         out += "  \"metadata\": {"
-        out += meta.map { "\(quoted($0.key)): \(quoted($0.value))" }.joined(separator: ", ")
+        out += meta.map { "\(JSONText.quoted($0.key)): \(JSONText.quoted($0.value))" }.joined(
+            separator: ", ")
         out += "}\n}\n"
         return out
     }
@@ -167,24 +169,6 @@ enum InspectReport {
         return k == 0 ? "\(bytes) B" : String(format: "%.2f %@", v, units[k])
     }
 
-    /// A JSON string literal (escapes quotes, backslashes and control characters).
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20:
-                let hex = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
-    }
 }
 
 extension String {
