@@ -18,6 +18,18 @@ public enum ReinforceError: Error, Equatable, CustomStringConvertible, Sendable 
     case rewardCommandLaunch(command: String, reason: String)
     case unknownReward(spec: String)
 
+    // model, batches and options
+    case invalidConfig(reason: String)
+    case missingTensor(name: String, store: String)
+    case unexpectedTensor(name: String, store: String)
+    case shapeMismatch(name: String, expected: [Int], found: [Int])
+    case notFloat(name: String, dtype: String)
+    case sequenceTooLong(index: Int, length: Int, context: Int)
+    case emptySequence(index: Int)
+    case tokenOutOfRange(token: Int, vocabSize: Int)
+    case batchTooLarge(batch: Int, capacity: Int)
+    case invalidOption(name: String, reason: String)
+
     public var description: String {
         switch self {
         case .invalidVocabulary(let reason): "invalid vocabulary: \(reason)"
@@ -42,6 +54,22 @@ public enum ReinforceError: Error, Equatable, CustomStringConvertible, Sendable 
             "reward command '\(cmd)' could not be started: \(reason)"
         case .unknownReward(let spec):
             "unknown reward '\(spec)' (expected 'lexicon' or 'external:COMMAND')"
+        case let .invalidConfig(reason): "invalid model config: \(reason)"
+        case let .missingTensor(name, store): "\(store): missing tensor '\(name)'"
+        case let .unexpectedTensor(name, store):
+            "\(store): tensor '\(name)' is not a parameter of this model"
+        case let .shapeMismatch(name, expected, found):
+            "tensor '\(name)' has shape \(found), the model needs \(expected)"
+        case let .notFloat(name, dtype):
+            "tensor '\(name)' has dtype \(dtype), which does not convert to float"
+        case let .sequenceTooLong(index, length, context):
+            "sequence \(index) has \(length) tokens, more than the context of \(context)"
+        case let .emptySequence(index): "sequence \(index) has no tokens"
+        case let .tokenOutOfRange(token, vocabSize):
+            "token id \(token) is outside the vocabulary of \(vocabSize)"
+        case let .batchTooLarge(batch, capacity):
+            "batch of \(batch) rows exceeds the workspace capacity of \(capacity)"
+        case let .invalidOption(name, reason): "invalid \(name): \(reason)"
         }
     }
 }

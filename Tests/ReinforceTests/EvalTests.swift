@@ -124,9 +124,9 @@ struct EvalTests {
     @Test func badSettingsThrow() throws {
         var s = EvaluationSettings()
         s.samplesPerPrompt = 0
-        #expect(throws: GPTError.self) { try s.validate() }
+        #expect(throws: ReinforceError.self) { try s.validate() }
         s = EvaluationSettings()
         s.temperature = 0
-        #expect(throws: GPTError.self) { try s.validate() }
+        #expect(throws: ReinforceError.self) { try s.validate() }
     }
 }

@@ -70,18 +70,18 @@ import Testing
     }
 
     @Test func badInputsThrow() throws {
-        #expect(throws: GPTError.self) {
+        #expect(throws: ReinforceError.self) {
             try GPT(config: GPTConfig(heads: 3, vocabSize: 5), seed: 0)
         }
         let model = Tiny.model()
         let ws = GPTWorkspace(config: model.config, capacity: 1, length: 6, training: false)
-        #expect(throws: GPTError.tokenOutOfRange(token: 11, vocabSize: 11)) {
+        #expect(throws: ReinforceError.tokenOutOfRange(token: 11, vocabSize: 11)) {
             try model.forward(tokens: [0, 11], batch: 1, steps: 2, workspace: ws)
         }
-        #expect(throws: GPTError.batchTooLarge(batch: 2, capacity: 1)) {
+        #expect(throws: ReinforceError.batchTooLarge(batch: 2, capacity: 1)) {
             try model.forward(tokens: [0, 1, 0, 1], batch: 2, steps: 2, workspace: ws)
         }
-        #expect(throws: GPTError.sequenceTooLong(index: 0, length: 9, context: 7)) {
+        #expect(throws: ReinforceError.sequenceTooLong(index: 0, length: 9, context: 7)) {
             try TokenBatch(sequences: [[Int](repeating: 1, count: 9)], maxSteps: 6)
         }
     }

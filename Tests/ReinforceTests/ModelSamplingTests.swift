@@ -103,17 +103,17 @@ import Testing
             model: m, prompts: [[0, 3], [0]], newTokens: 4,
             temperature: 1, generator: &g)
         #expect(out == [[0], [0]])
-        #expect(throws: GPTError.self) {
+        #expect(throws: ReinforceError.self) {
             try sampler.sample(
                 model: m, prompts: [[0, 1, 2]], newTokens: 5, temperature: 1,
                 generator: &g)
         }
-        #expect(throws: GPTError.self) {
+        #expect(throws: ReinforceError.self) {
             try sampler.sample(
                 model: m, prompts: [[]], newTokens: 1, temperature: 1,
                 generator: &g)
         }
-        #expect(throws: GPTError.self) {
+        #expect(throws: ReinforceError.self) {
             try sampler.sample(
                 model: m, prompts: [[0]], newTokens: 1, temperature: -1,
                 generator: &g)

@@ -39,26 +39,26 @@ import Testing
         for info in missing.tensors where info.name != "ln_f.bias" {
             partial.set(info, bytes: try missing.bytes(of: info.name))
         }
-        #expect(throws: GPTError.missingTensor(name: "ln_f.bias", store: "m")) {
+        #expect(throws: ReinforceError.missingTensor(name: "ln_f.bias", store: "m")) {
             try other.load(from: partial)
         }
         let reshaped = model.parametersStore(label: "r")
         reshaped.set("wpe.weight", shape: [8, 6], floats: model.tensor("wpe.weight")!)
         #expect(
-            throws: GPTError.shapeMismatch(
+            throws: ReinforceError.shapeMismatch(
                 name: "wpe.weight", expected: [6, 8],
                 found: [8, 6])
         ) { try other.load(from: reshaped) }
         let extra = model.parametersStore(label: "x")
         extra.set("h.2.ln_1.weight", shape: [8], floats: [Float](repeating: 1, count: 8))
-        #expect(throws: GPTError.unexpectedTensor(name: "h.2.ln_1.weight", store: "x")) {
+        #expect(throws: ReinforceError.unexpectedTensor(name: "h.2.ln_1.weight", store: "x")) {
             try other.load(from: extra)
         }
         let ints = model.parametersStore(label: "i")
         ints.set(
             TensorInfo(name: "ln_f.weight", dtype: .i32, shape: [8]),
             bytes: [UInt8](repeating: 0, count: 32))
-        #expect(throws: GPTError.notFloat(name: "ln_f.weight", dtype: "I32")) {
+        #expect(throws: ReinforceError.notFloat(name: "ln_f.weight", dtype: "I32")) {
             try other.load(from: ints)
         }
         #expect(other.parameters.array == before)
@@ -78,6 +78,6 @@ import Testing
         #expect(object["bos_token_id"] as? Int == 0 && object["eos_token_id"] as? Int == 0)
         #expect(abs((object["layer_norm_epsilon"] as? Double ?? 0) - 1e-5) < 1e-12)
         #expect(try GPTConfig(huggingFaceJSON: data) == config)
-        #expect(throws: GPTError.self) { try GPTConfig(huggingFaceJSON: Data("{}".utf8)) }
+        #expect(throws: ReinforceError.self) { try GPTConfig(huggingFaceJSON: Data("{}".utf8)) }
     }
 }

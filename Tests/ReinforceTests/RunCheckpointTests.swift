@@ -121,7 +121,7 @@ struct RunCheckpointTests {
         ).run()
         var other = RunFixture.rlSettings(steps: 1)
         other.reinforce.beta = 0.5
-        #expect(throws: GPTError.self) {
+        #expect(throws: ReinforceError.self) {
             try RLRun(
                 initial: sft, sft: sft, reward: SentimentLexiconReward(),
                 vocabulary: RunFixture.vocabulary, settings: other, directory: dir

@@ -122,7 +122,7 @@ private struct MeanIDReward: RewardFunction {
         let policy = try GPT(config: Self.config, seed: 3)
         var settings = ReinforceSettings()
         settings.anchor = .fixed
-        #expect(throws: GPTError.self) {
+        #expect(throws: ReinforceError.self) {
             try ReinforceTrainer(
                 policy: policy, reward: FractionReward(target: 1),
                 vocabulary: Self.vocabulary, prompts: prompts(seed: 1),
@@ -130,12 +130,12 @@ private struct MeanIDReward: RewardFunction {
         }
         settings = ReinforceSettings()
         settings.newTokens = 10
-        #expect(throws: GPTError.self) {
+        #expect(throws: ReinforceError.self) {
             try ReinforceTrainer(
                 policy: policy, reward: FractionReward(target: 1),
                 vocabulary: Self.vocabulary, prompts: prompts(seed: 1),
                 settings: settings)
         }
-        #expect(throws: GPTError.self) { try SFTTrainer(model: policy, sequences: []) }
+        #expect(throws: ReinforceError.self) { try SFTTrainer(model: policy, sequences: []) }
     }
 }

@@ -132,9 +132,9 @@ struct WarpTests {
     @Test func badSettingsThrow() {
         var s = Self.settings()
         s.runs = 1
-        #expect(throws: GPTError.self) { try WarpLoop(settings: s, directory: nil) }
+        #expect(throws: ReinforceError.self) { try WarpLoop(settings: s, directory: nil) }
         s = Self.settings()
         s.front = [-0.1]
-        #expect(throws: GPTError.self) { try WarpLoop(settings: s, directory: nil) }
+        #expect(throws: ReinforceError.self) { try WarpLoop(settings: s, directory: nil) }
     }
 }

@@ -16,9 +16,9 @@ public struct EvaluationSettings: Codable, Sendable, Equatable {
 
     public init() {}
 
-    /// Throws `GPTError.invalidOption` for an out-of-range value.
+    /// Throws `ReinforceError.invalidOption` for an out-of-range value.
     public func validate() throws {
-        func bad(_ name: String, _ value: Any) -> GPTError {
+        func bad(_ name: String, _ value: Any) -> ReinforceError {
             .invalidOption(name: name, reason: "\(value) is out of range")
         }
         guard promptCount >= 1 else { throw bad("prompt count", promptCount) }
@@ -57,7 +57,7 @@ public final class PolicyEvaluator: @unchecked Sendable {
     /// Salt of the evaluation draws' streams.
     static let drawStream: UInt64 = 0x4556_414C_5F44_5257
 
-    /// - Throws: `GPTError.invalidOption` for bad settings or an empty prompt set.
+    /// - Throws: `ReinforceError.invalidOption` for bad settings or an empty prompt set.
     public init(
         sft: GPT, reward: any RewardFunction, vocabulary: Vocabulary,
         prompts: PromptSet? = nil, settings: EvaluationSettings = EvaluationSettings()
@@ -67,7 +67,7 @@ public final class PolicyEvaluator: @unchecked Sendable {
         try settings.validate()
         let set = prompts ?? PromptSet.evaluation(count: settings.promptCount)
         guard !set.prompts.isEmpty else {
-            throw GPTError.invalidOption(name: "prompts", reason: "the prompt set is empty")
+            throw ReinforceError.invalidOption(name: "prompts", reason: "the prompt set is empty")
         }
         self.sft = sft
         self.reward = reward
@@ -85,11 +85,11 @@ public final class PolicyEvaluator: @unchecked Sendable {
     }
 
     /// Evaluates `policy` (same config as the SFT model).
-    /// - Throws: `GPTError.invalidOption` for a different config, the reward's errors, and
-    ///   `GPTError.sequenceTooLong` when prompt + N exceeds the context.
+    /// - Throws: `ReinforceError.invalidOption` for a different config, the reward's errors, and
+    ///   `ReinforceError.sequenceTooLong` when prompt + N exceeds the context.
     public func evaluate(_ policy: GPT, label: String = "") throws -> EvaluationResult {
         guard policy.config == sft.config else {
-            throw GPTError.invalidOption(
+            throw ReinforceError.invalidOption(
                 name: "policy", reason: "config differs from the SFT model")
         }
         let rows = prompts.prompts.flatMap {

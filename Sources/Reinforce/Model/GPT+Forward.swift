@@ -3,7 +3,7 @@ extension GPT {
     /// Runs the model on `tokens` (B·T ids, row-major) and leaves every activation and the
     /// logits (B, T, V) in `workspace`.
     ///
-    /// - Throws: `GPTError.batchTooLarge` / `.sequenceTooLong` when (B, T) exceeds the
+    /// - Throws: `ReinforceError.batchTooLarge` / `.sequenceTooLong` when (B, T) exceeds the
     ///   workspace, `.tokenOutOfRange` for an id outside the vocabulary.
     /// - Complexity: O(B·T·(L·(12C² + T·C) + V·C)) time, in 4·L + 1 + 2·L·B·NH sgemm calls;
     ///   no allocation.
@@ -12,16 +12,16 @@ extension GPT {
         workspace ws: GPTWorkspace
     ) throws {
         guard b <= ws.capacity else {
-            throw GPTError.batchTooLarge(batch: b, capacity: ws.capacity)
+            throw ReinforceError.batchTooLarge(batch: b, capacity: ws.capacity)
         }
         guard t <= ws.length else {
-            throw GPTError.sequenceTooLong(index: 0, length: t, context: ws.length)
+            throw ReinforceError.sequenceTooLong(index: 0, length: t, context: ws.length)
         }
         precondition(tokens.count == b * t && ws.config == config, "batch shape mismatch")
         let v = config.vocabSize
         for (i, tok) in tokens.enumerated() {
             guard tok >= 0 && tok < v else {
-                throw GPTError.tokenOutOfRange(token: tok, vocabSize: v)
+                throw ReinforceError.tokenOutOfRange(token: tok, vocabSize: v)
             }
             ws.tokens[i] = Int32(tok)
         }

@@ -22,7 +22,7 @@ extension GPT {
     }
 
     /// A model whose parameters are read from `store` (any float dtype, converted to F32).
-    /// - Throws: `GPTError.invalidConfig`, `.missingTensor`, `.unexpectedTensor`,
+    /// - Throws: `ReinforceError.invalidConfig`, `.missingTensor`, `.unexpectedTensor`,
     ///   `.shapeMismatch`, `.notFloat`, or the store's own read errors.
     public convenience init(config: GPTConfig, store: any TensorStore) throws {
         try config.validate()
@@ -48,20 +48,21 @@ extension GPT {
                 {
                     continue
                 }
-                throw GPTError.unexpectedTensor(name: info.name, store: store.label)
+                throw ReinforceError.unexpectedTensor(name: info.name, store: store.label)
             }
             byName[name] = info
         }
         let staging = FloatBuffer(count: layout.count)
         for e in layout.entries {
             guard let info = byName[e.name] else {
-                throw GPTError.missingTensor(name: e.name, store: store.label)
+                throw ReinforceError.missingTensor(name: e.name, store: store.label)
             }
             guard info.shape == e.shape else {
-                throw GPTError.shapeMismatch(name: e.name, expected: e.shape, found: info.shape)
+                throw ReinforceError.shapeMismatch(
+                    name: e.name, expected: e.shape, found: info.shape)
             }
             guard info.dtype.isConvertibleFloat else {
-                throw GPTError.notFloat(name: info.name, dtype: info.dtype.rawValue)
+                throw ReinforceError.notFloat(name: info.name, dtype: info.dtype.rawValue)
             }
             let values = try store.floats(of: info.name)
             values.withUnsafeBufferPointer {

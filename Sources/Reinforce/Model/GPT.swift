@@ -20,7 +20,7 @@ public final class GPT: @unchecked Sendable {
     /// A model initialised like GPT-2: weights N(0, 0.02²), the residual projections
     /// (`attn.c_proj`, `mlp.c_proj`) N(0, (0.02/√(2·layers))²), biases 0, LayerNorm weights 1.
     /// The same seed gives the same weights (normals by Box–Muller from `SeededGenerator`).
-    /// - Throws: `GPTError.invalidConfig` for impossible sizes.
+    /// - Throws: `ReinforceError.invalidConfig` for impossible sizes.
     public init(config: GPTConfig, seed: UInt64) throws {
         try config.validate()
         self.config = config

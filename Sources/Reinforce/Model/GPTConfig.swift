@@ -34,21 +34,21 @@ public struct GPTConfig: Codable, Sendable, Equatable, Hashable {
     /// Size of one attention head, `dModel / heads`.
     public var headSize: Int { dModel / heads }
 
-    /// Throws `GPTError.invalidConfig` unless every size is positive and heads divide dModel.
+    /// Throws `ReinforceError.invalidConfig` unless every size is positive and heads divide dModel.
     public func validate() throws {
         let sizes = [
             ("layers", layers), ("dModel", dModel), ("heads", heads),
             ("context", context), ("vocabSize", vocabSize),
         ]
         for (name, value) in sizes where value < 1 {
-            throw GPTError.invalidConfig(reason: "\(name) is \(value), must be at least 1")
+            throw ReinforceError.invalidConfig(reason: "\(name) is \(value), must be at least 1")
         }
         if dModel % heads != 0 {
-            throw GPTError.invalidConfig(
+            throw ReinforceError.invalidConfig(
                 reason: "dModel \(dModel) is not a multiple of heads \(heads)")
         }
         if !(layerNormEpsilon > 0) {
-            throw GPTError.invalidConfig(reason: "layerNormEpsilon \(layerNormEpsilon) <= 0")
+            throw ReinforceError.invalidConfig(reason: "layerNormEpsilon \(layerNormEpsilon) <= 0")
         }
     }
 
@@ -87,14 +87,14 @@ public struct GPTConfig: Codable, Sendable, Equatable, Hashable {
     }
 
     /// Reads the sizes back from a GPT-2 `config.json` (the keys written above).
-    /// - Throws: `GPTError.invalidConfig` when a key is missing or not a number, or the
+    /// - Throws: `ReinforceError.invalidConfig` when a key is missing or not a number, or the
     ///   sizes fail `validate()`.
     public init(huggingFaceJSON data: Data) throws {
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
-        else { throw GPTError.invalidConfig(reason: "config.json is not a json object") }
+        else { throw ReinforceError.invalidConfig(reason: "config.json is not a json object") }
         func int(_ key: String) throws -> Int {
             guard let n = object[key] as? NSNumber else {
-                throw GPTError.invalidConfig(reason: "config.json has no integer '\(key)'")
+                throw ReinforceError.invalidConfig(reason: "config.json has no integer '\(key)'")
             }
             return n.intValue
         }

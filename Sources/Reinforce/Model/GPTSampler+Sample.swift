@@ -9,7 +9,7 @@ extension GPTSampler {
     /// gives the same completions bit for bit. τ = 0 means greedy (argmax, lowest id on ties).
     ///
     /// - Returns: one completion per prompt (at most `newTokens` ids).
-    /// - Throws: `GPTError.sequenceTooLong` if prompt + completion exceeds the sampler length,
+    /// - Throws: `ReinforceError.sequenceTooLong` if prompt + completion exceeds the sampler length,
     ///   `.emptySequence` for an empty prompt, `.tokenOutOfRange`, `.batchTooLarge`,
     ///   `.invalidOption` for a negative or non-finite temperature.
     /// - Complexity: (max prompt + newTokens − 1) ticks of `step`.
@@ -19,20 +19,22 @@ extension GPTSampler {
         generator: inout SeededGenerator
     ) throws -> [[Int]] {
         let b = prompts.count, v = config.vocabSize
-        guard b <= capacity else { throw GPTError.batchTooLarge(batch: b, capacity: capacity) }
+        guard b <= capacity else {
+            throw ReinforceError.batchTooLarge(batch: b, capacity: capacity)
+        }
         guard temperature >= 0 && temperature.isFinite else {
-            throw GPTError.invalidOption(name: "temperature", reason: "\(temperature)")
+            throw ReinforceError.invalidOption(name: "temperature", reason: "\(temperature)")
         }
         var longest = 0
         for (i, prompt) in prompts.enumerated() {
-            guard !prompt.isEmpty else { throw GPTError.emptySequence(index: i) }
+            guard !prompt.isEmpty else { throw ReinforceError.emptySequence(index: i) }
             guard prompt.count + newTokens - 1 <= length else {
-                throw GPTError.sequenceTooLong(
+                throw ReinforceError.sequenceTooLong(
                     index: i, length: prompt.count + newTokens,
                     context: length + 1)
             }
             for t in prompt where t < 0 || t >= v {
-                throw GPTError.tokenOutOfRange(token: t, vocabSize: v)
+                throw ReinforceError.tokenOutOfRange(token: t, vocabSize: v)
             }
             longest = max(longest, prompt.count)
         }

@@ -37,17 +37,17 @@ public final class GPTSampler: @unchecked Sendable {
 
     /// Feeds `tokens` (one per row) at `position` and returns the next-token logits (B, V).
     /// Positions must be fed in order 0, 1, 2, … (the cache holds the earlier ones).
-    /// - Throws: `GPTError` for a token outside the vocabulary or a position past `length`.
+    /// - Throws: `ReinforceError` for a token outside the vocabulary or a position past `length`.
     public func step(model: GPT, tokens ids: [Int], position: Int) throws -> [Float] {
         guard ids.count <= capacity else {
-            throw GPTError.batchTooLarge(batch: ids.count, capacity: capacity)
+            throw ReinforceError.batchTooLarge(batch: ids.count, capacity: capacity)
         }
         guard position < length else {
-            throw GPTError.sequenceTooLong(index: 0, length: position + 1, context: length)
+            throw ReinforceError.sequenceTooLong(index: 0, length: position + 1, context: length)
         }
         for (i, t) in ids.enumerated() {
             guard t >= 0 && t < config.vocabSize else {
-                throw GPTError.tokenOutOfRange(token: t, vocabSize: config.vocabSize)
+                throw ReinforceError.tokenOutOfRange(token: t, vocabSize: config.vocabSize)
             }
             tokens[i] = Int32(t)
         }

@@ -14,20 +14,21 @@ public struct TokenBatch: Sendable, Equatable {
     /// (B, T) 1 where the target counts, 0 elsewhere.
     public let mask: [Float]
 
-    /// - Throws: `GPTError.emptySequence` for a sequence shorter than 2 tokens,
+    /// - Throws: `ReinforceError.emptySequence` for a sequence shorter than 2 tokens,
     ///   `.sequenceTooLong` when n − 1 exceeds `maxSteps`, `.invalidOption` for a `lossFrom`
     ///   outside 1..<n or a count that differs from the sequences'.
     public init(sequences: [[Int]], lossFrom: [Int]? = nil, maxSteps: Int) throws {
-        guard !sequences.isEmpty else { throw GPTError.emptySequence(index: 0) }
+        guard !sequences.isEmpty else { throw ReinforceError.emptySequence(index: 0) }
         if let lossFrom, lossFrom.count != sequences.count {
-            throw GPTError.invalidOption(
+            throw ReinforceError.invalidOption(
                 name: "lossFrom", reason: "\(lossFrom.count) values for \(sequences.count) rows")
         }
         var t = 0
         for (i, s) in sequences.enumerated() {
-            guard s.count >= 2 else { throw GPTError.emptySequence(index: i) }
+            guard s.count >= 2 else { throw ReinforceError.emptySequence(index: i) }
             guard s.count - 1 <= maxSteps else {
-                throw GPTError.sequenceTooLong(index: i, length: s.count, context: maxSteps + 1)
+                throw ReinforceError.sequenceTooLong(
+                    index: i, length: s.count, context: maxSteps + 1)
             }
             t = max(t, s.count - 1)
         }
@@ -38,7 +39,7 @@ public struct TokenBatch: Sendable, Equatable {
         for (i, s) in sequences.enumerated() {
             let k = lossFrom?[i] ?? 1
             guard k >= 1 && k < s.count else {
-                throw GPTError.invalidOption(
+                throw ReinforceError.invalidOption(
                     name: "lossFrom", reason: "\(k) for row \(i) of \(s.count) tokens")
             }
             for p in 0..<(s.count - 1) {

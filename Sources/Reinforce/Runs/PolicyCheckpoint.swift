@@ -82,7 +82,7 @@ public enum PolicyCheckpoint {
 
     /// Loads a policy saved by `save` (or a run directory, or its `model.safetensors`).
     /// - Returns: the model and its vocabulary; `label` is the resolved directory.
-    /// - Throws: `ReinforceError.fileNotFound` for a missing config/vocab, `GPTError` for a
+    /// - Throws: `ReinforceError.fileNotFound` for a missing config/vocab, `ReinforceError` for a
     ///   bad config or tensors, `SafeTensorsError` for a malformed weights file.
     public static func load(_ path: String) throws -> (model: GPT, vocabulary: Vocabulary) {
         let dir = directory(of: path)
@@ -91,7 +91,7 @@ public enum PolicyCheckpoint {
         let vocabulary = try Vocabulary.load(
             from: (dir as NSString).appendingPathComponent(vocabularyName))
         guard vocabulary.count <= config.vocabSize else {
-            throw GPTError.invalidConfig(
+            throw ReinforceError.invalidConfig(
                 reason: "\(dir): vocab.json has \(vocabulary.count) tokens but vocab_size is "
                     + "\(config.vocabSize)")
         }

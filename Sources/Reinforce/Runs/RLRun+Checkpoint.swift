@@ -82,7 +82,7 @@ extension RLRun {
     }
 
     /// Restores policy, EMA, optimiser and generators from checkpoint directory `path`.
-    /// - Throws: `ReinforceError.unreadableFile` for a bad state file, `GPTError` when the
+    /// - Throws: `ReinforceError.unreadableFile` for a bad state file, `ReinforceError` when the
     ///   saved models or moments do not fit this run's model.
     func restore(from path: String) throws {
         func file(_ component: String) -> String {
@@ -99,20 +99,21 @@ extension RLRun {
         }
         let policy = try PolicyCheckpoint.load(file("policy")).model
         guard policy.config == trainer.policy.config else {
-            throw GPTError.invalidOption(
+            throw ReinforceError.invalidOption(
                 name: "checkpoint", reason: "\(path): model config differs")
         }
         var ema: GPT?
         if case .ema = settings.reinforce.anchor {
             ema = try PolicyCheckpoint.load(file("ema")).model
             guard ema?.config == trainer.policy.config else {
-                throw GPTError.invalidOption(name: "checkpoint", reason: "\(path): EMA differs")
+                throw ReinforceError.invalidOption(
+                    name: "checkpoint", reason: "\(path): EMA differs")
             }
         }
         let moments = try Checkpoint.open(file(Self.optimizerName))
         let m = try moments.floats(of: "adam.m"), v = try moments.floats(of: "adam.v")
         guard m.count == trainer.optimizer.m.count, v.count == m.count else {
-            throw GPTError.invalidOption(
+            throw ReinforceError.invalidOption(
                 name: "checkpoint", reason: "\(path): optimizer moments have \(m.count) values")
         }
         trainer.policy.assign(from: policy)

@@ -58,7 +58,7 @@ public final class RLRun {
     ///   - evaluator: for the trajectory when `settings.evalEvery > 0` (own it: not shared
     ///     across threads).
     ///   - prompts: the training stream; default `PromptSet.training(seed: promptSeed)`.
-    /// - Throws: `GPTError.invalidOption` for bad settings.
+    /// - Throws: `ReinforceError.invalidOption` for bad settings.
     public init(
         initial: GPT, sft: GPT?, reward: any RewardFunction, vocabulary: Vocabulary,
         settings: RLRunSettings, directory: String? = nil,
@@ -79,7 +79,7 @@ public final class RLRun {
 
     /// Runs (or resumes) to `settings.steps`.
     /// - Parameter onStep: called after every step (e.g. a progress line).
-    /// - Throws: `GPTError.invalidOption` when the directory holds a different run, the
+    /// - Throws: `ReinforceError.invalidOption` when the directory holds a different run, the
     ///   trainer's, evaluator's and I/O errors.
     public func run(onStep: ((ReinforceStepStats) -> Void)? = nil) throws -> RLRunResult {
         var resumed: Int?
@@ -161,7 +161,7 @@ public final class RLRun {
                 throw ReinforceError.unreadableFile(path: runFile, reason: "not a run.json")
             }
             guard saved.sameRun(as: settings) else {
-                throw GPTError.invalidOption(
+                throw ReinforceError.invalidOption(
                     name: "run directory",
                     reason: "\(dir) holds a run with other settings (see its run.json); "
                         + "use a new directory")

@@ -19,17 +19,18 @@ public struct RLRunSettings: Codable, Sendable, Equatable {
 
     public init() {}
 
-    /// Throws `GPTError.invalidOption` for out-of-range values.
+    /// Throws `ReinforceError.invalidOption` for out-of-range values.
     public func validate() throws {
         try reinforce.validate()
         guard steps >= 0 else {
-            throw GPTError.invalidOption(name: "steps", reason: "\(steps) is negative")
+            throw ReinforceError.invalidOption(name: "steps", reason: "\(steps) is negative")
         }
         guard checkpointEvery >= 0 else {
-            throw GPTError.invalidOption(name: "checkpoint-every", reason: "\(checkpointEvery)")
+            throw ReinforceError.invalidOption(
+                name: "checkpoint-every", reason: "\(checkpointEvery)")
         }
         guard evalEvery >= 0 else {
-            throw GPTError.invalidOption(name: "eval-every", reason: "\(evalEvery)")
+            throw ReinforceError.invalidOption(name: "eval-every", reason: "\(evalEvery)")
         }
     }
 

@@ -41,7 +41,7 @@ public enum SFTRun {
     ///   - directory: run directory (nil: in memory only).
     ///   - onLog: called with (step, loss) at each logged step.
     /// - Returns: the model and its vocabulary.
-    /// - Throws: `GPTError`, `ReinforceError` for I/O and corpus errors.
+    /// - Throws: `ReinforceError`, `ReinforceError` for I/O and corpus errors.
     public static func run(
         _ settings: SFTRunSettings, directory: String?,
         onLog: ((Int, Float) -> Void)? = nil

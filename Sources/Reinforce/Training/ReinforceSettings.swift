@@ -40,14 +40,14 @@ public struct ReinforceSettings: Codable, Sendable, Equatable {
 
     public init() {}
 
-    /// Throws `GPTError.invalidOption` for a value outside its range.
+    /// Throws `ReinforceError.invalidOption` for a value outside its range.
     public func validate() throws {
-        func bad(_ name: String, _ value: Any) -> GPTError {
+        func bad(_ name: String, _ value: Any) -> ReinforceError {
             .invalidOption(name: name, reason: "\(value) is out of range")
         }
         guard batchSize >= 1 else { throw bad("batch size", batchSize) }
         guard baseline != .leaveOneOut || batchSize >= 2 else {
-            throw GPTError.invalidOption(
+            throw ReinforceError.invalidOption(
                 name: "baseline",
                 reason: "leave-one-out needs a batch of at least 2")
         }

@@ -39,7 +39,7 @@ public final class ReinforceTrainer: @unchecked Sendable {
     ///   - anchor: the frozen anchor for `.fixed`; ignored for `.ema` (the EMA starts as a
     ///     copy of `policy`).
     ///   - reference: the SFT model for the KL-to-SFT statistic (optional).
-    /// - Throws: `GPTError.invalidOption` for bad settings, a missing fixed anchor, or models
+    /// - Throws: `ReinforceError.invalidOption` for bad settings, a missing fixed anchor, or models
     ///   of different configs; `.sequenceTooLong` if N exceeds the context.
     public init(
         policy: GPT, anchor fixedAnchor: GPT? = nil, reference: GPT? = nil,
@@ -49,7 +49,7 @@ public final class ReinforceTrainer: @unchecked Sendable {
         try settings.validate()
         let config = policy.config
         guard vocabulary.count <= config.vocabSize else {
-            throw GPTError.invalidOption(
+            throw ReinforceError.invalidOption(
                 name: "vocabulary",
                 reason: "\(vocabulary.count) tokens but the model has \(config.vocabSize)")
         }
@@ -57,15 +57,16 @@ public final class ReinforceTrainer: @unchecked Sendable {
         case .ema: anchor = policy.copy()
         case .fixed:
             guard let fixedAnchor else {
-                throw GPTError.invalidOption(name: "anchor", reason: "a fixed anchor needs a model")
+                throw ReinforceError.invalidOption(
+                    name: "anchor", reason: "a fixed anchor needs a model")
             }
             anchor = fixedAnchor
         }
         for other in [anchor, reference].compactMap({ $0 }) where other.config != config {
-            throw GPTError.invalidOption(name: "reference", reason: "model configs differ")
+            throw ReinforceError.invalidOption(name: "reference", reason: "model configs differ")
         }
         guard settings.newTokens < config.context else {
-            throw GPTError.sequenceTooLong(
+            throw ReinforceError.sequenceTooLong(
                 index: 0, length: settings.newTokens + 1,
                 context: config.context)
         }
@@ -87,7 +88,7 @@ public final class ReinforceTrainer: @unchecked Sendable {
     }
 
     /// One REINFORCE step: sample, score, update the policy, then the EMA anchor.
-    /// - Throws: the reward function's errors, `GPTError` for prompts too long for the
+    /// - Throws: the reward function's errors, `ReinforceError` for prompts too long for the
     ///   context (prompt + N − 1 positions) or with ids outside the vocabulary.
     @discardableResult
     public func step() throws -> ReinforceStepStats {

@@ -22,20 +22,20 @@ public final class SFTTrainer: @unchecked Sendable {
     let sequences: [[Int]]
     let workspace: GPTWorkspace
 
-    /// - Throws: `GPTError.invalidOption` for an empty corpus, a batch size below 1, or a
+    /// - Throws: `ReinforceError.invalidOption` for an empty corpus, a batch size below 1, or a
     ///   sequence shorter than 2 tokens; `.tokenOutOfRange` for an id outside the vocabulary.
     public init(model: GPT, sequences: [[Int]], settings: Settings = Settings()) throws {
         guard settings.batchSize >= 1 else {
-            throw GPTError.invalidOption(name: "batch size", reason: "\(settings.batchSize)")
+            throw ReinforceError.invalidOption(name: "batch size", reason: "\(settings.batchSize)")
         }
         guard !sequences.isEmpty else {
-            throw GPTError.invalidOption(name: "corpus", reason: "no sequences")
+            throw ReinforceError.invalidOption(name: "corpus", reason: "no sequences")
         }
         let v = model.config.vocabSize
         for (i, s) in sequences.enumerated() {
-            guard s.count >= 2 else { throw GPTError.emptySequence(index: i) }
+            guard s.count >= 2 else { throw ReinforceError.emptySequence(index: i) }
             if let bad = s.first(where: { $0 < 0 || $0 >= v }) {
-                throw GPTError.tokenOutOfRange(token: bad, vocabSize: v)
+                throw ReinforceError.tokenOutOfRange(token: bad, vocabSize: v)
             }
         }
         self.model = model

@@ -75,9 +75,9 @@ public struct WarpSettings: Codable, Sendable, Equatable {
         return s
     }
 
-    /// Throws `GPTError.invalidOption` for out-of-range values.
+    /// Throws `ReinforceError.invalidOption` for out-of-range values.
     public func validate() throws {
-        func bad(_ name: String, _ reason: String) -> GPTError {
+        func bad(_ name: String, _ reason: String) -> ReinforceError {
             .invalidOption(name: name, reason: reason)
         }
         guard iterations >= 1 else { throw bad("iterations", "\(iterations) < 1") }
