@@ -1,6 +1,7 @@
 /// Everything that can be wrong in the trainer: model configs, checkpoints and batches,
 /// vocabularies, corpus files, reward commands, run options. Each case names the file,
-/// command and numbers involved; `description` is one lowercase line. New cases go one per line, grouped by area.
+/// command and numbers involved; `description` is one lowercase line. New cases go one per
+/// line, grouped by area.
 public enum ReinforceError: Error, Equatable, CustomStringConvertible, Sendable {
     // Task: vocabulary and corpus
     case invalidVocabulary(reason: String)
