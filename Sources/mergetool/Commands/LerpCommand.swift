@@ -45,16 +45,10 @@ struct LerpCommand: ParsableCommand {
     }
 
     func run() throws {
-        let plan = MergePlan(
-            method: initial == nil ? .lerp : .taskArithmetic, weights: weights?.values,
-            granularity: merge.granularity, outputDType: try output.outputDType(),
-            etas: eta?.values ?? [1], allowNegativeEta: merge.allowNegativeEta,
-            threads: merge.threadCount)
         try MergeCommandRun(
-            name: "lerp", plan: plan, modelPaths: models, initPath: initial,
-            outputPath: output.output,
-            etaGiven: eta != nil, options: merge, shardBytes: try output.shardBytes(),
-            compressShards: output.compressShards
+            name: "lerp", method: initial == nil ? .lerp : .taskArithmetic,
+            weights: weights?.values, etas: eta?.values, models: models, initPath: initial,
+            merge: merge, output: output
         ).run()
     }
 }

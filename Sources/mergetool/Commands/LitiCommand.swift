@@ -39,14 +39,9 @@ struct LitiCommand: ParsableCommand {
         name: String, merged: String, initial: String, etas: [Double],
         merge: MergeOptions, output: OutputOptions
     ) throws {
-        let plan = MergePlan(
-            method: .liti, granularity: merge.granularity, outputDType: try output.outputDType(),
-            etas: etas, allowNegativeEta: merge.allowNegativeEta, threads: merge.threadCount)
         try MergeCommandRun(
-            name: name, plan: plan, modelPaths: [merged], initPath: initial,
-            outputPath: output.output,
-            etaGiven: true, options: merge, shardBytes: try output.shardBytes(),
-            compressShards: output.compressShards
+            name: name, method: .liti, etas: etas, models: [merged], initPath: initial,
+            merge: merge, output: output
         ).run()
     }
 }

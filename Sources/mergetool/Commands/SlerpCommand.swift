@@ -58,16 +58,9 @@ struct SlerpCommand: ParsableCommand {
     }
 
     func run() throws {
-        let plan = MergePlan(
-            method: .slerp, lambda: lambda, weights: weights?.values,
-            granularity: merge.granularity,
-            outputDType: try output.outputDType(), etas: eta?.values ?? [1],
-            allowNegativeEta: merge.allowNegativeEta, threads: merge.threadCount)
         try MergeCommandRun(
-            name: "slerp", plan: plan, modelPaths: models, initPath: initial,
-            outputPath: output.output,
-            etaGiven: eta != nil, options: merge, shardBytes: try output.shardBytes(),
-            compressShards: output.compressShards
+            name: "slerp", method: .slerp, lambda: lambda, weights: weights?.values,
+            etas: eta?.values, models: models, initPath: initial, merge: merge, output: output
         ).run()
     }
 }

@@ -17,6 +17,28 @@ struct MergeCommandRun {
     var shardBytes: Int?
     var compressShards: Bool
 
+    /// The run a merge command asks for: the plan from its method flags plus the shared
+    /// `MergeOptions` (granularity, threads, η policy) and `OutputOptions` (dtype, shards).
+    /// `etas` is `nil` when `--eta` was not given (one plain output).
+    init(
+        name: String, method: MergeMethod, lambda: Double? = nil, weights: [Double]? = nil,
+        etas: [Double]?, models: [String], initPath: String?, merge: MergeOptions,
+        output: OutputOptions
+    ) throws {
+        self.name = name
+        plan = MergePlan(
+            method: method, lambda: lambda, weights: weights, granularity: merge.granularity,
+            outputDType: try output.outputDType(), etas: etas ?? [1],
+            allowNegativeEta: merge.allowNegativeEta, threads: merge.threadCount)
+        modelPaths = models
+        self.initPath = initPath
+        outputPath = output.output
+        etaGiven = etas != nil
+        options = merge
+        shardBytes = try output.shardBytes()
+        compressShards = output.compressShards
+    }
+
     /// Where output k goes: `OUT` for one output, `OUT/eta-<η>` for a front.
     func outputPaths() -> [String] {
         guard plan.etas.count > 1 else { return [outputPath] }
