@@ -26,7 +26,7 @@ let package = Package(
         .target(
             name: "SafeTensors",
             dependencies: ["CZstd", "CKernels", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Merging", dependencies: ["SafeTensors"]),
+        .target(name: "Merging", dependencies: ["SafeTensors", "CKernels"]),
         .target(name: "Diagnostics", dependencies: ["SafeTensors", "Merging"]),
         .target(name: "Reinforce", dependencies: ["SafeTensors", "Merging", "Diagnostics", "CBLAS"]),
         .executableTarget(
@@ -36,7 +36,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "CZstd"]),
-        .testTarget(name: "MergingTests", dependencies: ["Merging", "SafeTensors"]),
+        .testTarget(name: "MergingTests", dependencies: ["Merging", "SafeTensors", "CKernels"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "Merging", "SafeTensors"]),
         .testTarget(name: "ReinforceTests", dependencies: ["Reinforce", "SafeTensors", "CBLAS"]),
         .testTarget(name: "mergetoolTests", dependencies: ["mergetool"]),

@@ -3,45 +3,11 @@ import Foundation
 import Merging
 import SafeTensors
 
-/// The Gram contributions of one work piece: M×M task-vector and full-weight dots and
-/// squared distances between models (see `GramAccumulator`).
-struct PieceGram: Sendable {
-    var task: [Double]
-    var weight: [Double]
-    var distance: [Double]
-
-    init(models m: Int) {
-        task = Array(repeating: 0, count: m * m)
-        weight = task
-        distance = task
-    }
-
-    init(_ acc: GramAccumulator) {
-        task = acc.task
-        weight = acc.weight
-        distance = acc.distance
-    }
-
-    /// Adds `other` element-wise.
-    mutating func add(_ other: PieceGram) {
-        for k in task.indices {
-            task[k] += other.task[k]
-            weight[k] += other.weight[k]
-            distance[k] += other.distance[k]
-        }
-    }
-
-    var isFinite: Bool {
-        task.allSatisfy(\.isFinite) && weight.allSatisfy(\.isFinite)
-            && distance.allSatisfy(\.isFinite)
-    }
-}
-
 /// Mutable state shared by the worker threads, guarded by `lock`.
 private final class WorkQueue: @unchecked Sendable {
     let lock = NSLock()
     var next = 0
-    var results: [PieceGram?]
+    var results: [PairSums?]
     var failure: (piece: Int, error: any Error)?
     var progress: AngleProgress
 
@@ -62,7 +28,7 @@ extension AngleAnalysis {
     func computePieces(
         _ pieces: [WorkPiece], family: FamilyCheck, stores: [any TensorStore], hasInit: Bool,
         progress: (@Sendable (AngleProgress) -> Void)?
-    ) throws -> [PieceGram] {
+    ) throws -> [PairSums] {
         let pieceBytes = pieces.map { piece in
             piece.elements.count
                 * family.inputInfos[piece.tensor].reduce(0) { $0 + ($1.dtype.byteSize ?? 0) }
@@ -74,7 +40,6 @@ extension AngleAnalysis {
         let workers = streaming ? 1 : min(threads, max(1, pieces.count))
         let analysis = self
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            let acc = GramAccumulator(models: models, hasBase: hasInit)
             while true {
                 queue.lock.lock()
                 let p = queue.next
@@ -85,7 +50,7 @@ extension AngleAnalysis {
                 do {
                     let gram = try analysis.compute(
                         pieces[p], infos: family.inputInfos[pieces[p].tensor], stores: list.stores,
-                        accumulator: acc)
+                        models: models, hasInit: hasInit)
                     queue.lock.lock()
                     queue.results[p] = gram
                     queue.progress.bytesDone += pieceBytes[p]
@@ -104,65 +69,28 @@ extension AngleAnalysis {
         return queue.results.map { $0! }
     }
 
-    /// One piece through `ChunkedInputs` and the vectorised accumulator; when a sum comes out
-    /// non-finite, the piece is read again to name the input holding NaN/Inf, or, if every
-    /// value is finite (Float overflow of huge weights), summed exactly in `Double`.
+    /// One piece through `ChunkedInputs` and the pairwise-sum kernel. Sums are kept in `Double`,
+    /// so they overflow only for f64 weights beyond ~1e150; a non-finite sum means an input
+    /// holds NaN/Inf, and the piece is read again to name it.
     func compute(
-        _ piece: WorkPiece, infos: [TensorInfo], stores: [any TensorStore],
-        accumulator acc: GramAccumulator
-    ) throws -> PieceGram {
+        _ piece: WorkPiece, infos: [TensorInfo], stores: [any TensorStore], models: Int,
+        hasInit: Bool
+    ) throws -> PairSums {
         let slices = zip(stores, infos).map { TensorSlice($0, info: $1, elements: piece.elements) }
         let reader = ChunkedInputs(stores: slices, chunkElements: chunkElements)
-        let offset = acc.hasBase ? 1 : 0
         let name = infos[0].name
-        acc.reset()
-        try reader.forEachChunk(of: name) { _, chunks in
-            let n = chunks[0].count
-            let inputs = chunks[offset...].map { UnsafePointer($0.baseAddress!) }
-            acc.add(
-                base: acc.hasBase ? UnsafePointer(chunks[0].baseAddress!) : nil,
-                inputs: inputs, count: n)
-        }
-        let gram = PieceGram(acc)
-        if gram.isFinite { return gram }
-        return try exact(
-            reader, name: name, stores: stores, hasBase: acc.hasBase, models: acc.models)
-    }
-
-    /// The slow path: finds the first input with a non-finite value, else sums in `Double`.
-    private func exact(
-        _ reader: ChunkedInputs, name: String, stores: [any TensorStore], hasBase: Bool,
-        models m: Int
-    ) throws -> PieceGram {
-        try reader.forEachChunk(of: name) { _, chunks in
-            for (s, chunk) in chunks.enumerated() where !chunk.allSatisfy(\.isFinite) {
+        var sums = PairSums(models: models, hasBase: hasInit)
+        try reader.forEachChunk(of: name) { sums.add($0) }
+        sums.symmetrise()
+        if sums.isFinite { return sums }
+        try reader.forEachChunk(of: name) { chunk in
+            for s in 0..<chunk.inputs where !chunk.allFinite(input: s) {
                 throw DiagnosticsError.nonFinite(
                     tensor: name, file: Checkpoint.file(of: name, in: stores[s]))
             }
         }
-        var gram = PieceGram(models: m)
-        let offset = hasBase ? 1 : 0
-        try reader.forEachChunk(of: name) { _, chunks in
-            for k in 0..<chunks[0].count {
-                let b = hasBase ? Double(chunks[0][k]) : 0
-                for i in 0..<m {
-                    let xi = Double(chunks[i + offset][k])
-                    for j in i..<m {
-                        let xj = Double(chunks[j + offset][k])
-                        gram.weight[i * m + j] += xi * xj
-                        gram.distance[i * m + j] += (xi - xj) * (xi - xj)
-                        if hasBase { gram.task[i * m + j] += (xi - b) * (xj - b) }
-                    }
-                }
-            }
-        }
-        for i in 0..<m {
-            for j in 0..<i {
-                gram.task[i * m + j] = gram.task[j * m + i]
-                gram.weight[i * m + j] = gram.weight[j * m + i]
-                gram.distance[i * m + j] = gram.distance[j * m + i]
-            }
-        }
-        return gram
+        throw DiagnosticsError.nonFinite(
+            tensor: name + " (its sums of squares overflow)",
+            file: Checkpoint.file(of: name, in: stores[0]))
     }
 }

@@ -15,9 +15,10 @@ public struct AngleProgress: Sendable {
 /// per group of tensors, in one streaming pass over the inputs.
 ///
 /// Every tensor is cut into fixed pieces (`pieceElements`) that worker threads read through
-/// `ChunkedInputs`: chunk k of all M+1 inputs is decoded once and feeds all pairwise dots at
-/// once (`GramAccumulator`). Per-piece Gram matrices are summed in piece order, so results do
-/// not depend on the number of threads. Without an init only full weights are compared.
+/// `ChunkedInputs`: chunk k of all M+1 inputs is read once and feeds all pairwise dots at
+/// once (`PairSums`, the merge engine's kernel). Per-piece Gram matrices are summed in piece
+/// order, so results do not depend on the number of threads. Without an init only full
+/// weights are compared.
 ///
 ///     cos Ω = δ_i·δ_j / (‖δ_i‖‖δ_j‖),   cos ω = θ_i·θ_j / (‖θ_i‖‖θ_j‖)
 ///
@@ -71,13 +72,14 @@ public struct AngleAnalysis: Sendable {
 
         // Sum pieces into tensors, tensors into groups, in order.
         let m = models.count
-        var perTensor = Array(repeating: PieceGram(models: m), count: family.floats.count)
+        var perTensor = Array(
+            repeating: PairSums(models: m, hasBase: initial != nil), count: family.floats.count)
         for (p, piece) in pieces.enumerated() { perTensor[piece.tensor].add(results[p]) }
         var slot: [ExactName: Int] = [:]
         for (t, info) in family.floats.enumerated() { slot[ExactName(info.name)] = t }
         var groups: [GroupAngles] = []
         for group in Grouping.groups(family.floats, by: granularity) {
-            var sum = PieceGram(models: m)
+            var sum = PairSums(models: m, hasBase: initial != nil)
             for info in group.tensors {
                 if let t = slot[ExactName(info.name)] { sum.add(perTensor[t]) }
             }

@@ -1,14 +1,43 @@
+import CKernels
 import SafeTensors
+
+/// One aligned chunk of every input, as the kernels in `CKernels/merge_kernels.c` read it:
+/// `pointers[i]` holds input i's elements `offset ..< offset + count` in the element type
+/// `kinds[i]` (`MT_BF16`, `MT_F32` or `MT_F64`). Valid only inside the visiting closure.
+public struct RawChunk {
+    public let offset: Int
+    public let count: Int
+    public let inputs: Int
+    public let pointers: UnsafePointer<UnsafeRawPointer?>
+    public let kinds: UnsafePointer<Int32>
+
+    /// Whether input i's element k (k < count) is finite.
+    public func isFinite(input i: Int, element k: Int) -> Bool {
+        let p = pointers[i]!
+        switch kinds[i] {
+        case Int32(MT_BF16):
+            let bits = UInt16(littleEndian: p.loadUnaligned(fromByteOffset: 2 * k, as: UInt16.self))
+            return bits & 0x7f80 != 0x7f80
+        case Int32(MT_F32): return p.loadUnaligned(fromByteOffset: 4 * k, as: Float.self).isFinite
+        default: return p.loadUnaligned(fromByteOffset: 8 * k, as: Double.self).isFinite
+        }
+    }
+
+    /// Whether every element of input i is finite.
+    public func allFinite(input i: Int) -> Bool {
+        (0..<count).allSatisfy { isFinite(input: i, element: $0) }
+    }
+}
 
 /// Streams the same tensor from several stores as aligned chunks: chunk k of every input
 /// covers the same elements. The one reading loop under merging and diagnostics.
 ///
-/// Each chunk is decoded from the input's dtype into a reusable buffer (so memory is
-/// `inputs × chunkElements × 4` bytes for `Float`, `× 8` for `Double`, not a tensor), and,
-/// when `release` is set, the mapped pages behind it are dropped after the chunk has been
-/// used. Chunk boundaries are multiples of `chunkElements` counted from the tensor's first
-/// element, whatever element range is asked for, so results accumulated per chunk do not
-/// depend on how a caller splits a tensor across threads.
+/// bf16, f32 and f64 bytes are lent as they are stored (memory-mapped, no copy); the other
+/// float types (f16, fp8) are decoded into a reusable `Float` buffer per input, which is exact.
+/// When `release` is set, the mapped pages behind a chunk are dropped after it has been used.
+/// Chunk boundaries are multiples of `chunkElements` counted from the tensor's first element,
+/// whatever element range is asked for, so results accumulated per chunk do not depend on how
+/// a caller splits a tensor across threads.
 ///
 /// - Complexity: one pass over each input's bytes; O(inputs × chunkElements) memory.
 public final class ChunkedInputs {
@@ -16,8 +45,12 @@ public final class ChunkedInputs {
 
     public let stores: [any TensorStore]
     public let chunkElements: Int
-    private var buffers: [UnsafeMutableBufferPointer<Float>]
-    private var doubleBuffers: [UnsafeMutableBufferPointer<Double>] = []
+    private let buffers: [UnsafeMutableBufferPointer<Float>]
+    private let pointers: UnsafeMutablePointer<UnsafeRawPointer?>
+    private let kinds: UnsafeMutablePointer<Int32>
+    /// For a store given twice (the same instance), the index of its first occurrence: its
+    /// bytes are lent once (a store may hold a lock while it lends).
+    private let firstOccurrence: [Int]
 
     public init(stores: [any TensorStore], chunkElements: Int = ChunkedInputs.defaultChunkElements)
     {
@@ -25,67 +58,82 @@ public final class ChunkedInputs {
         self.stores = stores
         self.chunkElements = chunkElements
         buffers = stores.map { _ in .allocate(capacity: chunkElements) }
+        pointers = .allocate(capacity: max(1, stores.count))
+        kinds = .allocate(capacity: max(1, stores.count))
+        firstOccurrence = stores.indices.map { i in
+            stores.firstIndex { $0 === stores[i] } ?? i
+        }
     }
 
     deinit {
         for b in buffers { b.deallocate() }
-        for b in doubleBuffers { b.deallocate() }
+        pointers.deallocate()
+        kinds.deallocate()
     }
 
-    /// Calls `body(offset, chunks)` for consecutive element ranges of tensor `name`, where
-    /// `chunks[i]` holds input i's values for elements `offset ..< offset + chunks[i].count`.
-    /// The buffers are reused: copy what must outlive the call.
-    /// - Throws: when a store lacks the tensor or its dtype is not a convertible float.
-    public func forEachChunk(
-        of name: String, release: Bool = true,
-        _ body: (_ offset: Int, _ chunks: [UnsafeMutableBufferPointer<Float>]) throws -> Void
-    ) throws {
-        let infos = try checkedInfos(name)
-        guard let count = infos.first?.info.elementCount else { return }
-        try walk(name, infos: infos, elements: 0..<count, release: release) { offset, m in
-            var views = buffers
-            for (i, store) in stores.enumerated() {
-                let out = UnsafeMutableBufferPointer(rebasing: buffers[i][0..<m])
-                try store.withBytes(of: name, in: byteRange(infos[i].size, offset, m)) {
-                    try FloatConversion.decode($0, dtype: infos[i].info.dtype, into: out)
-                }
-                views[i] = out
-            }
-            try body(offset, views)
+    /// The kernels' code for `dtype` when they read it directly.
+    public static func kernelKind(_ dtype: DType) -> Int32? {
+        switch dtype {
+        case .bf16: Int32(MT_BF16)
+        case .f32: Int32(MT_F32)
+        case .f64: Int32(MT_F64)
+        default: nil
         }
     }
 
-    /// The `Double` twin of `forEachChunk`, restricted to `elements` of the tensor: exact for
-    /// every convertible dtype, F64 included. Chunks never straddle a multiple of
-    /// `chunkElements`, so the chunks of a split range are the chunks of the whole.
-    /// The buffers may be overwritten by `body` (they are refilled for each chunk).
-    public func forEachDoubleChunk(
+    /// Calls `body` for consecutive chunks of `elements` (default: all) of tensor `name`.
+    /// - Throws: when a store lacks the tensor or its dtype is not a convertible float.
+    public func forEachChunk(
         of name: String, elements: Range<Int>? = nil, release: Bool = true,
-        _ body: (_ offset: Int, _ chunks: [UnsafeMutableBufferPointer<Double>]) throws -> Void
+        _ body: (RawChunk) throws -> Void
     ) throws {
         let infos = try checkedInfos(name)
         guard let count = infos.first?.info.elementCount else { return }
         let range = elements ?? 0..<count
         precondition(
             range.lowerBound >= 0 && range.upperBound <= count, "element range outside \(name)")
-        if doubleBuffers.isEmpty {
-            doubleBuffers = stores.map { _ in .allocate(capacity: chunkElements) }
-        }
         try walk(name, infos: infos, elements: range, release: release) { offset, m in
-            var views = doubleBuffers
-            for (i, store) in stores.enumerated() {
-                let out = UnsafeMutableBufferPointer(rebasing: doubleBuffers[i][0..<m])
-                let scratch = UnsafeMutableBufferPointer(rebasing: buffers[i][0..<m])
-                try store.withBytes(of: name, in: byteRange(infos[i].size, offset, m)) {
-                    try Self.decode($0, dtype: infos[i].info.dtype, into: out, scratch: scratch)
-                }
-                views[i] = out
+            try lend(name, infos: infos, offset: offset, count: m, from: 0) {
+                try body(
+                    RawChunk(
+                        offset: offset, count: m, inputs: stores.count,
+                        pointers: UnsafePointer(pointers), kinds: UnsafePointer(kinds)))
             }
-            try body(offset, views)
         }
     }
 
+    /// Lends inputs `i...` of one chunk (nested, so all are valid at once), then calls `body`.
+    private func lend(
+        _ name: String, infos: [(info: TensorInfo, size: Int)], offset: Int, count m: Int,
+        from i: Int, _ body: () throws -> Void
+    ) throws {
+        guard i < stores.count else { return try body() }
+        if firstOccurrence[i] != i {
+            pointers[i] = pointers[firstOccurrence[i]]
+            kinds[i] = kinds[firstOccurrence[i]]
+            return try lend(name, infos: infos, offset: offset, count: m, from: i + 1, body)
+        }
+        let dtype = infos[i].info.dtype
+        try stores[i].withBytes(of: name, in: byteRange(infos[i].size, offset, m)) { raw in
+            if let kind = Self.kernelKind(dtype) {
+                pointers[i] = raw.baseAddress
+                kinds[i] = kind
+            } else {
+                let out = UnsafeMutableBufferPointer(rebasing: buffers[i][0..<m])
+                try FloatConversion.decode(raw, dtype: dtype, into: out)
+                pointers[i] = UnsafeRawPointer(out.baseAddress)
+                kinds[i] = Int32(MT_F32)
+            }
+            try lend(name, infos: infos, offset: offset, count: m, from: i + 1, body)
+        }
+    }
+
+    /// The last tensor's infos: a reader is called once per block of a tensor, and a store's
+    /// `info` may be a linear search.
+    private var lastInfos: (name: String, infos: [(info: TensorInfo, size: Int)])?
+
     private func checkedInfos(_ name: String) throws -> [(info: TensorInfo, size: Int)] {
+        if let last = lastInfos, last.name.bytesEqual(name) { return last.infos }
         let infos = try stores.map { store in
             guard let info = store.info(name) else {
                 throw SafeTensorsError.unknownTensor(name: name, file: store.label)
@@ -98,6 +146,7 @@ public final class ChunkedInputs {
         let count = infos.first?.0.elementCount ?? 0
         precondition(
             infos.allSatisfy { $0.0.elementCount == count }, "shapes were not checked for \(name)")
+        lastInfos = (name, infos)
         return infos
     }
 
@@ -120,12 +169,12 @@ public final class ChunkedInputs {
             let m = min(boundary, elements.upperBound) - offset
             try visit(offset, m)
             offset += m
-            // release in batches of ~4 MiB: one madvise (and TLB shootdown) per batch, not per chunk
+            // release in batches of ~16 MiB: one madvise (and TLB shootdown) per batch, not per chunk
             if release,
                 offset == elements.upperBound
                     || (offset - pending) * infos[0].size >= Self.releaseBytes
             {
-                for (i, store) in stores.enumerated() {
+                for (i, store) in stores.enumerated() where firstOccurrence[i] == i {
                     let r = byteRange(infos[i].size, pending, offset - pending)
                     store.release(name, in: max(0, r.lowerBound - 16_384)..<r.upperBound)
                 }
@@ -135,39 +184,5 @@ public final class ChunkedInputs {
     }
 
     /// Bytes of the first input read between two page releases.
-    static let releaseBytes = 4 << 20
-
-    /// Decodes into `Double` without allocating: bf16/f32/f64 directly, other types through
-    /// the `Float` scratch buffer (widening is exact).
-    static func decode(
-        _ raw: UnsafeRawBufferPointer, dtype: DType, into out: UnsafeMutableBufferPointer<Double>,
-        scratch: UnsafeMutableBufferPointer<Float>
-    ) throws {
-        guard let src = raw.baseAddress, let dst = out.baseAddress else { return }
-        let n = out.count
-        switch dtype {
-        case .bf16:
-            // two simple loops (bf16 → Float bits, Float → Double) that vectorise
-            let f = scratch.baseAddress!
-            let bits = UnsafeMutableRawPointer(f).assumingMemoryBound(to: UInt32.self)
-            for i in 0..<n {
-                bits[i] =
-                    UInt32(
-                        UInt16(
-                            littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
-                    ) << 16
-            }
-            for i in 0..<n { dst[i] = Double(f[i]) }
-        case .f32:
-            for i in 0..<n {
-                dst[i] = Double(src.loadUnaligned(fromByteOffset: 4 * i, as: Float.self))
-            }
-        case .f64:
-            for i in 0..<n { dst[i] = src.loadUnaligned(fromByteOffset: 8 * i, as: Double.self) }
-        default:
-            let s = UnsafeMutableBufferPointer(rebasing: scratch[0..<n])
-            try FloatConversion.decode(raw, dtype: dtype, into: s)
-            for i in 0..<n { dst[i] = Double(s[i]) }
-        }
-    }
+    static let releaseBytes = 16 << 20
 }

@@ -1,13 +1,17 @@
+import CKernels
 import SafeTensors
 
-/// The per-chunk arithmetic of every merge method, in `Double`:
+/// The per-chunk arithmetic of every merge method, in `Double`, by the C kernels of
+/// `CKernels/merge_kernels.c` (read straight from bf16/f32/f64 bytes, AVX-512 or AVX2 when
+/// the CPU has them):
 ///
 ///     δ_m = x_m − x_0  (x_0 = 0 without init)       Gram_mn += δ_m·δ_n
 ///     s   = x_0 + Σ_m c_m δ_m  (s = x_1 for LITI)     out_η = η == 1 ? s : x_0 + η·(s − x_0)
 ///
 /// `out_η` is rounded once to the output dtype. Because a LITI output is computed from the
 /// `Double` merge `s` exactly as `liti` computes it from an F64 checkpoint holding `s`, a fused
-/// front equals `slerp --dtype f64` followed by `liti` bit for bit.
+/// front equals `slerp --dtype f64` followed by `liti` bit for bit. Every SIMD level performs
+/// the same operations in the same order, so outputs do not depend on the machine either.
 ///
 /// - Complexity: O(M² · n) flops per chunk of n elements; no allocation.
 struct MergeKernel: Sendable {
@@ -15,116 +19,46 @@ struct MergeKernel: Sendable {
     let hasInit: Bool
     let sIsModel: Bool
 
-    /// Replaces `x_m` (m ≥ 1) by `δ_m = x_m − x_0` in place (a no-op without init).
-    func taskVectors(_ x: [UnsafeMutableBufferPointer<Double>]) {
-        guard hasInit else { return }
-        let base = x[0].baseAddress!
-        let n = x[0].count
-        for m in 1...models {
-            let d = x[m].baseAddress!
-            for i in 0..<n { d[i] -= base[i] }
-        }
-    }
-
-    /// Adds the upper triangle of `δ_m·δ_n` into `gram` (row-major M×M), after `taskVectors`.
-    func accumulateGram(
-        _ x: [UnsafeMutableBufferPointer<Double>], into gram: UnsafeMutablePointer<Double>
-    ) {
-        let first = hasInit ? 1 : 0
-        let n = x[first].count
-        for a in 0..<models {
-            for b in a..<models {
-                gram[a * models + b] += Self.dot(
-                    x[first + a].baseAddress!, x[first + b].baseAddress!, n)
-            }
-        }
-    }
-
-    /// Computes `s` into `s` from the raw inputs (before `taskVectors`): only for LITI, where
-    /// `s = x_1`. Other methods call `merge` after `taskVectors`.
-    func copyModel(_ x: [UnsafeMutableBufferPointer<Double>], into s: UnsafeMutablePointer<Double>)
-    {
-        let src = x[hasInit ? 1 : 0]
-        s.update(from: src.baseAddress!, count: src.count)
-    }
-
-    /// `s = x_0 + Σ c_m δ_m` (after `taskVectors`).
-    func merge(
-        _ x: [UnsafeMutableBufferPointer<Double>], c: [Double], into s: UnsafeMutablePointer<Double>
-    ) {
-        let first = hasInit ? 1 : 0
-        let n = x[first].count
-        let d0 = x[first].baseAddress!
-        let c0 = c[0]
-        for i in 0..<n { s[i] = c0 * d0[i] }
-        for m in 1..<models {
-            let d = x[first + m].baseAddress!
-            let cm = c[m]
-            for i in 0..<n { s[i] += cm * d[i] }
-        }
+    /// Adds the upper triangle of `δ_m·δ_n` over `chunk` into `gram` (row-major M×M).
+    func accumulateGram(_ chunk: RawChunk, into gram: UnsafeMutablePointer<Double>) {
         if hasInit {
-            let base = x[0].baseAddress!
-            for i in 0..<n { s[i] = base[i] + s[i] }
+            mt_pair_sums(
+                chunk.pointers, chunk.kinds, models, 1, chunk.count, UInt32(MT_SUM_TASK), gram,
+                nil, nil)
+        } else {
+            mt_pair_sums(
+                chunk.pointers, chunk.kinds, models, 0, chunk.count, UInt32(MT_SUM_WEIGHT), nil,
+                gram, nil)
         }
     }
 
-    /// `out = x_0 + η·(s − x_0)` into `out`; `x0` is the init chunk (required when η ≠ 1).
-    static func liti(
-        s: UnsafePointer<Double>, x0: UnsafePointer<Double>, eta: Double,
-        count n: Int, into out: UnsafeMutablePointer<Double>
+    /// Writes `out_η` of `chunk` for each η of `etas` to `outputs[k]`, in `dtype`. Types the
+    /// kernel does not write itself (f16, fp8) are computed into `scratch` (`chunk.count`
+    /// doubles) and rounded once by `FloatConversion.encode`.
+    func merge(
+        _ chunk: RawChunk, c: [Double], etas: [Double], dtype: DType,
+        outputs: UnsafePointer<UnsafeMutableRawPointer?>, scratch: UnsafeMutablePointer<Double>
     ) {
-        for i in 0..<n { out[i] = x0[i] + eta * (s[i] - x0[i]) }
-    }
-
-    /// Σ a_i·b_i in `Double` with eight partial sums (fixed order, so deterministic).
-    static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
-        var s0 = SIMD4<Double>(), s1 = SIMD4<Double>()
-        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-        var i = 0
-        while i + 8 <= n {
-            let a0 = ra.loadUnaligned(fromByteOffset: 8 * i, as: SIMD4<Double>.self)
-            let a1 = ra.loadUnaligned(fromByteOffset: 8 * i + 32, as: SIMD4<Double>.self)
-            let b0 = rb.loadUnaligned(fromByteOffset: 8 * i, as: SIMD4<Double>.self)
-            let b1 = rb.loadUnaligned(fromByteOffset: 8 * i + 32, as: SIMD4<Double>.self)
-            s0 += a0 * b0
-            s1 += a1 * b1
-            i += 8
-        }
-        var s = (s0 + s1).sum()
-        while i < n {
-            s += a[i] * b[i]
-            i += 1
-        }
-        return s
-    }
-
-    /// Rounds `values` once to `dtype` into `raw` (bf16 and f32 inline; others via
-    /// `FloatConversion`).
-    static func encode(
-        _ values: UnsafeBufferPointer<Double>, dtype: DType,
-        into raw: UnsafeMutableRawBufferPointer
-    ) {
-        let n = values.count
-        guard let src = values.baseAddress, let dst = raw.baseAddress else { return }
-        switch dtype {
-        case .bf16:
-            for i in 0..<n {
-                let f = Float(src[i])
-                let b = f.bitPattern
-                let bits: UInt16
-                if b & 0xffff == 0x8000 || (b & 0x7fff_ffff) > 0x7f80_0000 {
-                    bits = FloatConversion.bf16Bits(src[i])  // a Float tie or NaN: decide exactly
-                } else {
-                    bits = UInt16(truncatingIfNeeded: (b &+ 0x7fff &+ ((b >> 16) & 1)) >> 16)
+        let n = chunk.count
+        c.withUnsafeBufferPointer { c in
+            etas.withUnsafeBufferPointer { e in
+                if let kind = ChunkedInputs.kernelKind(dtype) {
+                    mt_merge(
+                        chunk.pointers, chunk.kinds, models, hasInit ? 1 : 0, sIsModel ? 1 : 0,
+                        c.baseAddress, n, e.baseAddress, etas.count, outputs, kind)
+                    return
                 }
-                dst.storeBytes(of: bits.littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+                var s: UnsafeMutableRawPointer? = UnsafeMutableRawPointer(scratch)
+                for k in etas.indices {
+                    mt_merge(
+                        chunk.pointers, chunk.kinds, models, hasInit ? 1 : 0, sIsModel ? 1 : 0,
+                        c.baseAddress, n, e.baseAddress! + k, 1, &s, Int32(MT_F64))
+                    FloatConversion.encode(
+                        UnsafeBufferPointer(start: scratch, count: n), dtype: dtype,
+                        into: UnsafeMutableRawBufferPointer(
+                            start: outputs[k], count: dtype.byteCount(elements: n) ?? 0))
+                }
             }
-        case .f32:
-            for i in 0..<n {
-                dst.storeBytes(of: Float(src[i]), toByteOffset: 4 * i, as: Float.self)
-            }
-        default:
-            FloatConversion.encode(values, dtype: dtype, into: raw)
         }
     }
 }

@@ -45,44 +45,19 @@ extension MergeRunner {
                 let worker = pool[p]
                 let partialsBase = partialsBox.pointer.assumingMemoryBound(to: Double.self)
                 do {
-                    try worker.reader.forEachDoubleChunk(of: t.name, elements: lo..<hi) {
-                        offset, x in
-                        let count = x[0].count
-                        let partial = partialsBase + ((offset - start) / self.chunk) * mm
-                        let fused = kernel.isTwoWithInit
-                        if fused && wantGram {
-                            kernel.gramTwo(x, into: partial)
+                    try worker.reader.forEachChunk(of: t.name, elements: lo..<hi) { chunk in
+                        let at = chunk.offset - start
+                        if wantGram {
+                            let partial = partialsBase + (at / self.chunk) * mm
+                            kernel.accumulateGram(chunk, into: partial)
                         }
-                        if fused {
-                            if let c { kernel.mergeTwo(x, c: c, into: worker.s) }
-                        } else {
-                            if c != nil, kernel.sIsModel { kernel.copyModel(x, into: worker.s) }
-                            kernel.taskVectors(x)
-                            if wantGram { kernel.accumulateGram(x, into: partial) }
-                            if let c, !kernel.sIsModel { kernel.merge(x, c: c, into: worker.s) }
+                        guard let c else { return }
+                        for k in etas.indices {
+                            worker.outputs[k] = blockBoxes[k].pointer + at * outSize
                         }
-                        guard c != nil else { return }
-                        for (k, eta) in etas.enumerated() {
-                            let dst = blockBoxes[k].pointer + (offset - start) * outSize
-                            if outDType == .bf16, kernel.hasInit || eta == 1 {
-                                MergeKernel.litiBF16(
-                                    s: worker.s, x0: x[0].baseAddress!, eta: eta,
-                                    count: count, into: dst, scratch: worker.f)
-                                continue
-                            }
-                            var values = UnsafePointer(worker.s)
-                            if eta != 1 {
-                                MergeKernel.liti(
-                                    s: worker.s, x0: x[0].baseAddress!, eta: eta,
-                                    count: count, into: worker.o)
-                                values = UnsafePointer(worker.o)
-                            }
-                            MergeKernel.encode(
-                                UnsafeBufferPointer(start: values, count: count),
-                                dtype: outDType,
-                                into: UnsafeMutableRawBufferPointer(
-                                    start: dst, count: count * outSize))
-                        }
+                        kernel.merge(
+                            chunk, c: c, etas: etas, dtype: outDType,
+                            outputs: worker.outputs, scratch: worker.scratch)
                     }
                 } catch {
                     errors.values[p] = error

@@ -1,24 +1,22 @@
 import Dispatch
 import SafeTensors
 
-/// Per-thread state of the element loops: a chunk reader and two scratch buffers.
+/// Per-thread state of the element loops: a chunk reader, the output pointers of the chunk
+/// being merged, and scratch for output types the kernel does not write itself.
 final class MergeWorker: @unchecked Sendable {
     let reader: ChunkedInputs
-    let s: UnsafeMutablePointer<Double>
-    let o: UnsafeMutablePointer<Double>
-    let f: UnsafeMutablePointer<Float>
+    let outputs: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    let scratch: UnsafeMutablePointer<Double>
 
-    init(stores: [any TensorStore], chunkElements: Int) {
+    init(stores: [any TensorStore], chunkElements: Int, outputs count: Int) {
         reader = ChunkedInputs(stores: stores, chunkElements: chunkElements)
-        s = .allocate(capacity: chunkElements)
-        o = .allocate(capacity: chunkElements)
-        f = .allocate(capacity: chunkElements)
+        outputs = .allocate(capacity: max(1, count))
+        scratch = .allocate(capacity: chunkElements)
     }
 
     deinit {
-        s.deallocate()
-        o.deallocate()
-        f.deallocate()
+        outputs.deallocate()
+        scratch.deallocate()
     }
 }
 
@@ -70,11 +68,13 @@ final class MergeRunner: @unchecked Sendable {
         let parallel = (all + (statistics ?? [])).allSatisfy(MergeEngine.isRandomAccess)
         let threads = parallel ? max(1, plan.threads) : 1
         workers = (0..<threads).map { _ in
-            MergeWorker(stores: all, chunkElements: MergeEngine.chunkElements)
+            MergeWorker(
+                stores: all, chunkElements: MergeEngine.chunkElements, outputs: outputs.count)
         }
         if let statistics {
             statsWorkers = (0..<threads).map { _ in
-                MergeWorker(stores: statistics, chunkElements: MergeEngine.chunkElements)
+                MergeWorker(
+                    stores: statistics, chunkElements: MergeEngine.chunkElements, outputs: 0)
             }
         } else {
             statsWorkers = workers
@@ -188,9 +188,8 @@ final class MergeRunner: @unchecked Sendable {
         guard (0..<m).contains(where: { !gram[$0 * m + $0].isFinite }) else { return }
         for store in stores {
             var bad = false
-            try ChunkedInputs(stores: [store], chunkElements: chunk).forEachDoubleChunk(of: t.name)
-            { _, x in
-                if !bad, x[0].contains(where: { !$0.isFinite }) { bad = true }
+            try ChunkedInputs(stores: [store], chunkElements: chunk).forEachChunk(of: t.name) {
+                if !bad, !$0.allFinite(input: 0) { bad = true }
             }
             if bad { throw MergeError.nonFinite(tensor: t.name, file: store.label) }
         }

@@ -44,7 +44,8 @@ public final class AtomicFile: ByteSink {
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        if bytes.count >= buffer.count {
+        // large writes skip the buffer (one copy fewer); small ones are gathered
+        if bytes.count >= buffer.count / 4 {
             try flush()
             try writeAll(bytes)
             return

@@ -1,0 +1,327 @@
+// The arithmetic of every merge and every angle: pairwise sums of (differences of) inputs, and
+// the merge-and-interpolate of one chunk, read straight from bf16/f32/f64 bytes into Double.
+//
+// One body per kernel, written on 8-lane vectors (clang ext_vector_type), compiled three
+// times: portable, AVX2 and AVX-512; the CPU's best is picked at run time. Lane j always holds
+// element 8·i + j and every level runs the same Double operations in the same order (no FMA
+// contraction), so the results are bit-identical whatever the machine.
+#pragma STDC FP_CONTRACT OFF
+#pragma clang diagnostic ignored "-Wpsabi"  // the vector helpers are always inlined
+#include "merge_kernels.h"
+#include <string.h>
+
+typedef double v8d __attribute__((ext_vector_type(8)));
+typedef float v8f __attribute__((ext_vector_type(8)));
+typedef uint32_t v8u __attribute__((ext_vector_type(8)));
+typedef int32_t v8i __attribute__((ext_vector_type(8)));
+typedef uint16_t v8h __attribute__((ext_vector_type(8)));
+
+#define AI static inline __attribute__((always_inline))
+
+AI size_t dtype_size(int dt) { return dt == MT_BF16 ? 2 : dt == MT_F32 ? 4 : 8; }
+
+/// 8 elements of `p` from element k, widened exactly to Double.
+AI v8d load8(const void *p, int dt, size_t k) {
+    const char *b = (const char *)p;
+    if (dt == MT_BF16) {
+        v8h h;
+        memcpy(&h, b + 2 * k, sizeof h);
+        v8u w = __builtin_convertvector(h, v8u) << 16;
+        return __builtin_convertvector((v8f)w, v8d);
+    }
+    if (dt == MT_F32) {
+        v8f f;
+        memcpy(&f, b + 4 * k, sizeof f);
+        return __builtin_convertvector(f, v8d);
+    }
+    v8d d;
+    memcpy(&d, b + 8 * k, sizeof d);
+    return d;
+}
+
+/// The last r < 8 elements from element k, zero-padded.
+AI v8d load_tail(const void *p, int dt, size_t k, size_t r) {
+    unsigned char buf[64] = {0};
+    size_t size = dtype_size(dt);
+    memcpy(buf, (const char *)p + size * k, size * r);
+    return load8(buf, dt, 0);
+}
+
+AI v8d load(const void *p, int dt, size_t k, size_t r) {
+    return r == 8 ? load8(p, dt, k) : load_tail(p, dt, k, r);
+}
+
+/// bf16 bits of v, rounded once: round to odd into Float (exact sticky bit), then to nearest
+/// even; NaN gives a quiet NaN of the same sign; overflow gives ±Inf.
+AI v8h to_bf16(v8d v) {
+    v8f f = __builtin_convertvector(v, v8f);
+    v8d back = __builtin_convertvector(f, v8d);
+    v8i inexact = __builtin_convertvector(back != v, v8i);  // -1 where inexact (or NaN)
+    v8i away = __builtin_convertvector(
+        __builtin_elementwise_abs(back) > __builtin_elementwise_abs(v), v8i);
+    v8u b = (v8u)f;
+    b = (b + (v8u)away) | ((v8u)inexact & 1u);  // toward zero, then sticky bit
+    v8u rne = (b + 0x7fffu + ((b >> 16) & 1u)) >> 16;
+    v8u nan = (v8u)__builtin_convertvector(v != v, v8i);
+    v8u quiet = ((b >> 16) & 0x8000u) | 0x7fc0u;
+    return __builtin_convertvector((nan & quiet) | (~nan & rne), v8h);
+}
+
+/// Stores the first r lanes of v as `dt` at element k of p.
+AI void store(void *p, int dt, size_t k, size_t r, v8d v) {
+    unsigned char buf[64];
+    size_t size = dtype_size(dt);
+    char *dst = r == 8 ? (char *)p + size * k : (char *)buf;
+    if (dt == MT_BF16) {
+        v8h h = to_bf16(v);
+        memcpy(dst, &h, sizeof h);
+    } else if (dt == MT_F32) {
+        v8f f = __builtin_convertvector(v, v8f);
+        memcpy(dst, &f, sizeof f);
+    } else {
+        memcpy(dst, &v, sizeof v);
+    }
+    if (r < 8) memcpy((char *)p + size * k, buf, size * r);
+}
+
+AI double reduce(v8d a) {
+    double s = -0.0;
+    for (int j = 0; j < 4; j++) s += a[j] + a[j + 4];
+    return s;
+}
+
+enum { MAX_FUSED = 4, MAX_PAIRS = MAX_FUSED * (MAX_FUSED + 1) / 2 };
+
+/// One 8-element group of the fused sums: base b (zero without base) and inputs v[0..m).
+AI void sums_group(v8d b, const v8d *v, size_t m, unsigned what, v8d *t, v8d *w, v8d *d) {
+    size_t p = 0;
+    for (size_t a = 0; a < m; a++) {
+        for (size_t c = a; c < m; c++, p++) {
+            if (what & MT_SUM_TASK) t[p] += (v[a] - b) * (v[c] - b);
+            if (what & MT_SUM_WEIGHT) w[p] += v[a] * v[c];
+            if (what & MT_SUM_DISTANCE) {
+                v8d e = v[a] - v[c];
+                d[p] += e * e;
+            }
+        }
+    }
+}
+
+/// All sums of m ≤ MAX_FUSED models in one pass (m is a constant after inlining, so the
+/// accumulators live in registers).
+AI void sums_fused(const void *const *x, const int *dt, size_t m, int hb, size_t n,
+                   unsigned what, double *task, double *weight, double *dist) {
+    v8d t[MAX_PAIRS], w[MAX_PAIRS], d[MAX_PAIRS], v[MAX_FUSED];
+    for (size_t p = 0; p < MAX_PAIRS; p++) t[p] = w[p] = d[p] = 0;
+    const size_t first = hb ? 1 : 0;
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        v8d b = hb ? load8(x[0], dt[0], k) : (v8d)0;
+        for (size_t a = 0; a < m; a++) v[a] = load8(x[first + a], dt[first + a], k);
+        sums_group(b, v, m, what, t, w, d);
+    }
+    if (k < n) {
+        v8d b = hb ? load_tail(x[0], dt[0], k, n - k) : (v8d)0;
+        for (size_t a = 0; a < m; a++) v[a] = load_tail(x[first + a], dt[first + a], k, n - k);
+        sums_group(b, v, m, what, t, w, d);
+    }
+    size_t p = 0;
+    for (size_t a = 0; a < m; a++) {
+        for (size_t c = a; c < m; c++, p++) {
+            if (what & MT_SUM_TASK) task[a * m + c] += reduce(t[p]);
+            if (what & MT_SUM_WEIGHT) weight[a * m + c] += reduce(w[p]);
+            if (what & MT_SUM_DISTANCE) dist[a * m + c] += reduce(d[p]);
+        }
+    }
+}
+
+/// Many models: one pass per pair; each sum is the same lanes as the fused pass.
+AI void sums_pairwise(const void *const *x, const int *dt, size_t m, int hb, size_t n,
+                      unsigned what, double *task, double *weight, double *dist) {
+    const size_t first = hb ? 1 : 0;
+    for (size_t a = 0; a < m; a++) {
+        for (size_t c = a; c < m; c++) {
+            const void *xs[3] = {hb ? x[0] : x[first + a], x[first + a], x[first + c]};
+            const int ds[3] = {hb ? dt[0] : dt[first + a], dt[first + a], dt[first + c]};
+            v8d t = 0, w = 0, d = 0;
+            for (size_t k = 0; k < n; k += 8) {
+                size_t r = n - k < 8 ? n - k : 8;
+                v8d b = hb ? load(xs[0], ds[0], k, r) : (v8d)0;
+                v8d u = load(xs[1], ds[1], k, r), y = load(xs[2], ds[2], k, r);
+                if (what & MT_SUM_TASK) t += (u - b) * (y - b);
+                if (what & MT_SUM_WEIGHT) w += u * y;
+                if (what & MT_SUM_DISTANCE) {
+                    v8d e = u - y;
+                    d += e * e;
+                }
+            }
+            if (what & MT_SUM_TASK) task[a * m + c] += reduce(t);
+            if (what & MT_SUM_WEIGHT) weight[a * m + c] += reduce(w);
+            if (what & MT_SUM_DISTANCE) dist[a * m + c] += reduce(d);
+        }
+    }
+}
+
+AI void sums_body(const void *const *x, const int *dt, size_t m, int hb, size_t n,
+                  unsigned what, double *task, double *weight, double *dist) {
+    if (!hb) what &= ~(unsigned)MT_SUM_TASK;
+    switch (m) {
+    case 1: sums_fused(x, dt, 1, hb, n, what, task, weight, dist); break;
+    case 2: sums_fused(x, dt, 2, hb, n, what, task, weight, dist); break;
+    case 3: sums_fused(x, dt, 3, hb, n, what, task, weight, dist); break;
+    case 4: sums_fused(x, dt, 4, hb, n, what, task, weight, dist); break;
+    default: sums_pairwise(x, dt, m, hb, n, what, task, weight, dist); break;
+    }
+}
+
+/// Elements k ..< k + r (r ≤ 8) of the merge.
+AI void merge_group(const void *const *x, const int *dt, size_t m, int hb, int sm,
+                    const double *c, size_t k, size_t r, const double *eta, size_t outs,
+                    void *const *out, int odt) {
+    const size_t first = hb ? 1 : 0;
+    {
+        v8d b = hb ? load(x[0], dt[0], k, r) : (v8d)0;
+        v8d s;
+        if (sm) {
+            s = load(x[first], dt[first], k, r);
+        } else {
+            v8d d = load(x[first], dt[first], k, r);
+            if (hb) d = d - b;
+            s = c[0] * d;
+            for (size_t j = 1; j < m; j++) {
+                v8d dj = load(x[first + j], dt[first + j], k, r);
+                if (hb) dj = dj - b;
+                s = s + c[j] * dj;
+            }
+            if (hb) s = b + s;
+        }
+        for (size_t e = 0; e < outs; e++) {
+            v8d v = (eta[e] == 1.0 || !hb) ? s : b + eta[e] * (s - b);
+            store(out[e], odt, k, r, v);
+        }
+    }
+}
+
+AI void merge_body(const void *const *x, const int *dt, size_t m, int hb, int sm,
+                   const double *c, size_t n, const double *eta, size_t outs, void *const *out,
+                   int odt) {
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8) merge_group(x, dt, m, hb, sm, c, k, 8, eta, outs, out, odt);
+    if (k < n) merge_group(x, dt, m, hb, sm, c, k, n - k, eta, outs, out, odt);
+}
+
+// The specialisations by bf16 two-model case keep the hot loop free of dtype branches.
+AI void merge_dispatch(const void *const *x, const int *dt, size_t m, int hb, int sm,
+                       const double *c, size_t n, const double *eta, size_t outs,
+                       void *const *out, int odt) {
+    if (m == 2 && hb && !sm && dt[0] == MT_BF16 && dt[1] == MT_BF16 && dt[2] == MT_BF16
+        && odt == MT_BF16) {
+        const int bf[3] = {MT_BF16, MT_BF16, MT_BF16};
+        merge_body(x, bf, 2, 1, 0, c, n, eta, outs, out, MT_BF16);
+    } else {
+        merge_body(x, dt, m, hb, sm, c, n, eta, outs, out, odt);
+    }
+}
+
+AI void sums_dispatch(const void *const *x, const int *dt, size_t m, int hb, size_t n,
+                      unsigned what, double *task, double *weight, double *dist) {
+    if (m == 2 && hb && dt[0] == MT_BF16 && dt[1] == MT_BF16 && dt[2] == MT_BF16) {
+        const int bf[3] = {MT_BF16, MT_BF16, MT_BF16};
+        sums_body(x, bf, 2, 1, n, what, task, weight, dist);
+    } else {
+        sums_body(x, dt, m, hb, n, what, task, weight, dist);
+    }
+}
+
+#define SUMS_ARGS                                                                             \
+    const void *const *x, const int *dt, size_t m, int hb, size_t n, unsigned what,          \
+        double *task, double *weight, double *dist
+#define MERGE_ARGS                                                                            \
+    const void *const *x, const int *dt, size_t m, int hb, int sm, const double *c, size_t n, \
+        const double *eta, size_t outs, void *const *out, int odt
+
+static void sums_portable(SUMS_ARGS) { sums_dispatch(x, dt, m, hb, n, what, task, weight, dist); }
+static void merge_portable(MERGE_ARGS) {
+    merge_dispatch(x, dt, m, hb, sm, c, n, eta, outs, out, odt);
+}
+
+#if defined(__x86_64__)
+#define TARGET_AVX2 __attribute__((target("avx2,f16c")))
+#define TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,f16c")))
+TARGET_AVX2 static void sums_avx2(SUMS_ARGS) {
+    sums_dispatch(x, dt, m, hb, n, what, task, weight, dist);
+}
+TARGET_AVX2 static void merge_avx2(MERGE_ARGS) {
+    merge_dispatch(x, dt, m, hb, sm, c, n, eta, outs, out, odt);
+}
+TARGET_AVX512 static void sums_avx512(SUMS_ARGS) {
+    sums_dispatch(x, dt, m, hb, n, what, task, weight, dist);
+}
+TARGET_AVX512 static void merge_avx512(MERGE_ARGS) {
+    merge_dispatch(x, dt, m, hb, sm, c, n, eta, outs, out, odt);
+}
+
+static int detect_level(void) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
+        return 2;
+    if (__builtin_cpu_supports("avx2")) return 1;
+    return 0;
+}
+#else
+static int detect_level(void) { return 0; }
+#endif
+
+int mt_simd_level(void) {
+    static int cached = -1;  // benign race: every thread computes the same value
+    if (cached < 0) cached = detect_level();
+    return cached;
+}
+
+static int clamp_level(int level) {
+    int top = mt_simd_level();
+    return level < 0 ? 0 : level > top ? top : level;
+}
+
+void mt_pair_sums_at(int level, const void *const *x, const int *dtype, size_t models,
+                     int has_base, size_t n, unsigned what, double *task, double *weight,
+                     double *distance) {
+    switch (clamp_level(level)) {
+#if defined(__x86_64__)
+    case 2: sums_avx512(x, dtype, models, has_base, n, what, task, weight, distance); return;
+    case 1: sums_avx2(x, dtype, models, has_base, n, what, task, weight, distance); return;
+#endif
+    default: sums_portable(x, dtype, models, has_base, n, what, task, weight, distance);
+    }
+}
+
+void mt_merge_at(int level, const void *const *x, const int *dtype, size_t models, int has_base,
+                 int s_is_model, const double *c, size_t n, const double *eta, size_t outputs,
+                 void *const *out, int out_dtype) {
+    switch (clamp_level(level)) {
+#if defined(__x86_64__)
+    case 2:
+        merge_avx512(x, dtype, models, has_base, s_is_model, c, n, eta, outputs, out, out_dtype);
+        return;
+    case 1:
+        merge_avx2(x, dtype, models, has_base, s_is_model, c, n, eta, outputs, out, out_dtype);
+        return;
+#endif
+    default:
+        merge_portable(x, dtype, models, has_base, s_is_model, c, n, eta, outputs, out, out_dtype);
+    }
+}
+
+void mt_pair_sums(const void *const *x, const int *dtype, size_t models, int has_base, size_t n,
+                  unsigned what, double *task, double *weight, double *distance) {
+    mt_pair_sums_at(mt_simd_level(), x, dtype, models, has_base, n, what, task, weight,
+                    distance);
+}
+
+void mt_merge(const void *const *x, const int *dtype, size_t models, int has_base,
+              int s_is_model, const double *c, size_t n, const double *eta, size_t outputs,
+              void *const *out, int out_dtype) {
+    mt_merge_at(mt_simd_level(), x, dtype, models, has_base, s_is_model, c, n, eta, outputs,
+                out, out_dtype);
+}
