@@ -53,7 +53,7 @@ AI v8d load(const void *p, int dt, size_t k, size_t r) {
 
 /// bf16 bits of v, rounded once: round to odd into Float (exact sticky bit), then to nearest
 /// even; NaN gives a quiet NaN of the same sign; overflow gives ±Inf.
-AI v8h to_bf16(v8d v) {
+AI v8h to_bf16_exact(v8d v) {
     v8f f = __builtin_convertvector(v, v8f);
     v8d back = __builtin_convertvector(f, v8d);
     v8i inexact = __builtin_convertvector(back != v, v8i);  // -1 where inexact (or NaN)
@@ -65,6 +65,16 @@ AI v8h to_bf16(v8d v) {
     v8u nan = (v8u)__builtin_convertvector(v != v, v8i);
     v8u quiet = ((b >> 16) & 0x8000u) | 0x7fc0u;
     return __builtin_convertvector((nan & quiet) | (~nan & rne), v8h);
+}
+
+/// The same, fast: rounding to Float then to bf16 (both to nearest even) is already the single
+/// rounding unless the Float lands exactly on a bf16 midpoint (low half 0x8000) or is Inf/NaN;
+/// only vectors holding such a lane take the exact path.
+AI v8h to_bf16(v8d v) {
+    v8u b = (v8u)__builtin_convertvector(v, v8f);
+    v8i rare = ((b & 0xffffu) == 0x8000u) | ((b & 0x7f800000u) == 0x7f800000u);
+    if (__builtin_reduce_or(rare)) return to_bf16_exact(v);
+    return __builtin_convertvector((b + 0x7fffu + ((b >> 16) & 1u)) >> 16, v8h);
 }
 
 /// Stores the first r lanes of v as `dt` at element k of p.

@@ -39,14 +39,8 @@ final class TensorSlice: TensorStore, @unchecked Sendable {
         name = info.name
         byteOffset = elements.lowerBound * size
         tensors = [TensorInfo(name: info.name, dtype: info.dtype, shape: [elements.count])]
-        var holder: any TensorStore = base
-        if let sharded = base as? ShardedCheckpoint, let shard = sharded.shard(of: info.name) {
-            holder = shard
-        }
-        if let file = holder as? SafeTensorsFile, let range = try? file.fileRange(of: info.name),
-            range.count == info.byteCount
-        {
-            mapped = (file.map, range.lowerBound + elements.lowerBound * size)
+        if let (map, range) = base.mapping(of: info.name), range.count == info.byteCount {
+            mapped = (map, range.lowerBound + elements.lowerBound * size)
         } else {
             mapped = nil
         }

@@ -32,7 +32,8 @@ public struct RawChunk {
 /// Streams the same tensor from several stores as aligned chunks: chunk k of every input
 /// covers the same elements. The one reading loop under merging and diagnostics.
 ///
-/// bf16, f32 and f64 bytes are lent as they are stored (memory-mapped, no copy); the other
+/// bf16, f32 and f64 bytes are lent as they are stored (memory-mapped, no copy: for a mapped
+/// file the tensor's place in the mapping is resolved once per call, not per chunk); the other
 /// float types (f16, fp8) are decoded into a reusable `Float` buffer per input, which is exact.
 /// When `release` is set, the mapped pages behind a chunk are dropped after it has been used.
 /// Chunk boundaries are multiples of `chunkElements` counted from the tensor's first element,
@@ -104,7 +105,9 @@ public final class ChunkedInputs {
 
     /// Lends inputs `i...` of one chunk (nested, so all are valid at once), then calls `body`.
     private func lend(
-        _ name: String, infos: [(info: TensorInfo, size: Int)], offset: Int, count m: Int,
+        _ name: String,
+        infos: [(info: TensorInfo, size: Int, mapping: (map: MappedFile, range: Range<Int>)?)],
+        offset: Int, count m: Int,
         from i: Int, _ body: () throws -> Void
     ) throws {
         guard i < stores.count else { return try body() }
@@ -114,7 +117,14 @@ public final class ChunkedInputs {
             return try lend(name, infos: infos, offset: offset, count: m, from: i + 1, body)
         }
         let dtype = infos[i].info.dtype
-        try stores[i].withBytes(of: name, in: byteRange(infos[i].size, offset, m)) { raw in
+        let bytes = byteRange(infos[i].size, offset, m)
+        if let (map, range) = infos[i].mapping, let kind = Self.kernelKind(dtype) {
+            pointers[i] = UnsafeRawPointer(
+                map.bytes.baseAddress! + range.lowerBound + bytes.lowerBound)
+            kinds[i] = kind
+            return try lend(name, infos: infos, offset: offset, count: m, from: i + 1, body)
+        }
+        try stores[i].withBytes(of: name, in: bytes) { raw in
             if let kind = Self.kernelKind(dtype) {
                 pointers[i] = raw.baseAddress
                 kinds[i] = kind
@@ -130,9 +140,15 @@ public final class ChunkedInputs {
 
     /// The last tensor's infos: a reader is called once per block of a tensor, and a store's
     /// `info` may be a linear search.
-    private var lastInfos: (name: String, infos: [(info: TensorInfo, size: Int)])?
+    private var lastInfos:
+        (
+            name: String,
+            infos: [(info: TensorInfo, size: Int, mapping: (map: MappedFile, range: Range<Int>)?)]
+        )?
 
-    private func checkedInfos(_ name: String) throws -> [(info: TensorInfo, size: Int)] {
+    private func checkedInfos(_ name: String) throws -> [(
+        info: TensorInfo, size: Int, mapping: (map: MappedFile, range: Range<Int>)?
+    )] {
         if let last = lastInfos, last.name.bytesEqual(name) { return last.infos }
         let infos = try stores.map { store in
             guard let info = store.info(name) else {
@@ -141,7 +157,10 @@ public final class ChunkedInputs {
             guard info.dtype.isConvertibleFloat, let size = info.dtype.byteSize else {
                 throw SafeTensorsError.notConvertible(tensor: name, dtype: info.dtype)
             }
-            return (info, size)
+            let mapping = store.mapping(of: name).flatMap {
+                $0.range.count == info.byteCount ? $0 : nil
+            }
+            return (info, size, mapping)
         }
         let count = infos.first?.0.elementCount ?? 0
         precondition(
@@ -159,7 +178,9 @@ public final class ChunkedInputs {
     /// chunk's range, hence kept by `release`) is dropped too: dropping a clean file page that
     /// someone still reads only costs a refault.
     private func walk(
-        _ name: String, infos: [(info: TensorInfo, size: Int)], elements: Range<Int>, release: Bool,
+        _ name: String,
+        infos: [(info: TensorInfo, size: Int, mapping: (map: MappedFile, range: Range<Int>)?)],
+        elements: Range<Int>, release: Bool,
         _ visit: (_ offset: Int, _ count: Int) throws -> Void
     ) throws {
         var offset = elements.lowerBound
@@ -176,7 +197,14 @@ public final class ChunkedInputs {
             {
                 for (i, store) in stores.enumerated() where firstOccurrence[i] == i {
                     let r = byteRange(infos[i].size, pending, offset - pending)
-                    store.release(name, in: max(0, r.lowerBound - 16_384)..<r.upperBound)
+                    let back = max(0, r.lowerBound - 16_384)..<r.upperBound
+                    if let (map, range) = infos[i].mapping {
+                        map.release(
+                            (range.lowerBound + back.lowerBound)..<(range.lowerBound
+                                + back.upperBound))
+                    } else {
+                        store.release(name, in: back)
+                    }
                 }
                 pending = offset
             }

@@ -110,3 +110,19 @@ public final class ShardedCheckpoint: TensorStore, @unchecked Sendable {
         location[ExactName(name)].map { shards[$0].release(name, in: range) }
     }
 }
+
+extension TensorStore {
+    /// Where tensor `name`'s bytes sit in a memory mapping that lives as long as the store (a
+    /// `SafeTensorsFile`, alone or as a shard of a `ShardedCheckpoint`), or `nil` for other
+    /// stores. Hot loops resolve it once per tensor and then skip `withBytes`' name lookup per
+    /// chunk (hashing a long name per chunk and input costs several percent of a merge).
+    public func mapping(of name: String) -> (map: MappedFile, range: Range<Int>)? {
+        var holder: any TensorStore = self
+        if let sharded = self as? ShardedCheckpoint, let shard = sharded.shard(of: name) {
+            holder = shard
+        }
+        guard let file = holder as? SafeTensorsFile, let range = try? file.fileRange(of: name)
+        else { return nil }
+        return (file.map, range)
+    }
+}

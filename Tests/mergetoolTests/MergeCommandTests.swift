@@ -228,8 +228,18 @@ extension ExtrapolateCommand: ParsableCommandRunnable {}
                 ]) as? SlerpCommand)
         #expect(
             cmd.weights?.values == [1, 2, 3] && cmd.eta?.values == [0, 0.3]
-                && cmd.merge.granularity == .tensor)
+                && cmd.grouping.granularity == .tensor)
         #expect(DoubleList(argument: "1,,2") == nil && DoubleList(argument: "inf") == nil)
+        // a negative η is a value, not a flag; LITI has no angle, so no --granularity
+        let liti = try #require(
+            try MergeTool.parseAsRoot(["liti", "a", "--init", "b", "--eta", "-0.5,1", "-o", "c"])
+                as? LitiCommand)
+        #expect(liti.eta.values == [-0.5, 1])
+        #expect(throws: (any Error).self) {
+            try MergeTool.parseAsRoot([
+                "liti", "a", "--init", "b", "--eta", "0.3", "--granularity", "tensor", "-o", "c",
+            ])
+        }
     }
 
     @Test func negativeEtaIsRefusedUnlessAllowed() throws {
@@ -240,7 +250,7 @@ extension ExtrapolateCommand: ParsableCommandRunnable {}
             try run(["liti", dir + "/ft1", "--init", dir + "/base", "--eta=-0.5", "-o", dir + "/n"])
         }
         try run([
-            "liti", dir + "/ft1", "--init", dir + "/base", "--eta=-0.5", "--allow-negative-eta",
+            "liti", dir + "/ft1", "--init", dir + "/base", "--eta", "-0.5", "--allow-negative-eta",
             "-o", dir + "/n",
         ])
         #expect(FileManager.default.fileExists(atPath: dir + "/n/model.safetensors"))

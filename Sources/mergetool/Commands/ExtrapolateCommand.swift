@@ -23,7 +23,7 @@ struct ExtrapolateCommand: ParsableCommand {
     @Option(name: .customLong("init"), help: "The shared initialisation θ_init.")
     var initial: String
 
-    @Option(help: "η values greater than 1, comma-separated, e.g. 1.5,2.")
+    @Option(parsing: .unconditional, help: "η values greater than 1, comma-separated, e.g. 1.5,2.")
     var eta: DoubleList
 
     @OptionGroup var merge: MergeOptions

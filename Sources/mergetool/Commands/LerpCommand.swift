@@ -31,9 +31,10 @@ struct LerpCommand: ParsableCommand {
     @Option(help: "Per-model weights, comma-separated, e.g. 0.7,0.3.")
     var weights: DoubleList?
 
-    @Option(help: "LITI coefficients η, comma-separated (needs --init).")
+    @Option(parsing: .unconditional, help: "LITI coefficients η, comma-separated (needs --init).")
     var eta: DoubleList?
 
+    @OptionGroup var grouping: GroupingOptions
     @OptionGroup var merge: MergeOptions
     @OptionGroup var output: OutputOptions
 
@@ -48,7 +49,7 @@ struct LerpCommand: ParsableCommand {
         try MergeCommandRun(
             name: "lerp", method: initial == nil ? .lerp : .taskArithmetic,
             weights: weights?.values, etas: eta?.values, models: models, initPath: initial,
-            merge: merge, output: output
+            grouping: grouping, merge: merge, output: output
         ).run()
     }
 }

@@ -23,7 +23,7 @@ struct LitiCommand: ParsableCommand {
     @Option(name: .customLong("init"), help: "The shared initialisation θ_init.")
     var initial: String
 
-    @Option(help: "η values, comma-separated, e.g. 0.1,0.3.")
+    @Option(parsing: .unconditional, help: "η values, comma-separated, e.g. 0.1,0.3.")
     var eta: DoubleList
 
     @OptionGroup var merge: MergeOptions

@@ -39,9 +39,12 @@ struct SlerpCommand: ParsableCommand {
     @Option(help: "Per-model weights, comma-separated, e.g. 1,1,2 (λk = wk / Σj≤k wj).")
     var weights: DoubleList?
 
-    @Option(help: "LITI coefficients η, comma-separated, e.g. 0.3 or 0,0.1,0.3,1.")
+    @Option(
+        parsing: .unconditional,
+        help: "LITI coefficients η, comma-separated, e.g. 0.3 or 0,0.1,0.3,1.")
     var eta: DoubleList?
 
+    @OptionGroup var grouping: GroupingOptions
     @OptionGroup var merge: MergeOptions
     @OptionGroup var output: OutputOptions
 
@@ -60,7 +63,8 @@ struct SlerpCommand: ParsableCommand {
     func run() throws {
         try MergeCommandRun(
             name: "slerp", method: .slerp, lambda: lambda, weights: weights?.values,
-            etas: eta?.values, models: models, initPath: initial, merge: merge, output: output
+            etas: eta?.values, models: models, initPath: initial, grouping: grouping, merge: merge,
+            output: output
         ).run()
     }
 }

@@ -2,16 +2,8 @@ import ArgumentParser
 import Foundation
 import Merging
 
-extension Granularity: ExpressibleByArgument {}
-
-/// Options every merge command shares: grouping, dry run, output format, progress, threads.
+/// Options every merge command shares: dry run, output format, progress, η policy, threads.
 struct MergeOptions: ParsableArguments {
-    @Option(
-        help: ArgumentHelp(
-            "One SLERP angle per: layer (transformer block; the paper's choice), tensor, or model.",
-            valueName: "layer|tensor|model"))
-    var granularity: Granularity = .layer
-
     @Flag(
         name: .customLong("dry-run"), help: "Check the inputs and print the groups; write nothing.")
     var dryRun = false
@@ -24,7 +16,7 @@ struct MergeOptions: ParsableArguments {
 
     @Flag(
         name: .customLong("allow-negative-eta"),
-        help: "Allow η < 0 (moves past the init, away from the merge); write --eta=-0.5.")
+        help: "Allow η < 0 (moves past the init, away from the merge), e.g. --eta -0.5.")
     var allowNegativeEta = false
 
     @Option(help: "Worker threads (default: the number of cores). Results do not depend on it.")

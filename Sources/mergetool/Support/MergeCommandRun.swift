@@ -18,16 +18,17 @@ struct MergeCommandRun {
     var compressShards: Bool
 
     /// The run a merge command asks for: the plan from its method flags plus the shared
-    /// `MergeOptions` (granularity, threads, η policy) and `OutputOptions` (dtype, shards).
-    /// `etas` is `nil` when `--eta` was not given (one plain output).
+    /// `MergeOptions` (threads, η policy), the grouping (slerp and lerp) and `OutputOptions`
+    /// (dtype, shards). `etas` is `nil` when `--eta` was not given (one plain output).
     init(
         name: String, method: MergeMethod, lambda: Double? = nil, weights: [Double]? = nil,
-        etas: [Double]?, models: [String], initPath: String?, merge: MergeOptions,
-        output: OutputOptions
+        etas: [Double]?, models: [String], initPath: String?, grouping: GroupingOptions? = nil,
+        merge: MergeOptions, output: OutputOptions
     ) throws {
         self.name = name
         plan = MergePlan(
-            method: method, lambda: lambda, weights: weights, granularity: merge.granularity,
+            method: method, lambda: lambda, weights: weights,
+            granularity: grouping?.granularity ?? .layer,
             outputDType: try output.outputDType(), etas: etas ?? [1],
             allowNegativeEta: merge.allowNegativeEta, threads: merge.threadCount)
         modelPaths = models
