@@ -33,7 +33,12 @@ BYTES=$(cat $FILES | wc -c)
 
 now() { date +%s.%N; }
 calc() { awk "BEGIN { print $* }"; }
-echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+simd() {  # the SIMD level the merge kernels pick at run time (CKernels/merge_kernels.c)
+    if grep -qw avx512bw /proc/cpuinfo 2>/dev/null; then echo AVX-512
+    elif grep -qw avx2 /proc/cpuinfo 2>/dev/null; then echo AVX2
+    else echo portable; fi
+}
+echo "machine: $(nproc) cores, kernels $(simd), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "inputs: 3 checkpoints, $(awk -v b="$BYTES" 'BEGIN { printf "%.2f GiB", b / 2^30 }')"
 
 # Warm the page cache once so both measurements read from memory.
