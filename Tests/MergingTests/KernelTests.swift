@@ -1,7 +1,8 @@
 import CKernels
-import Merging
 import SafeTensors
 import Testing
+
+@testable import Merging
 
 /// The C kernels (`CKernels/merge_kernels.c`) at every SIMD level this CPU has, against naive
 /// `Double` loops: pairwise sums and merges over bf16, f32 and f64 inputs.
@@ -189,5 +190,22 @@ import Testing
             }
             #expect(wrong.isEmpty, "level \(level): \(wrong.count) wrong, e.g. \(wrong.prefix(3))")
         }
+    }
+}
+
+/// One store instance given twice (a model merged with itself) is lent once per chunk and
+/// gives the same bytes as two separate stores holding the same values.
+@Test func sameStoreTwiceEqualsTwoCopies() throws {
+    var family = Family(specs: Family.llamaLike, models: 1, seed: 31)
+    family.roundValues(to: .bf16)
+    let model = family.modelStores(.bf16)[0]
+    let copy = family.store(family.models[0], dtype: .bf16, label: "copy")
+    let plan = MergePlan(method: .slerp, etas: [0.3, 1])
+    let (twice, _) = try MergeEngine.runInMemory(
+        plan, init: family.initStore(.bf16), models: [model, model])
+    let (two, _) = try MergeEngine.runInMemory(
+        plan, init: family.initStore(.bf16), models: [model, copy])
+    for (a, b) in zip(twice, two) {
+        for (name, _) in family.specs { #expect(try a.bytes(of: name) == b.bytes(of: name)) }
     }
 }
