@@ -8,13 +8,13 @@
 #   relative error of the merged task vector). Peak RSS from /usr/bin/time -v.
 #
 #   usage: Benchmarks/merge.sh [WORK_DIR]   (default bench-out/merge; needs ~15 GB of disk)
-#   env:   SCRATCH=.build (swift scratch path), LAYERS=22, RUNS=1
+#   env:   SCRATCH=.build (swift scratch path), LAYERS=22, RUNS=3 (best of each is reported)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${1:-bench-out/merge}
 SCRATCH=${SCRATCH:-.build}
 LAYERS=${LAYERS:-22}
-RUNS=${RUNS:-1}
+RUNS=${RUNS:-3}
 mkdir -p "$WORK"
 
 swift build -c release --scratch-path "$SCRATCH" >/dev/null
@@ -72,4 +72,7 @@ printf '| I/O floor (cat 3 inputs + write 1 output) | %.2f | 1.00 | – |\n' "$F
 printf '| mergetool slerp --eta 0.3 | %.2f | %.2f | %s |\n' "$T" "$(echo "$T / $F" | bc -l)" "$tool_rss"
 printf '| NumPy, tensor by tensor | %.2f | %.2f | %s |\n' "$N" "$(echo "$N / $F" | bc -l)" "$numpy_rss"
 echo
+printf 'every run, I/O floor / mergetool (s):'
+for i in "${!floor_t[@]}"; do printf ' %.2f/%.2f' "${floor_t[$i]}" "${tool_t[$i]}"; done
+echo " (best of each above; writing a fresh file is the noisy part here)"
 printf 'mergetool is %.1f× faster than NumPy; exactness vs float64 reference: %s\n' "$(echo "$N / $T" | bc -l)" "$CHECK"
