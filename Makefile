@@ -2,7 +2,7 @@
 SWIFT ?= swift
 APT_PACKAGES := libopenblas-dev libzstd-dev pkg-config
 
-.PHONY: deps build release test lint demo bench bench-convert bench-merge bench-angles bench-rl fuzz clean
+.PHONY: deps build release test lint demo bench bench-convert bench-merge bench-angles bench-rl bench-kernels fuzz clean
 
 # Installs the C libraries with apt-get when pkg-config cannot find them (fresh machines, CI).
 deps:
@@ -32,7 +32,7 @@ demo: release
 	./examples/demo.sh
 
 # Benchmarks (release builds; they print tables with ratios against a baseline in the same run).
-bench: bench-convert bench-merge bench-angles bench-rl
+bench: bench-convert bench-merge bench-angles bench-rl bench-kernels
 bench-convert: release
 	./Benchmarks/convert.sh
 bench-merge: release
@@ -41,6 +41,8 @@ bench-angles: release
 	./Benchmarks/angles.sh
 bench-rl: release
 	./Benchmarks/rl_step.sh
+bench-kernels:
+	./Benchmarks/kernels.sh
 
 # libFuzzer over the header parser, reader and zstd decoder (FUZZ_SECONDS, default 600).
 fuzz: deps
