@@ -20,11 +20,12 @@ public struct MergeProgress: Sendable {
 /// Gram matrix for the report and the finiteness check on the way).
 ///
 /// - Complexity: SLERP reads each input twice (the second read mostly from the page cache),
-///   other methods once; memory is `threads × (M+1) × chunk` doubles plus one block of output
-///   bytes per output, independent of model size.
+///   other methods once; memory is two blocks of output bytes per output, the mapped pages of
+///   the chunks in flight (released every 16 MiB per input) and, for f16/fp8 inputs, a decode
+///   buffer of `chunk` floats per input and thread, independent of model size.
 /// - SeeAlso: WARP paper, Equations (SLERP) and (LITI), eq. 26, appendix C.1 (η up to 2).
 public enum MergeEngine {
-    /// Elements per chunk (per input, per thread): 256 KiB of doubles, cache-sized.
+    /// Elements per chunk (per input, per thread): 64 KiB of bf16, cache-sized.
     public static let chunkElements = 1 << 15
     /// Chunks per block: the unit split across threads and handed to the sinks.
     static let chunksPerBlock = 32
