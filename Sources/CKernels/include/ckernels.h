@@ -2,6 +2,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// Included here too so that a build directory made before merge_kernels.h existed rebuilds the
+// CKernels module (clang does not notice a new file in an umbrella directory).
+#include "merge_kernels.h"
+
 /// IEEE half <-> float conversion with F16C/AVX2 when the CPU has it, a portable loop otherwise.
 /// Narrowing rounds to nearest even; NaN stays NaN; overflow gives ±Inf.
 void mt_f16_to_f32(const uint16_t *src, float *dst, size_t n);
