@@ -40,6 +40,7 @@ extension AngleAnalysis {
         let workers = streaming ? 1 : min(threads, max(1, pieces.count))
         let analysis = self
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            let reader = ChunkedInputs(stores: list.stores, chunkElements: analysis.chunkElements)
             while true {
                 queue.lock.lock()
                 let p = queue.next
@@ -49,7 +50,7 @@ extension AngleAnalysis {
                 if stop { return }
                 do {
                     let gram = try analysis.compute(
-                        pieces[p], infos: family.inputInfos[pieces[p].tensor], stores: list.stores,
+                        pieces[p], name: family.floats[pieces[p].tensor].name, reader: reader,
                         models: models, hasInit: hasInit)
                     queue.lock.lock()
                     queue.results[p] = gram
@@ -69,28 +70,49 @@ extension AngleAnalysis {
         return queue.results.map { $0! }
     }
 
-    /// One piece through `ChunkedInputs` and the pairwise-sum kernel. Sums are kept in `Double`,
-    /// so they overflow only for f64 weights beyond ~1e150; a non-finite sum means an input
-    /// holds NaN/Inf, and the piece is read again to name it.
+    /// One piece (an element range of one tensor) through `ChunkedInputs` and the pairwise-sum
+    /// kernel. Chunks are aligned to multiples of `chunkElements` from the tensor's start, so a
+    /// piece's sums depend only on the piece, never on which worker reads it. Sums are kept in
+    /// `Double`, so they overflow only for f64 weights beyond ~1e150; a non-finite sum means an
+    /// input holds NaN/Inf, and the piece is read again to name it.
     func compute(
-        _ piece: WorkPiece, infos: [TensorInfo], stores: [any TensorStore], models: Int,
-        hasInit: Bool
+        _ piece: WorkPiece, name: String, reader: ChunkedInputs, models: Int, hasInit: Bool
     ) throws -> PairSums {
-        let slices = zip(stores, infos).map { TensorSlice($0, info: $1, elements: piece.elements) }
-        let reader = ChunkedInputs(stores: slices, chunkElements: chunkElements)
-        let name = infos[0].name
         var sums = PairSums(models: models, hasBase: hasInit)
-        try reader.forEachChunk(of: name) { sums.add($0) }
+        try reader.forEachChunk(of: name, elements: piece.elements) { sums.add($0) }
         sums.symmetrise()
         if sums.isFinite { return sums }
-        try reader.forEachChunk(of: name) { chunk in
+        try reader.forEachChunk(of: name, elements: piece.elements) { chunk in
             for s in 0..<chunk.inputs where !chunk.allFinite(input: s) {
                 throw DiagnosticsError.nonFinite(
-                    tensor: name, file: Checkpoint.file(of: name, in: stores[s]))
+                    tensor: name, file: Checkpoint.file(of: name, in: reader.stores[s]))
             }
         }
         throw DiagnosticsError.nonFinite(
             tensor: name + " (its sums of squares overflow)",
-            file: Checkpoint.file(of: name, in: stores[0]))
+            file: Checkpoint.file(of: name, in: reader.stores[0]))
+    }
+}
+
+/// One unit of work of an angle analysis: an element range of one tensor.
+struct WorkPiece: Sendable {
+    /// Index of the tensor in the analysis' tensor list.
+    var tensor: Int
+    var elements: Range<Int>
+
+    /// Cuts tensors into pieces of at most `pieceElements` elements, in tensor order.
+    static func pieces(of tensors: [TensorInfo], pieceElements: Int) -> [WorkPiece] {
+        precondition(pieceElements > 0)
+        var out: [WorkPiece] = []
+        for (t, info) in tensors.enumerated() {
+            let n = info.elementCount
+            var lo = 0
+            while lo < n {
+                let hi = min(n, lo + pieceElements)
+                out.append(WorkPiece(tensor: t, elements: lo..<hi))
+                lo = hi
+            }
+        }
+        return out
     }
 }

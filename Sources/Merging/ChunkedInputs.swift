@@ -106,7 +106,7 @@ public final class ChunkedInputs {
     /// Lends inputs `i...` of one chunk (nested, so all are valid at once), then calls `body`.
     private func lend(
         _ name: String,
-        infos: [(info: TensorInfo, size: Int, mapping: (map: MappedFile, range: Range<Int>)?)],
+        infos: [InputInfo],
         offset: Int, count m: Int,
         from i: Int, _ body: () throws -> Void
     ) throws {
@@ -140,15 +140,17 @@ public final class ChunkedInputs {
 
     /// The last tensor's infos: a reader is called once per block of a tensor, and a store's
     /// `info` may be a linear search.
-    private var lastInfos:
-        (
-            name: String,
-            infos: [(info: TensorInfo, size: Int, mapping: (map: MappedFile, range: Range<Int>)?)]
-        )?
+    private var lastInfos: (name: String, infos: [InputInfo])?
 
-    private func checkedInfos(_ name: String) throws -> [(
-        info: TensorInfo, size: Int, mapping: (map: MappedFile, range: Range<Int>)?
-    )] {
+    /// One input's view of the current tensor: its info, element size and, when the store is a
+    /// mapped file, where the tensor sits in the mapping.
+    private struct InputInfo {
+        let info: TensorInfo
+        let size: Int
+        let mapping: (map: MappedFile, range: Range<Int>)?
+    }
+
+    private func checkedInfos(_ name: String) throws -> [InputInfo] {
         if let last = lastInfos, last.name.bytesEqual(name) { return last.infos }
         let infos = try stores.map { store in
             guard let info = store.info(name) else {
@@ -160,11 +162,12 @@ public final class ChunkedInputs {
             let mapping = store.mapping(of: name).flatMap {
                 $0.range.count == info.byteCount ? $0 : nil
             }
-            return (info, size, mapping)
+            return InputInfo(info: info, size: size, mapping: mapping)
         }
-        let count = infos.first?.0.elementCount ?? 0
+        let count = infos.first?.info.elementCount ?? 0
         precondition(
-            infos.allSatisfy { $0.0.elementCount == count }, "shapes were not checked for \(name)")
+            infos.allSatisfy { $0.info.elementCount == count },
+            "shapes were not checked for \(name)")
         lastInfos = (name, infos)
         return infos
     }
@@ -179,7 +182,7 @@ public final class ChunkedInputs {
     /// someone still reads only costs a refault.
     private func walk(
         _ name: String,
-        infos: [(info: TensorInfo, size: Int, mapping: (map: MappedFile, range: Range<Int>)?)],
+        infos: [InputInfo],
         elements: Range<Int>, release: Bool,
         _ visit: (_ offset: Int, _ count: Int) throws -> Void
     ) throws {
