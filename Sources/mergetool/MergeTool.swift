@@ -1,4 +1,5 @@
 import ArgumentParser
+import SafeTensors
 
 @main
 struct MergeTool: ParsableCommand {
@@ -10,6 +11,13 @@ struct MergeTool: ParsableCommand {
             LitiCommand.self, ExtrapolateCommand.self, AnglesCommand.self, TrainCommand.self,
             EvalCommand.self, WarpCommand.self,
         ])
+
+    /// Installs the interrupt handling (remove temporaries, kill child process groups, exit
+    /// 128 + signal) before any thread exists, then parses and runs the command.
+    static func main() {
+        SignalCleanup.install()
+        main(nil)
+    }
 
     /// Every failure prints as one lowercase `error: …` line (the house style).
     static var _errorLabel: String { "error" }
