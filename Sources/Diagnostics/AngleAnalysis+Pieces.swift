@@ -36,7 +36,7 @@ extension AngleAnalysis {
         let queue = WorkQueue(count: pieces.count, bytesTotal: pieceBytes.reduce(0, +))
         let list = StoreList(stores: stores)
         let models = stores.count - (hasInit ? 1 : 0)
-        let streaming = stores.contains(where: FamilyCheck.isStreaming)
+        let streaming = stores.contains { $0.access == .forwardStream }
         let workers = streaming ? 1 : min(threads, max(1, pieces.count))
         let analysis = self
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
@@ -85,12 +85,12 @@ extension AngleAnalysis {
         try reader.forEachChunk(of: name, elements: piece.elements) { chunk in
             for s in 0..<chunk.inputs where !chunk.allFinite(input: s) {
                 throw DiagnosticsError.nonFinite(
-                    tensor: name, file: Checkpoint.file(of: name, in: reader.stores[s]))
+                    tensor: name, file: reader.stores[s].file(of: name))
             }
         }
         throw DiagnosticsError.nonFinite(
             tensor: name + " (its sums of squares overflow)",
-            file: Checkpoint.file(of: name, in: reader.stores[0]))
+            file: reader.stores[0].file(of: name))
     }
 }
 

@@ -12,16 +12,6 @@ struct FamilyCheck {
     /// converted (F8_E8M0, F4, F6) in every input, or because they hold no element.
     var skipped: [TensorInfo]
 
-    /// Whether `store` can only be read front to back at speed (zstd streams, also as shards):
-    /// such families are read by one thread, in storage order.
-    static func isStreaming(_ store: any TensorStore) -> Bool {
-        if store is ZstdStore { return true }
-        if let sharded = store as? ShardedCheckpoint {
-            return sharded.shards.contains(where: isStreaming)
-        }
-        return false
-    }
-
     /// Checks `stores` (the reference first: the init when there is one). Files in messages
     /// are the shard holding the tensor for sharded checkpoints.
     /// - Throws: `DiagnosticsError.missingTensor` naming the tensor and both files when a name
@@ -43,7 +33,7 @@ struct FamilyCheck {
             for t in store.tensors where tables[0][ExactName(t.name)] == nil {
                 throw DiagnosticsError.missingTensor(
                     tensor: t.name, missingIn: reference.label,
-                    presentIn: Checkpoint.file(of: t.name, in: stores[s]))
+                    presentIn: stores[s].file(of: t.name))
             }
         }
         floats = []
@@ -56,13 +46,13 @@ struct FamilyCheck {
                 guard let info = table[key] else {
                     throw DiagnosticsError.missingTensor(
                         tensor: t.name, missingIn: stores[s].label,
-                        presentIn: Checkpoint.file(of: t.name, in: reference))
+                        presentIn: reference.file(of: t.name))
                 }
                 infos.append(info)
             }
             if infos.contains(where: { $0.shape != t.shape }) {
                 throw DiagnosticsError.shapeMismatch(
-                    tensor: t.name, files: stores.map { Checkpoint.file(of: t.name, in: $0) },
+                    tensor: t.name, files: stores.map { $0.file(of: t.name) },
                     shapes: infos.map(\.shape))
             }
             let comparable = infos.map { $0.dtype.isConvertibleFloat && $0.dtype.byteSize != nil }
@@ -75,7 +65,7 @@ struct FamilyCheck {
                 skipped.append(t)
             } else {
                 throw DiagnosticsError.dtypeMismatch(
-                    tensor: t.name, files: stores.map { Checkpoint.file(of: t.name, in: $0) },
+                    tensor: t.name, files: stores.map { $0.file(of: t.name) },
                     dtypes: infos.map(\.dtype))
             }
         }

@@ -118,9 +118,10 @@ public final class ChunkedInputs {
         }
         let dtype = infos[i].info.dtype
         let bytes = byteRange(infos[i].size, offset, m)
-        if let (map, range) = infos[i].mapping, let kind = Self.kernelKind(dtype) {
-            pointers[i] = UnsafeRawPointer(
-                map.bytes.baseAddress! + range.lowerBound + bytes.lowerBound)
+        if infos[i].mapped, let kind = Self.kernelKind(dtype),
+            let raw = infos[i].handle.mappedBytes(bytes)
+        {
+            pointers[i] = raw.baseAddress
             kinds[i] = kind
             return try lend(name, infos: infos, offset: offset, count: m, from: i + 1, body)
         }
@@ -138,31 +139,30 @@ public final class ChunkedInputs {
         }
     }
 
-    /// The last tensor's infos: a reader is called once per block of a tensor, and a store's
-    /// `info` may be a linear search.
+    /// The last tensor's handles: a reader is called once per block of a tensor.
     private var lastInfos: (name: String, infos: [InputInfo])?
 
-    /// One input's view of the current tensor: its info, element size and, when the store is a
-    /// mapped file, where the tensor sits in the mapping.
+    /// One input's view of the current tensor: its handle, element size and whether its bytes
+    /// are read in place from a mapping.
     private struct InputInfo {
-        let info: TensorInfo
+        let handle: TensorHandle
         let size: Int
-        let mapping: (map: MappedFile, range: Range<Int>)?
+        let mapped: Bool
+        var info: TensorInfo { handle.info }
     }
 
     private func checkedInfos(_ name: String) throws -> [InputInfo] {
         if let last = lastInfos, last.name.bytesEqual(name) { return last.infos }
         let infos = try stores.map { store in
-            guard let info = store.info(name) else {
+            guard let handle = store.handle(name) else {
                 throw SafeTensorsError.unknownTensor(name: name, file: store.label)
             }
+            let info = handle.info
             guard info.dtype.isConvertibleFloat, let size = info.dtype.byteSize else {
                 throw SafeTensorsError.notConvertible(tensor: name, dtype: info.dtype)
             }
-            let mapping = store.mapping(of: name).flatMap {
-                $0.range.count == info.byteCount ? $0 : nil
-            }
-            return InputInfo(info: info, size: size, mapping: mapping)
+            let mapped = handle.mapping != nil && handle.byteRange.count == info.byteCount
+            return InputInfo(handle: handle, size: size, mapped: mapped)
         }
         let count = infos.first?.info.elementCount ?? 0
         precondition(
@@ -201,10 +201,8 @@ public final class ChunkedInputs {
                 for (i, store) in stores.enumerated() where firstOccurrence[i] == i {
                     let r = byteRange(infos[i].size, pending, offset - pending)
                     let back = max(0, r.lowerBound - 16_384)..<r.upperBound
-                    if let (map, range) = infos[i].mapping {
-                        map.release(
-                            (range.lowerBound + back.lowerBound)..<(range.lowerBound
-                                + back.upperBound))
+                    if infos[i].mapped {
+                        infos[i].handle.releaseMapped(back)
                     } else {
                         store.release(name, in: back)
                     }

@@ -51,24 +51,22 @@ public enum MergeEngine {
     /// - Returns: per-group geometry, coefficients and fallbacks.
     /// - Throws: `MergeError` for bad plans/inputs (mismatches, non-finite values),
     ///   `SafeTensorsError` for I/O; every sink is aborted first.
-    ///   - statistics: optional second instances of the inputs (init first, then models) for
-    ///     SLERP's statistics pass. Pass them for streamed inputs (`.safetensors.zst`), so that
-    ///     each instance is read forward only; mapped files and memory need none.
+    ///
+    /// SLERP reads every group twice (statistics, then write); a `.forwardStream` input (zstd)
+    /// is reopened for the statistics pass so that each instance is read forward only.
     public static func run(
         _ plan: MergePlan, init initial: (any TensorStore)?, models: [any TensorStore],
-        outputs: [any MergeSink], statistics: [any TensorStore]? = nil,
-        progress: ((MergeProgress) -> Void)? = nil
+        outputs: [any MergeSink], progress: ((MergeProgress) -> Void)? = nil
     ) throws -> MergeReport {
         do {
             let layout = try layout(plan, init: initial, models: models)
             if outputs.count != plan.etas.count {
                 throw MergeError.outputCount(etas: plan.etas.count, outputs: outputs.count)
             }
-            if let s = statistics, s.count != models.count + (initial == nil ? 0 : 1) {
-                throw MergeError.invalidCoefficients(
-                    reason: "\(s.count) statistics stores for "
-                        + "\(models.count + (initial == nil ? 0 : 1)) inputs")
-            }
+            let inputs = (initial.map { [$0] } ?? []) + models
+            let statistics =
+                plan.method == .slerp && inputs.contains { $0.access == .forwardStream }
+                ? try inputs.map { try $0.reopen() } : nil
             let runner = MergeRunner(
                 plan: plan, initial: initial, models: models, statistics: statistics,
                 outputs: outputs, layout: layout, progress: progress)
@@ -79,17 +77,6 @@ public enum MergeEngine {
             for sink in outputs { sink.abort() }
             throw error
         }
-    }
-
-    /// Whether `store` can be read at any offset from several threads at no extra cost
-    /// (mapped files, memory, and sharded checkpoints of those). Streamed stores (zstd) are read
-    /// by one thread, in order.
-    public static func isRandomAccess(_ store: any TensorStore) -> Bool {
-        if store is SafeTensorsFile || store is InMemoryStore { return true }
-        if let sharded = store as? ShardedCheckpoint {
-            return sharded.shards.allSatisfy(isRandomAccess)
-        }
-        return false
     }
 
     /// Merges into fresh `InMemoryStore`s, one per η (the trainer's path: no files).

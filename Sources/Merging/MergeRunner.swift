@@ -65,7 +65,7 @@ final class MergeRunner: @unchecked Sendable {
         report = MergeReport(method: plan.method, granularity: plan.granularity, etas: plan.etas)
         let all = (initial.map { [$0] } ?? []) + models
         // streamed stores serialise reads: splitting a tensor across threads would seek back
-        let parallel = (all + (statistics ?? [])).allSatisfy(MergeEngine.isRandomAccess)
+        let parallel = (all + (statistics ?? [])).allSatisfy { $0.access == .randomAccess }
         let threads = parallel ? max(1, plan.threads) : 1
         workers = (0..<threads).map { _ in
             MergeWorker(

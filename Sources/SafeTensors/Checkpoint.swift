@@ -58,12 +58,4 @@ public enum Checkpoint {
         if path.hasSuffix(".zst") { return try ZstdStore(path: path) }
         return try SafeTensorsFile(path: path)
     }
-
-    /// The file a tensor's bytes come from (a shard for sharded checkpoints), for messages.
-    public static func file(of name: String, in store: any TensorStore) -> String {
-        if let sharded = store as? ShardedCheckpoint, let shard = sharded.shard(of: name) {
-            return shard.label
-        }
-        return store.label
-    }
 }

@@ -39,6 +39,15 @@ public final class InMemoryStore: TensorStore, @unchecked Sendable {
         set(info, bytes: bytes)
     }
 
+    public var access: StoreAccess { .randomAccess }
+
+    public func handle(_ name: String) -> TensorHandle? {
+        info(name).map { TensorHandle(info: $0, file: label, byteRange: 0..<$0.byteCount) }
+    }
+
+    /// Itself: memory is read at any offset by any number of threads.
+    public func reopen() throws -> any TensorStore { self }
+
     public func info(_ name: String) -> TensorInfo? {
         index[ExactName(name)].map { tensors[$0] }
     }

@@ -25,6 +25,18 @@ public final class SafeTensorsFile: TensorStore, @unchecked Sendable {
         tensors = header.entries.map(\.info)
     }
 
+    public var access: StoreAccess { .randomAccess }
+
+    public func handle(_ name: String) -> TensorHandle? {
+        guard let e = entry(name) else { return nil }
+        return TensorHandle(
+            info: e.info, file: path, byteRange: (dataStart + e.begin)..<(dataStart + e.end),
+            mapping: map)
+    }
+
+    /// Itself: a mapped file is read at any offset by any number of threads.
+    public func reopen() throws -> any TensorStore { self }
+
     public func entry(_ name: String) -> Header.Entry? {
         index[ExactName(name)].map { header.entries[$0] }
     }

@@ -92,11 +92,11 @@ public final class SafeTensorsWriter {
                     "copy of '\(name)' but the next tensor is '\(currentTensor?.name ?? "none")'")
         }
         // A whole tensor from a plain file into a plain file: let the kernel copy it.
-        let source = (store as? ShardedCheckpoint)?.shard(of: name) ?? store
-        if writtenInTensor == 0, sink === file, let plain = source as? SafeTensorsFile,
-            let range = try? plain.fileRange(of: name),
+        if writtenInTensor == 0, sink === file, let handle = store.handle(name),
+            handle.mapping != nil,
             try file.appendFileRange(
-                source: plain.path, offset: range.lowerBound, count: range.count)
+                source: handle.file, offset: handle.byteRange.lowerBound,
+                count: handle.byteRange.count)
         {
             tensorIndex += 1
             skipEmptyTensors()

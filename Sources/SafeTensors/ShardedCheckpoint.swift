@@ -92,6 +92,19 @@ public final class ShardedCheckpoint: TensorStore, @unchecked Sendable {
         location[ExactName(name)].flatMap { shards[$0].info(name) }
     }
 
+    /// Random access when every shard is.
+    public var access: StoreAccess {
+        shards.allSatisfy { $0.access == .randomAccess } ? .randomAccess : .forwardStream
+    }
+
+    public func handle(_ name: String) -> TensorHandle? {
+        location[ExactName(name)].flatMap { shards[$0].handle(name) }
+    }
+
+    public func reopen() throws -> any TensorStore {
+        access == .randomAccess ? self : try ShardedCheckpoint(indexPath: indexPath)
+    }
+
     /// The shard holding `name`.
     public func shard(of name: String) -> (any TensorStore)? {
         location[ExactName(name)].map { shards[$0] }
@@ -108,21 +121,5 @@ public final class ShardedCheckpoint: TensorStore, @unchecked Sendable {
 
     public func release(_ name: String, in range: Range<Int>) {
         location[ExactName(name)].map { shards[$0].release(name, in: range) }
-    }
-}
-
-extension TensorStore {
-    /// Where tensor `name`'s bytes sit in a memory mapping that lives as long as the store (a
-    /// `SafeTensorsFile`, alone or as a shard of a `ShardedCheckpoint`), or `nil` for other
-    /// stores. Hot loops resolve it once per tensor and then skip `withBytes`' name lookup per
-    /// chunk (hashing a long name per chunk and input costs several percent of a merge).
-    public func mapping(of name: String) -> (map: MappedFile, range: Range<Int>)? {
-        var holder: any TensorStore = self
-        if let sharded = self as? ShardedCheckpoint, let shard = sharded.shard(of: name) {
-            holder = shard
-        }
-        guard let file = holder as? SafeTensorsFile, let range = try? file.fileRange(of: name)
-        else { return nil }
-        return (file.map, range)
     }
 }

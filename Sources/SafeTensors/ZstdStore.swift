@@ -74,6 +74,22 @@ public final class ZstdStore: TensorStore, @unchecked Sendable {
         return (stream.restarts, stream.capacity)
     }
 
+    public var access: StoreAccess { .forwardStream }
+
+    public func handle(_ name: String) -> TensorHandle? {
+        index[ExactName(name)].map {
+            let e = header.entries[$0]
+            return TensorHandle(
+                info: e.info, file: path, byteRange: (dataStart + e.begin)..<(dataStart + e.end))
+        }
+    }
+
+    /// A second store over the same compressed bytes (shared, read only) with a decompression
+    /// stream of its own, so two passes each read forward.
+    public func reopen() throws -> any TensorStore {
+        try ZstdStore(input: compressed, label: path, cacheBytes: cacheBytes)
+    }
+
     public func info(_ name: String) -> TensorInfo? {
         index[ExactName(name)].map { header.entries[$0].info }
     }

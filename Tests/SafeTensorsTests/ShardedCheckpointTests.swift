@@ -65,7 +65,7 @@ import Testing
         defer { Fixture.cleanup((dir as NSString).deletingLastPathComponent) }
         let ckpt = try #require(try Checkpoint.open(dir) as? ShardedCheckpoint)
         var map = store.tensors.map { t in
-            "\"\(t.name)\":\"\((Checkpoint.file(of: t.name, in: ckpt) as NSString).lastPathComponent)\""
+            "\"\(t.name)\":\"\((ckpt.file(of: t.name) as NSString).lastPathComponent)\""
         }
         map.append(#""ghost":"model-00001-of-00003.safetensors""#)
         Self.setIndex(dir, "{\"weight_map\":{" + map.joined(separator: ",") + "}}")
@@ -83,7 +83,7 @@ import Testing
         defer { Fixture.cleanup((dir as NSString).deletingLastPathComponent) }
         let ckpt = try #require(try Checkpoint.open(dir) as? ShardedCheckpoint)
         let map = store.tensors.dropFirst().map { t in
-            "\"\(t.name)\":\"\((Checkpoint.file(of: t.name, in: ckpt) as NSString).lastPathComponent)\""
+            "\"\(t.name)\":\"\((ckpt.file(of: t.name) as NSString).lastPathComponent)\""
         }
         Self.setIndex(dir, "{\"weight_map\":{" + map.joined(separator: ",") + "}}")
         #expect(

@@ -106,15 +106,9 @@ struct MergeCommandRun {
         let started = Date()
         let report: MergeReport
         do {
-            // streamed inputs get a second reader for SLERP's statistics pass
-            let inputs = (initial.map { [$0] } ?? []) + models
-            let statistics =
-                plan.method == .slerp && !inputs.allSatisfy(MergeEngine.isRandomAccess)
-                ? try ((initPath.map { [$0] } ?? []) + modelPaths).map { try CheckpointIO.open($0) }
-                : nil
             report = try MergeEngine.run(
                 plan, init: initial, models: models, outputs: sinks,
-                statistics: statistics, progress: { progress.update($0) })
+                progress: { progress.update($0) })
             progress.finish()
         } catch {
             progress.finish()
