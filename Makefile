@@ -1,6 +1,9 @@
 # mergetool — the two first commands: `make demo` and `make test`.
 SWIFT ?= swift
 APT_PACKAGES := libopenblas-dev libzstd-dev pkg-config
+# What the tests run: the zstd CLI (round trips), Slurm and munge (a private cluster, see
+# scripts/local-slurm.sh), /usr/bin/time (benchmarks' peak RSS).
+APT_TEST_PACKAGES := zstd slurm-wlm munge time
 
 .PHONY: deps build release test lint demo bench bench-convert bench-merge bench-angles bench-rl bench-kernels fuzz clean
 
@@ -11,6 +14,13 @@ deps:
 	    SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
 	    $$SUDO apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	fi
+	@if ! command -v zstd >/dev/null 2>&1 || [ ! -x /usr/sbin/slurmctld ] || [ ! -x /usr/sbin/munged ] \
+	    || [ ! -x /usr/bin/time ]; then \
+	    echo "installing $(APT_TEST_PACKAGES)"; \
+	    SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+	    $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_TEST_PACKAGES) >/dev/null; \
 	fi
 
 build: deps
