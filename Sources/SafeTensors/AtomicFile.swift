@@ -50,7 +50,7 @@ public final class AtomicFile: ByteSink {
         var template = Array(StaleTemporaries.template(dir: dir, base: base).utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         temporaryPath = String(cString: template.map { UInt8(bitPattern: $0) })
-        self.fd = try posixChecked(fd, "create", path: "\(dir)/.\(base).tmp")
+        self.fd = try posixChecked(fd, "create", path: path)
         token = SignalCleanup.registerIfHandled(temporary: temporaryPath)
         _ = fchmod(fd, 0o644)
         buffer = .allocate(byteCount: bufferSize, alignment: 64)
@@ -93,7 +93,7 @@ public final class AtomicFile: ByteSink {
         while offset < bytes.count {
             let n = systemWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 && errno == EINTR { continue }
-            try posixChecked(n, "write", path: temporaryPath)
+            try posixChecked(n, "write", path: path)
             offset += n
         }
         bytesWritten += bytes.count
@@ -122,7 +122,7 @@ public final class AtomicFile: ByteSink {
                         path: source, operation: "copy", errno: 0, message: "unexpected end of file"
                     )
                 }
-                try posixChecked(n, "copy_file_range", path: temporaryPath)
+                try posixChecked(n, "copy_file_range", path: path)
             }
             left -= n
             bytesWritten += n
@@ -141,11 +141,11 @@ public final class AtomicFile: ByteSink {
             try flush()
             try WriteFaults.reach(.fileSync, temporaryPath)
             while fsync(fd) != 0 {
-                if errno != EINTR { try posixChecked(Int32(-1), "fsync", path: temporaryPath) }
+                if errno != EINTR { try posixChecked(Int32(-1), "fsync", path: path) }
             }
             let rc = close(fd)
             fd = -1
-            try posixChecked(rc, "close", path: temporaryPath)
+            try posixChecked(rc, "close", path: path)
             try WriteFaults.reach(.fileRename, temporaryPath)
             if rename(temporaryPath, path) != 0 {
                 let e = errno

@@ -103,7 +103,7 @@ public final class CheckpointWriter {
             try advance()
         } catch {
             abort()
-            throw error
+            throw shown(error)
         }
     }
 
@@ -121,7 +121,10 @@ public final class CheckpointWriter {
         do {
             try w.append(bytes)
             try advance()
-        } catch { abort(); throw error }
+        } catch {
+            abort()
+            throw shown(error)
+        }
     }
 
     /// Appends all bytes of tensor `name` (which must be the current tensor, with the same
@@ -151,7 +154,7 @@ public final class CheckpointWriter {
             try advance()
         } catch {
             abort()
-            throw error
+            throw shown(error)
         }
     }
 
@@ -181,8 +184,22 @@ public final class CheckpointWriter {
             state = .finished
         } catch {
             abort()
-            throw error
+            throw shown(error)
         }
+    }
+
+    /// `error` with paths inside the staged directory shown under the final path.
+    private func shown(_ error: any Error) -> any Error {
+        guard let staged = staging, case let .io(p, op, code, message) = error as? SafeTensorsError,
+            p.hasPrefix(staged.temporaryPath)
+        else { return error }
+        let inside = p.dropFirst(staged.temporaryPath.count)
+        let clean = inside.split(separator: "/").map { part in
+            StaleTemporaries.parse(String(part)).map { $0.base } ?? String(part)
+        }
+        return SafeTensorsError.io(
+            path: ([path] + clean).joined(separator: "/"), operation: op, errno: code,
+            message: message)
     }
 
     /// Discards everything written so far.

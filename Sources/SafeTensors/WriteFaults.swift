@@ -32,7 +32,9 @@ public enum WriteStage: String, Sendable, CaseIterable {
 ///
 /// Whole process: with `MERGETOOL_FAULT=STAGE[:N]` in the environment the process kills itself
 /// with SIGKILL at the N-th (default first) time it reaches STAGE, so a test can check what a
-/// real kill at that point leaves behind and what the next run makes of it.
+/// real kill at that point leaves behind and what the next run makes of it;
+/// `MERGETOOL_FAULT=STAGE:N:stop` stops it (SIGSTOP) there instead and, once continued, the
+/// writing thread never goes on: a test can signal it at exactly that point.
 enum WriteFaults {
     typealias Hook = @Sendable (WriteStage, String) throws -> Void
 
@@ -44,14 +46,15 @@ enum WriteFaults {
 
     private static let state = State()
 
-    /// `MERGETOOL_FAULT` parsed: the stage and the hit that kills.
-    private static let killAt: (stage: WriteStage, hit: Int)? = {
+    /// `MERGETOOL_FAULT` parsed: the stage, the hit that kills and the signal.
+    private static let killAt: (stage: WriteStage, hit: Int, signal: Int32)? = {
         guard let raw = getenv("MERGETOOL_FAULT") else { return nil }
         let parts = String(cString: raw).split(separator: ":")
         guard let first = parts.first, let stage = WriteStage(rawValue: String(first)) else {
             return nil
         }
-        return (stage, parts.count > 1 ? Int(parts[1]) ?? 1 : 1)
+        let signal = parts.count > 2 && parts[2] == "stop" ? SIGSTOP : SIGKILL
+        return (stage, parts.count > 1 ? Int(parts[1]) ?? 1 : 1, signal)
     }()
 
     /// Calls `hook` for every stage of writes to paths below `directory`.
@@ -72,13 +75,14 @@ enum WriteFaults {
     static func reach(_ stage: WriteStage, _ path: String) throws {
         state.lock.lock()
         let hook = state.hooks.first { path.hasPrefix($0.key) }?.value
-        var kill = false
+        var signal: Int32 = 0
         if let k = killAt, k.stage == stage {
             state.hits[stage, default: 0] += 1
-            kill = state.hits[stage] == k.hit
+            if state.hits[stage] == k.hit { signal = k.signal }
         }
         state.lock.unlock()
-        if kill { _ = raise(SIGKILL) }
+        if signal != 0 { _ = raise(signal) }
+        while signal == SIGSTOP { _ = pause() }
         try hook?(stage, path)
     }
 }
