@@ -188,18 +188,15 @@ public final class CheckpointWriter {
         }
     }
 
-    /// `error` with paths inside the staged directory shown under the final path.
+    /// `error` with our temporary names in its path shown as the names they stand for
+    /// (`dir/.out.tmp-…/model.safetensors` → `dir/out/model.safetensors`).
     private func shown(_ error: any Error) -> any Error {
-        guard let staged = staging, case let .io(p, op, code, message) = error as? SafeTensorsError,
-            p.hasPrefix(staged.temporaryPath)
-        else { return error }
-        let inside = p.dropFirst(staged.temporaryPath.count)
-        let clean = inside.split(separator: "/").map { part in
+        guard case let .io(p, op, code, message) = error as? SafeTensorsError else { return error }
+        let parts = p.split(separator: "/", omittingEmptySubsequences: false).map { part in
             StaleTemporaries.parse(String(part)).map { $0.base } ?? String(part)
         }
         return SafeTensorsError.io(
-            path: ([path] + clean).joined(separator: "/"), operation: op, errno: code,
-            message: message)
+            path: parts.joined(separator: "/"), operation: op, errno: code, message: message)
     }
 
     /// Discards everything written so far.

@@ -36,6 +36,8 @@ public final class StagedDirectory {
     private var createdParents: [String]
     private var token: SignalCleanup.Token?
     private var done = false
+    /// Whether to try an atomic exchange (tests turn it off to check the fallback).
+    var usesExchange = true
 
     /// - Parameters:
     ///   - inputs: paths the output must not be, be inside, or contain.
@@ -96,7 +98,7 @@ public final class StagedDirectory {
             if rename(temporaryPath, path) != 0 { throw failure("rename", errno) }
             return try OutputPath.syncDirectory(parent)
         }
-        let e = OutputPath.move(temporaryPath, path, .exchange)
+        let e = usesExchange ? OutputPath.move(temporaryPath, path, .exchange) : ENOSYS
         if e == 0 { return try OutputPath.syncDirectory(parent) }
         if !OutputPath.unsupported(e) { throw failure("exchange", e) }
         try moveAsideAndRename()

@@ -282,4 +282,35 @@ import Testing
         default: true
         }
     }
+
+    @Test(arguments: [true, false])
+    func stagedDirectoryReplacesWithOrWithoutExchange(_ exchange: Bool) throws {
+        let dir = Fixture.tempDir("exchange")
+        defer { Fixture.cleanup(dir) }
+        try Self.write(Fixture.sampleStore(count: 2), to: dir + "/out")
+        let staged = try StagedDirectory(path: dir + "/out", replacing: .mergetoolOutput)
+        staged.usesExchange = exchange
+        Fixture.write([7], to: staged.temporaryPath + "/README.md")
+        try staged.commit()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["out"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/out") == ["README.md"])
+    }
+
+    @Test func ioErrorsNameTheFinalPathNotTheTemporary() throws {
+        let dir = Fixture.tempDir("shown")
+        defer { Fixture.cleanup(dir) }
+        WriteFaults.install(under: dir) { stage, _ in
+            if stage == .fileSync {
+                throw SafeTensorsError.io(
+                    path: dir + "/.out.tmp-1-2-3-abcdef/model.safetensors", operation: "fsync",
+                    errno: EIO, message: "Input/output error")
+            }
+        }
+        defer { WriteFaults.remove(under: dir) }
+        #expect(
+            throws: SafeTensorsError.io(
+                path: dir + "/out/model.safetensors", operation: "fsync", errno: EIO,
+                message: "Input/output error")
+        ) { try Self.write(Fixture.sampleStore(), to: dir + "/out") }
+    }
 }
