@@ -22,25 +22,52 @@ public protocol ByteSink: AnyObject {
 /// A file written under a temporary name beside its final path and renamed into place by
 /// `commit()`; `abort()` (or deinit without commit) removes it, so a failed run never leaves a
 /// partial file at the final path. Writes are buffered (4 MiB) and retried on partial writes.
+///
+/// The temporary is `.NAME.tmp-<pid>-<start>-<boot>-XXXXXX` (see `StaleTemporaries`; stale
+/// ones of dead writers in the directory are removed first) and is registered with
+/// `SignalCleanup` until committed or removed. `commit()` is durable: fsync of the file, rename,
+/// fsync of the directory. A file-size limit or full disk is an `.io` error (EFBIG, ENOSPC),
+/// after which the temporary is removed.
 public final class AtomicFile: ByteSink {
     public let path: String
     public let temporaryPath: String
+    private let directory: String
     private var fd: Int32
     private var buffer: UnsafeMutableRawBufferPointer
     private var used = 0
     private var done = false
+    private var token: SignalCleanup.Token?
     public private(set) var bytesWritten = 0
 
+    /// - Parameter path: the final path; its directory must exist.
+    /// - Throws: `.outputNotReplaceable` for `/`, `.` or `..`; `.io` when the temporary cannot
+    ///   be created.
     public init(path: String, bufferSize: Int = 4 << 20) throws {
         self.path = path
-        let dir = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-        let base = path.split(separator: "/").last.map(String.init) ?? path
-        var template = Array("\(dir.isEmpty ? "/" : dir)/.\(base).tmp-XXXXXX".utf8CString)
+        let (dir, base) = try OutputPath.split(path)
+        directory = dir
+        StaleTemporaries.removeStale(in: dir)
+        var template = Array(StaleTemporaries.template(dir: dir, base: base).utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        temporaryPath = String(cString: template.map { UInt8(bitPattern: $0) } + [0])
-        self.fd = try posixChecked(fd, "create", path: "\(dir)/.\(base).tmp")
+        temporaryPath = String(cString: template.map { UInt8(bitPattern: $0) })
+        self.fd = try posixChecked(fd, "create", path: path)
+        token = SignalCleanup.registerIfHandled(temporary: temporaryPath)
         _ = fchmod(fd, 0o644)
         buffer = .allocate(byteCount: bufferSize, alignment: 64)
+    }
+
+    /// Writes `bytes` to `path` through a temporary (creating missing parent directories),
+    /// durably; for small user-visible files such as figures.
+    public static func write(_ bytes: [UInt8], to path: String) throws {
+        let created = try OutputPath.createDirectories(try OutputPath.split(path).dir)
+        do {
+            let file = try AtomicFile(path: path)
+            try bytes.withUnsafeBytes { try file.write($0) }
+            try file.commit()
+        } catch {
+            OutputPath.removeEmpty(created)
+            throw error
+        }
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
@@ -66,7 +93,7 @@ public final class AtomicFile: ByteSink {
         while offset < bytes.count {
             let n = systemWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 && errno == EINTR { continue }
-            try posixChecked(n, "write", path: temporaryPath)
+            try posixChecked(n, "write", path: path)
             offset += n
         }
         bytesWritten += bytes.count
@@ -95,7 +122,7 @@ public final class AtomicFile: ByteSink {
                         path: source, operation: "copy", errno: 0, message: "unexpected end of file"
                     )
                 }
-                try posixChecked(n, "copy_file_range", path: temporaryPath)
+                try posixChecked(n, "copy_file_range", path: path)
             }
             left -= n
             bytesWritten += n
@@ -106,28 +133,45 @@ public final class AtomicFile: ByteSink {
     /// Flushes buffered bytes (the file stays open and temporary).
     public func finish() throws { try flush() }
 
-    /// Flushes, closes and renames the file into place.
+    /// Flushes, fsyncs, closes and renames the file into place, then fsyncs the directory.
+    /// On failure the temporary is removed and `path` is unchanged.
     public func commit() throws {
         precondition(!done, "commit after commit/abort")
-        try flush()
-        done = true
-        let rc = close(fd)
-        fd = -1
-        if rc != 0 { unlink(temporaryPath); try posixChecked(rc, "close", path: temporaryPath) }
-        if rename(temporaryPath, path) != 0 {
-            let e = errno
-            unlink(temporaryPath)
-            throw SafeTensorsError.io(
-                path: path, operation: "rename", errno: e, message: String(cString: strerror(e)))
+        do {
+            try flush()
+            try WriteFaults.reach(.fileSync, temporaryPath)
+            while fsync(fd) != 0 {
+                if errno != EINTR { try posixChecked(Int32(-1), "fsync", path: path) }
+            }
+            let rc = close(fd)
+            fd = -1
+            try posixChecked(rc, "close", path: path)
+            try WriteFaults.reach(.fileRename, temporaryPath)
+            if rename(temporaryPath, path) != 0 {
+                let e = errno
+                throw SafeTensorsError.io(
+                    path: path, operation: "rename", errno: e,
+                    message: String(cString: strerror(e)))
+            }
+        } catch {
+            abort()
+            throw error
         }
+        done = true
+        if let t = token { SignalCleanup.unregister(t) }
+        token = nil
+        try OutputPath.syncDirectory(directory)
     }
 
     /// Removes the temporary file.
     public func abort() {
         guard !done else { return }
         done = true
-        close(fd)
+        if fd >= 0 { close(fd) }
+        fd = -1
         unlink(temporaryPath)
+        if let t = token { SignalCleanup.unregister(t) }
+        token = nil
     }
 
     deinit {

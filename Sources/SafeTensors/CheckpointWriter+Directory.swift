@@ -1,44 +1,14 @@
 import Foundation
 
 extension CheckpointWriter {
-    /// Creates `.NAME.tmp-XXXXXX` beside `path` (same filesystem, so the final rename is atomic).
-    static func makeStagingDir(for path: String) throws -> String {
-        let trimmed = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
-        let parent = (trimmed as NSString).deletingLastPathComponent
-        let base = (trimmed as NSString).lastPathComponent
-        let dir = parent.isEmpty ? "." : parent
-        var template = Array("\(dir)/.\(base).tmp-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) != nil }
-        guard made else {
-            let e = errno
+    /// The names in a directory, sorted.
+    static func listDirectory(_ dir: String) throws -> [String] {
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        } catch {
             throw SafeTensorsError.io(
-                path: path, operation: "create directory", errno: e,
-                message: String(cString: strerror(e)))
+                path: dir, operation: "list", errno: EIO, message: "cannot read the directory")
         }
-        let result = String(cString: template.map { UInt8(bitPattern: $0) })
-        _ = chmod(result, 0o755)
-        return result
-    }
-
-    /// Moves `staging` to `path`; an existing `path` is moved aside first and removed after.
-    static func replace(_ path: String, with staging: String) throws {
-        func fail(_ op: String) -> SafeTensorsError {
-            let e = errno
-            return .io(path: path, operation: op, errno: e, message: String(cString: strerror(e)))
-        }
-        var st = stat()
-        guard lstat(path, &st) == 0 else {
-            if rename(staging, path) != 0 { throw fail("rename") }
-            return
-        }
-        let aside = staging.replacingOccurrences(of: ".tmp-", with: ".old-")
-        if rename(path, aside) != 0 { throw fail("move aside") }
-        if rename(staging, path) != 0 {
-            let error = fail("rename")
-            _ = rename(aside, path)  // put the old output back
-            throw error
-        }
-        try? FileManager.default.removeItem(atPath: aside)
     }
 
     /// `model.safetensors.index.json`: total_size and weight_map (names sorted by bytes).
@@ -64,14 +34,7 @@ extension CheckpointWriter {
         if let source = auxiliaryFrom {
             for name in try Self.auxiliaryFiles(in: source) where extraFiles[name] == nil {
                 let from = (source as NSString).appendingPathComponent(name)
-                let to = (dir as NSString).appendingPathComponent(name)
-                do {
-                    try FileManager.default.copyItem(atPath: from, toPath: to)
-                } catch {
-                    throw SafeTensorsError.io(
-                        path: from, operation: "copy", errno: EIO,
-                        message: error.localizedDescription)
-                }
+                try Self.copyFile(from, to: (dir as NSString).appendingPathComponent(name))
             }
         }
         for (name, bytes) in extraFiles {
@@ -102,6 +65,16 @@ extension CheckpointWriter {
             let full = (source as NSString).appendingPathComponent(name)
             return stat(full, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
         }.sorted()
+    }
+
+    /// Copies a regular file through an `AtomicFile` (in-kernel where possible; synced).
+    static func copyFile(_ from: String, to path: String) throws {
+        let file = try AtomicFile(path: path)
+        let source = try MappedFile(path: from)
+        if try !file.appendFileRange(source: from, offset: 0, count: source.bytes.count) {
+            try file.write(source.bytes)
+        }
+        try file.commit()
     }
 
     private func writeFile(_ path: String, _ bytes: [UInt8]) throws {

@@ -10,8 +10,10 @@ import Foundation
 /// Shards are filled greedily in tensor order: a new shard starts when the next tensor would
 /// take the current one past `shardSize` (a tensor larger than `shardSize` gets its own).
 /// Nothing appears at `path` until `finish()` succeeds: files are written under temporary names
-/// (a directory is assembled as `.NAME.tmp-XXXXXX` beside `path`) and renamed in; an existing
-/// output is replaced only then. `abort()`, a thrown error or deinit leaves nothing behind.
+/// (a directory is assembled as a `StagedDirectory` beside `path`), fsynced and renamed in; an
+/// existing output is replaced only then, atomically, and only if `replacing` allows it
+/// (checked up front and again at the end). Missing parent directories are created.
+/// `abort()`, a thrown error or deinit leaves nothing behind.
 ///
 /// - Complexity: memory is one write buffer (4 MiB) plus zstd's window; never a tensor.
 public final class CheckpointWriter {
@@ -25,9 +27,13 @@ public final class CheckpointWriter {
     let auxiliaryFrom: String?
     let extraFiles: [String: [UInt8]]
     private let compressShards: Bool
-    /// Where files are written before the final rename (the temporary directory, or the
-    /// output's parent for single files).
-    private let stagingDir: String?
+    /// The directory being assembled (directory outputs only).
+    private let staging: StagedDirectory?
+    private let replacing: OutputReplacement
+    /// Parent directories created for a file output (removed again on abort if empty).
+    private var createdParents: [String] = []
+    /// Where the files are written: inside the staged directory, or `path` itself.
+    private var stagingDir: String? { staging?.temporaryPath }
     private var fileIndex = 0
     private var writer: SafeTensorsWriter?
     private var state = State.writing
@@ -43,21 +49,22 @@ public final class CheckpointWriter {
     ///     tokenizer files, …) are copied into a directory output.
     ///   - extraFiles: more files for a directory output, by name (they win over copied ones).
     ///   - compressShards: write a directory's weight files as `.safetensors.zst`.
-    /// - Throws: `.outputIsInput`, `.writerMisuse` (shards for a single file, duplicate names),
-    ///   I/O errors creating the temporary output.
+    ///   - replacing: what an existing `path` may be (`OutputReplacement`).
+    /// - Throws: `.outputIsInput`, the `OutputReplacement.check` errors, `.writerMisuse`
+    ///   (shards for a single file, duplicate names), I/O errors creating the temporary output.
     public init(
         path: String, tensors: [TensorInfo], metadata: [(key: String, value: String)],
         shardSize: Int? = nil, inputs: [String] = [], auxiliaryFrom: String? = nil,
         extraFiles: [String: [UInt8]] = [:], compressionLevel: Int = 3,
-        compressShards: Bool = false
+        compressShards: Bool = false, replacing: OutputReplacement = .anyCheckpoint
     ) throws {
         try OutputGuard.check(output: path, inputs: inputs)
+        self.replacing = replacing
         var seen = Set<ExactName>()
         for t in tensors where !seen.insert(ExactName(t.name)).inserted {
             throw SafeTensorsError.duplicateTensor(name: t.name, files: [path])
         }
         self.path = path
-        self.metadata = metadata
         self.compressionLevel = compressionLevel
         self.auxiliaryFrom = auxiliaryFrom
         self.extraFiles = extraFiles
@@ -69,9 +76,12 @@ public final class CheckpointWriter {
                     file: path,
                     reason: "a shard size needs a directory output (not a .safetensors path)")
             }
+            try replacing.check(path, directoryOutput: false)
             plan = [tensors]
             fileNames = [path]
-            stagingDir = nil
+            self.metadata = metadata
+            staging = nil
+            createdParents = try OutputPath.createDirectories(try OutputPath.split(path).dir)
         } else {
             if let s = shardSize, s <= 0 { throw SafeTensorsError.invalidSize(text: "\(s)") }
             let plan = CheckpointWriter.shards(tensors, maxBytes: shardSize)
@@ -83,14 +93,17 @@ public final class CheckpointWriter {
                 let n = plan.count
                 fileNames = (1...n).map { "model-\(Self.pad($0))-of-\(Self.pad(n))" + ext }
             }
-            stagingDir = try CheckpointWriter.makeStagingDir(for: path)
+            // non-weight files outside the usual ones are listed, so a rerun may replace them
+            let names = try Self.auxiliaryFiles(in: auxiliaryFrom ?? "") + extraFiles.keys
+            self.metadata = metadata + (OutputReplacement.filesPair(names).map { [$0] } ?? [])
+            staging = try StagedDirectory(path: path, inputs: inputs, replacing: replacing)
         }
         do {
             try openFile(0)
             try advance()
         } catch {
             abort()
-            throw error
+            throw shown(error)
         }
     }
 
@@ -108,7 +121,10 @@ public final class CheckpointWriter {
         do {
             try w.append(bytes)
             try advance()
-        } catch { abort(); throw error }
+        } catch {
+            abort()
+            throw shown(error)
+        }
     }
 
     /// Appends all bytes of tensor `name` (which must be the current tensor, with the same
@@ -138,7 +154,7 @@ public final class CheckpointWriter {
             try advance()
         } catch {
             abort()
-            throw error
+            throw shown(error)
         }
     }
 
@@ -153,22 +169,34 @@ public final class CheckpointWriter {
                 throw SafeTensorsError.writerMisuse(
                     file: path, reason: "finished before tensor '\(current.name)' was complete")
             }
+            if staging == nil { try replacing.check(path, directoryOutput: false) }
             try writer?.finish()
             writer = nil
-            if let staging = stagingDir {
-                if fileNames.count > 1 { try writeIndex(into: staging) }
-                try copyAuxiliary(into: staging)
-                try CheckpointWriter.replace(path, with: staging)
-                writtenFiles = try FileManager.default.contentsOfDirectory(atPath: path).sorted()
-                    .map { (path as NSString).appendingPathComponent($0) }
+            if let staged = staging {
+                if fileNames.count > 1 { try writeIndex(into: staged.temporaryPath) }
+                try copyAuxiliary(into: staged.temporaryPath)
+                let names = try Self.listDirectory(staged.temporaryPath)
+                try staged.commit()
+                writtenFiles = names.map { (path as NSString).appendingPathComponent($0) }
             } else {
                 writtenFiles = [path]
             }
             state = .finished
         } catch {
             abort()
-            throw error
+            throw shown(error)
         }
+    }
+
+    /// `error` with our temporary names in its path shown as the names they stand for
+    /// (`dir/.out.tmp-…/model.safetensors` → `dir/out/model.safetensors`).
+    private func shown(_ error: any Error) -> any Error {
+        guard case let .io(p, op, code, message) = error as? SafeTensorsError else { return error }
+        let parts = p.split(separator: "/", omittingEmptySubsequences: false).map { part in
+            StaleTemporaries.parse(String(part)).map { $0.base } ?? String(part)
+        }
+        return SafeTensorsError.io(
+            path: parts.joined(separator: "/"), operation: op, errno: code, message: message)
     }
 
     /// Discards everything written so far.
@@ -177,7 +205,8 @@ public final class CheckpointWriter {
         state = .aborted
         writer?.abort()
         writer = nil
-        if let staging = stagingDir { try? FileManager.default.removeItem(atPath: staging) }
+        staging?.abort()
+        OutputPath.removeEmpty(createdParents)
     }
 
     /// When the current file has all its tensors and another file follows, completes it and

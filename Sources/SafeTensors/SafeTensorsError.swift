@@ -5,6 +5,9 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible, Sendabl
     case io(path: String, operation: String, errno: Int32, message: String)
     case notACheckpoint(path: String, reason: String)
     case outputIsInput(path: String)
+    case outputExists(path: String)
+    case outputHoldsOtherFiles(path: String, entry: String)
+    case outputNotReplaceable(path: String, reason: String)
     // header framing
     case fileTooSmall(file: String, size: Int)
     case headerTooLarge(file: String, length: UInt64, limit: Int)
@@ -43,6 +46,12 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible, Sendabl
             "\(path): \(op) failed: \(message) (errno \(code))"
         case let .notACheckpoint(path, reason): "\(path): not a checkpoint: \(reason)"
         case let .outputIsInput(path): "\(path): refusing to write over one of the inputs"
+        case let .outputExists(path):
+            "\(path): exists and is not a mergetool output; pass --force to replace it"
+        case let .outputHoldsOtherFiles(path, entry):
+            "\(path): refusing to replace it: it holds '\(entry)', which is not a checkpoint "
+                + "file (not even with --force)"
+        case let .outputNotReplaceable(path, reason): "\(path): cannot be the output: \(reason)"
         case let .fileTooSmall(file, size):
             "\(file): \(size) bytes is too small for a safetensors file (needs at least 8)"
         case let .headerTooLarge(file, length, limit):

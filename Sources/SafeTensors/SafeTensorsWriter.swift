@@ -46,6 +46,7 @@ public final class SafeTensorsWriter {
             sink = file
         }
         try prefix.withUnsafeBytes { try sink.write($0) }
+        try WriteFaults.reach(.header, file.temporaryPath)
         skipEmptyTensors()
     }
 
@@ -66,6 +67,7 @@ public final class SafeTensorsWriter {
                 file: path,
                 reason: "tensor '\(current.name)' has \(remaining) bytes left, got \(bytes.count)")
         }
+        try WriteFaults.reach(.data, file.temporaryPath)
         try sink.write(bytes)
         writtenInTensor += bytes.count
         if writtenInTensor == current.byteCount {
@@ -92,6 +94,7 @@ public final class SafeTensorsWriter {
                     "copy of '\(name)' but the next tensor is '\(currentTensor?.name ?? "none")'")
         }
         // A whole tensor from a plain file into a plain file: let the kernel copy it.
+        try WriteFaults.reach(.data, file.temporaryPath)
         if writtenInTensor == 0, sink === file, let handle = store.handle(name),
             handle.mapping != nil,
             try file.appendFileRange(

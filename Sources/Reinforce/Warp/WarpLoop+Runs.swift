@@ -127,18 +127,16 @@ extension WarpLoop {
         try writeText(summary.json(), to: (dir as NSString).appendingPathComponent("summary.json"))
         try writeText(summary.table(), to: (dir as NSString).appendingPathComponent("front.txt"))
         let figures = (dir as NSString).appendingPathComponent("figures")
-        try? FileManager.default.createDirectory(atPath: figures, withIntermediateDirectories: true)
         for (name, figure) in WarpFigures.all(summary) {
             try writeText(figure.render(), to: (figures as NSString).appendingPathComponent(name))
         }
     }
 
+    /// Writes a summary or figure through `AtomicFile` (durable, parents created, no
+    /// Foundation temporary left behind by a kill).
     func writeText(_ text: String, to path: String) throws {
         do {
-            let parent = (path as NSString).deletingLastPathComponent
-            try FileManager.default.createDirectory(
-                atPath: parent, withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try AtomicFile.write(Array(text.utf8), to: path)
         } catch {
             throw ReinforceError.cannotWrite(path: path, reason: "\(error)")
         }

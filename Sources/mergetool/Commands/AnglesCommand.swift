@@ -135,11 +135,13 @@ struct AnglesCommand: ParsableCommand {
         try Checkpoint.open(path)
     }
 
+    /// Writes a figure through `AtomicFile` (durable, missing parents created, and no
+    /// Foundation `.dat.nosync*` temporary left behind by a kill).
     static func write(_ text: String, to path: String) throws {
         do {
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            try AtomicFile.write(Array(text.utf8), to: path)
         } catch {
-            throw DiagnosticsError.cannotWrite(path: path, reason: error.localizedDescription)
+            throw DiagnosticsError.cannotWrite(path: path, reason: "\(error)")
         }
     }
 }

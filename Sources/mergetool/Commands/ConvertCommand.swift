@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Merging
 import SafeTensors
 
 #if canImport(Glibc)
@@ -13,7 +14,8 @@ struct ConvertCommand: ParsableCommand {
         abstract: "Copy a checkpoint to another layout, or convert its floating-point dtype.",
         discussion: """
             Without --dtype every tensor is copied byte for byte (same names, dtypes, shapes, \
-            bytes and __metadata__; the output is validated like any input). With --dtype, \
+            bytes and __metadata__, plus "convert.tool": "mergetool …" marking the output as \
+            mergetool's; the output is validated like any input). With --dtype, \
             tensors of F16, BF16, F32, F64, F8_E4M3 and F8_E5M2 are converted (round to \
             nearest even, NaN stays NaN, ±Inf stays ±Inf, overflow gives ±Inf) and all \
             others (integers, BOOL, F8_E8M0, F4, F6_*, C64) are copied. Non-weight files of a \
@@ -25,6 +27,9 @@ struct ConvertCommand: ParsableCommand {
               mergetool convert checkpoints/sft -o sft-bf16 --dtype bf16 --shard-size 5GB
               mergetool convert checkpoints/sft -o sft.safetensors.zst
             """)
+
+    /// The `__metadata__` key that marks a convert output (`OutputReplacement.markerKeys`).
+    static let markerKey = "convert.tool"
 
     @Argument(help: "The checkpoint to read: a file or a directory.")
     var checkpoint: String
@@ -39,11 +44,15 @@ struct ConvertCommand: ParsableCommand {
             let store = try Checkpoint.open(checkpoint)
             let target = try output.outputDType()
             let converter = CheckpointConverter(store: store, target: target)
+            // the source's metadata, marked as ours (so a rerun may replace the output)
+            let metadata =
+                Checkpoint.metadataPairs(store).filter { $0.key != Self.markerKey }
+                + [(Self.markerKey, MergeRecipe.toolVersion)]
             let writer = try CheckpointWriter(
                 path: output.output, tensors: converter.outputTensors,
-                metadata: Checkpoint.metadataPairs(store), shardSize: try output.shardBytes(),
+                metadata: metadata, shardSize: try output.shardBytes(),
                 inputs: [checkpoint], auxiliaryFrom: checkpoint,
-                compressShards: output.compressShards)
+                compressShards: output.compressShards, replacing: output.replacing)
             let progress = ConvertProgress(
                 enabled: !quiet && isatty(2) != 0,
                 total: converter.outputTensors.count)

@@ -8,13 +8,27 @@ import SafeTensors
 /// compressed weights: it is implied by a `.safetensors.zst` path, makes a directory's weight
 /// files `.safetensors.zst` (read back by every mergetool command), and is refused with a
 /// plain `.safetensors` path (name it `.safetensors.zst` instead).
+///
+/// Missing parent directories of `-o` are created (as Hugging Face's `save_pretrained` does), by
+/// every writing command. An existing `-o` is replaced, atomically and only once the new output
+/// is complete, when mergetool wrote it (`OutputReplacement`); `--force` allows any file or
+/// checkpoint directory, and nothing allows a directory holding other files.
 struct OutputOptions: ParsableArguments {
     @Option(
         name: .shortAndLong,
         help: ArgumentHelp(
             "Output: OUT.safetensors (one file), OUT.safetensors.zst (one compressed file), "
-                + "or a directory (Hugging Face layout).", valueName: "out"))
+                + "or a directory (Hugging Face layout). Missing parent directories are "
+                + "created. An existing OUT is replaced only if mergetool wrote it.",
+            valueName: "out"))
     var output: String
+
+    @Flag(
+        help: ArgumentHelp(
+            "Replace an existing OUT that mergetool did not write: a file, or a directory "
+                + "holding only checkpoint files (a directory holding anything else is never "
+                + "replaced)."))
+    var force = false
 
     @Option(
         name: .customLong("shard-size"),
@@ -52,6 +66,9 @@ struct OutputOptions: ParsableArguments {
     var isDirectory: Bool {
         !(output.hasSuffix(".safetensors") || output.hasSuffix(".safetensors.zst"))
     }
+
+    /// What an existing output may be for this run to replace it.
+    var replacing: OutputReplacement { force ? .anyCheckpoint : .mergetoolOutput }
 
     /// Whether weight files are compressed (a `.safetensors.zst` path or `--zstd`).
     var compress: Bool { zstd || output.hasSuffix(".safetensors.zst") }

@@ -7,11 +7,14 @@ enum CheckpointIO {
     /// Opens a checkpoint in any layout `Checkpoint.open` reads.
     static func open(_ path: String) throws -> any TensorStore { try Checkpoint.open(path) }
 
-    /// A checkpoint writer for one merge output: the recipe in `__metadata__`, a README.md
-    /// model card and the init's config/tokenizer files for directory outputs.
+    /// A checkpoint writer for one merge output: the recipe in `__metadata__` (its
+    /// `merge.tool` key marks the output as mergetool's), a README.md model card and the init's
+    /// config/tokenizer files for directory outputs.
+    /// - Parameter replacing: what an existing `path` may be (`OutputOptions.replacing`).
     static func sink(
         path: String, tensors: [TensorInfo], recipe: MergeRecipe, inputs: [String],
-        auxiliaryFrom: String?, shardBytes: Int?, compressShards: Bool
+        auxiliaryFrom: String?, shardBytes: Int?, compressShards: Bool,
+        replacing: OutputReplacement
     ) throws -> any MergeSink {
         var isDir: ObjCBool = false
         let auxiliary = auxiliaryFrom.flatMap {
@@ -22,6 +25,6 @@ enum CheckpointIO {
             path: path, tensors: tensors, metadata: recipe.metadata(), shardSize: shardBytes,
             inputs: inputs, auxiliaryFrom: auxiliary,
             extraFiles: ["README.md": Array(recipe.modelCard().utf8)],
-            compressShards: compressShards)
+            compressShards: compressShards, replacing: replacing)
     }
 }

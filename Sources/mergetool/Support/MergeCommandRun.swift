@@ -16,6 +16,7 @@ struct MergeCommandRun {
     var options: MergeOptions
     var shardBytes: Int?
     var compressShards: Bool
+    var replacing: OutputReplacement
 
     /// The run a merge command asks for: the plan from its method flags plus the shared
     /// `MergeOptions` (threads, η policy), the grouping (slerp and lerp) and `OutputOptions`
@@ -38,6 +39,7 @@ struct MergeCommandRun {
         options = merge
         shardBytes = try output.shardBytes()
         compressShards = output.compressShards
+        replacing = output.replacing
     }
 
     /// Where output k goes: `OUT` for one output, `OUT/eta-<η>` for a front.
@@ -76,26 +78,29 @@ struct MergeCommandRun {
             return
         }
         var sinks: [any MergeSink] = []
-        // a front goes under OUT/: create it (and remove it again if the merge fails)
-        let createdParent = paths.count > 1 && !FileManager.default.fileExists(atPath: outputPath)
-        if createdParent {
-            try FileManager.default.createDirectory(
-                atPath: outputPath, withIntermediateDirectories: true)
-        }
-        let cleanUp = {
-            if createdParent { try? FileManager.default.removeItem(atPath: outputPath) }
-        }
+        let inputPaths = modelPaths + (initPath.map { [$0] } ?? [])
+        // a front is one output: OUT/eta-*/ assembled in a staged directory, moved in at the end
+        let front =
+            paths.count > 1
+            ? try StagedDirectory(path: outputPath, inputs: inputPaths, replacing: replacing)
+            : nil
+        let writePaths =
+            front.map { f in
+                paths.map { f.temporaryPath + "/" + ($0 as NSString).lastPathComponent }
+            }
+            ?? paths
+        let cleanUp = { front?.abort() }
         do {
-            for (k, path) in paths.enumerated() {
+            for (k, path) in writePaths.enumerated() {
                 let recipe = MergeRecipe(
                     plan: plan, models: modelPaths, initial: initPath,
                     eta: etaGiven || plan.method == .liti ? plan.etas[k] : nil)
                 sinks.append(
                     try CheckpointIO.sink(
                         path: path, tensors: layout.outputTensors, recipe: recipe,
-                        inputs: modelPaths + (initPath.map { [$0] } ?? []),
-                        auxiliaryFrom: initPath ?? modelPaths.first,
-                        shardBytes: shardBytes, compressShards: compressShards))
+                        inputs: inputPaths, auxiliaryFrom: initPath ?? modelPaths.first,
+                        shardBytes: shardBytes, compressShards: compressShards,
+                        replacing: front == nil ? replacing : .anyCheckpoint))
             }
         } catch {
             for s in sinks { s.abort() }
@@ -109,6 +114,7 @@ struct MergeCommandRun {
             report = try MergeEngine.run(
                 plan, init: initial, models: models, outputs: sinks,
                 progress: { progress.update($0) })
+            try front?.commit()
             progress.finish()
         } catch {
             progress.finish()
