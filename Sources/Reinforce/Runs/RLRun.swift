@@ -110,6 +110,7 @@ public final class RLRun {
         if resumed == nil { try evaluate() }
         while trainer.stepCount < settings.steps {
             let s = try trainer.step()
+            try FiniteCheck.reinforce(s, policy: trainer.policy, anchor: trainer.anchor)
             stats.append(s)
             try metrics?.append(Self.row(s))
             onStep?(s)
