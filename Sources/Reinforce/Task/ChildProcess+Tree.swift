@@ -43,16 +43,20 @@ enum ProcessTree {
 
     /// Kills the group led by `leader` and every descendant found, reaps the leader and the
     /// orphans; returns the leader's wait status (nil if it could not be reaped).
-    /// - Complexity: two scans of `/proc` (Linux); waits at most about 2 s for orphans.
+    /// - Complexity: one or two scans of `/proc` (Linux); waits at most about 2 s for orphans.
     static func terminate(leader: pid_t, token: String) -> Int32? {
+        let leaderRunning = !hasExited(leader)
         var found = descendants(of: leader, token: token)
         _ = kill(-leader, SIGKILL)
         _ = kill(leader, SIGKILL)  // in case it left its own group
         for p in found { _ = kill(p, SIGKILL) }
-        // Processes forked between the scan and the kills carry the marker too.
-        let late = descendants(of: leader, token: token).subtracting(found)
-        for p in late { _ = kill(p, SIGKILL) }
-        found.formUnion(late)
+        // Processes forked between the scan and the kills carry the marker too (none can be
+        // when the scan found no process and the leader had exited).
+        if leaderRunning || !found.isEmpty {
+            let late = descendants(of: leader, token: token).subtracting(found)
+            for p in late { _ = kill(p, SIGKILL) }
+            found.formUnion(late)
+        }
         var status: Int32 = 0
         var leaderStatus: Int32?
         while true {
@@ -90,7 +94,7 @@ enum ProcessTree {
         #if os(Linux)
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc")
             else { return [] }
-            let marker = Array("\(markerName)=\(token)".utf8) + [0]
+            let marker = "\(markerName)=\(token)"
             let me = getpid()
             var parent: [pid_t: pid_t] = [:]
             var result = Set<pid_t>()
@@ -98,8 +102,7 @@ enum ProcessTree {
                 guard let pid = pid_t(name), pid != root, pid != me else { continue }
                 if let ppid = parentID(pid) { parent[pid] = ppid }
                 if let environ = readSmall("/proc/\(pid)/environ", limit: 1 << 20),
-                    environ.starts(with: marker)
-                        || contains(environ, [0] + marker)
+                    contains(environment: environ, marker)
                 {
                     result.insert(pid)
                 }
@@ -147,17 +150,21 @@ enum ProcessTree {
             return result
         }
 
-        private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-            guard needle.count <= haystack.count else { return false }
-            var i = 0
-            while i + needle.count <= haystack.count {
-                if haystack[i] == needle[0], haystack[i..<(i + needle.count)].elementsEqual(needle)
-                {
-                    return true
+        /// Whether the NUL-separated `environment` holds the entry `entry` (C string compares:
+        /// this runs for every process on every call).
+        private static func contains(environment: [UInt8], _ entry: String) -> Bool {
+            let bytes = environment + [0]
+            return bytes.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { chars in
+                    guard var p = chars.baseAddress else { return false }
+                    let end = p + environment.count
+                    while p < end {
+                        if strcmp(p, entry) == 0 { return true }
+                        p += strlen(p) + 1
+                    }
+                    return false
                 }
-                i += 1
             }
-            return false
         }
     #endif
 }
