@@ -99,7 +99,8 @@ struct TrainSafetyCommandTests {
         #expect(try warp.settings.rewardTimeout == 7)
     }
 
-    /// The memory estimate refuses a huge batch and a huge width before allocating.
+    /// The memory estimate refuses a huge batch, a huge width and a huge evaluation before
+    /// allocating.
     @Test func hugeBatchAndWidthAreRefusedUpFront() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -129,6 +130,16 @@ struct TrainSafetyCommandTests {
         let wide = ["train", "sft", "-o", dir + "/wide", "--d-model", "100000", "--quiet"]
         #expect(try refusal(wide) == "train sft")
         #expect(!FileManager.default.fileExists(atPath: dir + "/wide"))
+        let eval = try #require(
+            try MergeTool.parseAsRoot([
+                "eval", dir + "/sft", "--sft", dir + "/sft", "--prompts", "1000000000",
+                "--samples", "1000",
+            ]) as? EvalCommand)
+        var evalRefused = false
+        do { _ = try eval.execute() } catch ReinforceError.notEnoughMemory(let what, _, _, _) {
+            evalRefused = what == "eval"
+        }
+        #expect(evalRefused)
     }
 
     /// SIGTERM to `train rl` while its reward command (and that command's background child)

@@ -76,13 +76,21 @@ public struct MemoryEstimate: Sendable, Equatable {
         return MemoryEstimate(bytes: 4 * floats, detail: describe(config, batch: batch))
     }
 
-    /// Evaluation with `batch` completions sampled at once.
-    public static func evaluation(_ config: GPTConfig, batch: Int) -> MemoryEstimate {
+    /// Evaluation with `batch` completions sampled at once, of `prompts` held-out prompts with
+    /// `samples` completions each (about 128 bytes per prompt and 64 per completion for the
+    /// prompt arrays and the per-row statistics).
+    public static func evaluation(
+        _ config: GPTConfig, batch: Int, prompts: Int = 0, samples: Int = 1
+    ) -> MemoryEstimate {
         let floats =
             2 * parameters(config)
             + 2 * workspace(config, rows: batch, length: config.context, training: false)
             + sampler(config, rows: batch)
-        return MemoryEstimate(bytes: 4 * floats, detail: describe(config, batch: batch))
+        let rows = Double(prompts) * Double(samples)
+        var detail = describe(config, batch: batch)
+        if prompts > 0 { detail = "\(prompts) prompts × \(samples) samples, " + detail }
+        return MemoryEstimate(
+            bytes: 4 * floats + 128 * Double(prompts) + 64 * rows, detail: detail)
     }
 
     /// `copies` of this estimate at once (runs trained in parallel).
@@ -130,8 +138,8 @@ public struct MemoryEstimate: Sendable, Equatable {
 }
 
 extension MemoryEstimate {
-    /// Both held at once; the detail is the first's (the one the options drive).
+    /// Both held at once; the detail is the larger one's (what drives the total).
     public static func + (a: MemoryEstimate, b: MemoryEstimate) -> MemoryEstimate {
-        MemoryEstimate(bytes: a.bytes + b.bytes, detail: a.detail)
+        MemoryEstimate(bytes: a.bytes + b.bytes, detail: b.bytes > a.bytes ? b.detail : a.detail)
     }
 }

@@ -87,7 +87,9 @@ struct EvalCommand: ParsableCommand {
     func execute() throws -> String {
         if let ids = dumpLogits { return try logits(ids) }
         let (reference, vocabulary) = try PolicyCheckpoint.load(sft)
-        try MemoryEstimate.evaluation(reference.config, batch: settings.batchSize).check("eval")
+        try MemoryEstimate.evaluation(
+            reference.config, batch: settings.batchSize, prompts: prompts, samples: samples
+        ).check("eval")
         let evaluator = try PolicyEvaluator(
             sft: reference, reward: try RewardSpec.make(reward, timeout: rewardTimeout),
             vocabulary: vocabulary, settings: settings)

@@ -112,7 +112,10 @@ struct WarpCommand: ParsableCommand {
         let settings = try settings
         var config = settings.sft.model
         config.vocabSize = try SFTRun.corpus(settings.sft).vocabulary.count
-        try MemoryEstimate.reinforce(config, batch: batch).times(parallel).check("warp")
+        let evaluation = MemoryEstimate.evaluation(
+            config, batch: settings.evaluation.batchSize, prompts: evalPrompts)
+        try (MemoryEstimate.reinforce(config, batch: batch) + evaluation).times(parallel)
+            .check("warp")
         let loop = try WarpLoop(settings: settings, directory: runDir)
         let clock = Date()
         if !quiet {
