@@ -142,8 +142,8 @@ struct TrainSafetyCommandTests {
         #expect(evalRefused)
     }
 
-    /// SIGTERM to `train rl` while its reward command (and that command's background child)
-    /// runs: exit status 143 and no process of the reward command left.
+    /// SIGTERM to `train rl` while its reward command, that command's background child and a
+    /// `setsid` child (another session and group) run: exit status 143 and none of them left.
     @Test(.enabled(if: binaryBuilt, "needs .build/debug/mergetool"))
     func sigtermKillsTheRewardCommandAndExits143() throws {
         let dir = try temporaryDirectory()
@@ -160,7 +160,7 @@ struct TrainSafetyCommandTests {
 
         let reward =
             "echo $$ >> \(dir)/pids; sleep 300 & echo $! >> \(dir)/pids; "
-            + "touch \(dir)/marker; wait"
+            + "setsid sleep 300 & echo $! >> \(dir)/pids; touch \(dir)/marker; wait"
         let rl = Process()
         rl.executableURL = URL(fileURLWithPath: binary)
         rl.arguments = [
@@ -175,13 +175,17 @@ struct TrainSafetyCommandTests {
             if !started { usleep(20_000) }
         }
         kill(rl.processIdentifier, SIGTERM)
+        let pids =
+            (try? String(contentsOfFile: dir + "/pids", encoding: .utf8))?
+            .split(whereSeparator: \.isNewline).compactMap { pid_t($0) } ?? []
+        // Checked before waiting for mergetool: a survivor would hold its parent's pipes.
+        let survivors = pids.filter(isAlive)
+        for pid in survivors { kill(pid, SIGKILL) }  // this test started them: stop them
         rl.waitUntilExit()
         try #require(started, "the reward command never started")
         #expect(rl.terminationReason == .exit)
         #expect(rl.terminationStatus == 143)
-        let pids = try String(contentsOfFile: dir + "/pids", encoding: .utf8)
-            .split(whereSeparator: \.isNewline).compactMap { pid_t($0) }
-        #expect(pids.count == 2)
-        for pid in pids { #expect(!isAlive(pid), "pid \(pid) survived") }
+        #expect(pids.count == 3)
+        #expect(survivors.isEmpty, "survived: \(survivors)")
     }
 }

@@ -41,6 +41,12 @@ enum ProcessTree {
         return info.si_signo == SIGCHLD
     }
 
+    /// SIGKILL to every descendant found (what a signal to mergetool does, beside the group
+    /// kill; nothing is reaped, mergetool is exiting).
+    static func killDescendants(of leader: pid_t, token: String) {
+        for p in descendants(of: leader, token: token) { _ = kill(p, SIGKILL) }
+    }
+
     /// Kills the group led by `leader` and every descendant found, reaps the leader and the
     /// orphans; returns the leader's wait status (nil if it could not be reaped).
     /// - Complexity: one or two scans of `/proc` (Linux); waits at most about 2 s for orphans.

@@ -13,8 +13,9 @@ import SafeTensors
 /// The child is started with `posix_spawn` in a process group of its own
 /// (`POSIX_SPAWN_SETPGROUP`, pgid = its pid), with an empty signal mask and default
 /// dispositions for SIGINT, SIGTERM, SIGHUP, SIGPIPE and SIGXFSZ (mergetool blocks or
-/// ignores those, and both are inherited across `exec`). While it runs its group is registered
-/// with `SignalCleanup`, so SIGINT/SIGTERM to mergetool kill the group before exiting 130/143.
+/// ignores those, and both are inherited across `exec`). While it runs its group, and an
+/// action killing its descendants found in `/proc`, are registered with `SignalCleanup`, so
+/// SIGINT/SIGTERM to mergetool kill the whole tree before exiting 130/143.
 ///
 /// Completion is decided by the direct child's exit, not by end of file on its pipes: a
 /// grandchild that keeps an inherited stdout open cannot hold the call. After the exit the
@@ -26,8 +27,8 @@ import SafeTensors
 /// The same happens on timeout and when an output limit is exceeded.
 ///
 /// Not reached: a descendant that both left the group (`setsid`) and cleared its environment
-/// after its parent died; and on SIGINT/SIGTERM (handled by `SignalCleanup`, which kills
-/// process groups) a descendant that left the group.
+/// after its parent died; off Linux, a descendant that left the group. A signal arriving
+/// between `posix_spawn` and the registration (microseconds) leaves the child running.
 /// - Complexity: one `poll` loop; memory O(`limits.stdoutBytes` + `limits.stderrTail`).
 struct ChildProcess: Sendable {
     /// Bounds on what is kept of the child's output.
@@ -94,8 +95,18 @@ struct ChildProcess: Sendable {
             return Outcome(ending: .launchFailed(reason: reason), stdout: [], stderr: [])
         case .success(let p): pid = p
         }
-        let registration = SignalCleanup.register(processGroup: pid)
-        defer { SignalCleanup.unregister(registration) }
+        // Under SignalCleanup (the command line) a signal kills the group and, first, the
+        // descendants that left it. Without install() nothing is handled, so nothing is
+        // registered (a test calling cleanUp() cannot kill another test's child).
+        var registrations: [SignalCleanup.Token] = []
+        if SignalCleanup.isInstalled {
+            registrations.append(SignalCleanup.register(processGroup: pid))
+            registrations.append(
+                SignalCleanup.register(action: {
+                    ProcessTree.killDescendants(of: pid, token: token)
+                }))
+        }
+        defer { for r in registrations { SignalCleanup.unregister(r) } }
         // Our ends only: the child's ends are closed here so end of file is seen.
         for i in [0, 3, 5] {
             close(pipes[i])
@@ -138,6 +149,16 @@ struct ChildProcess: Sendable {
         posix_spawn_file_actions_adddup2(&actions, pipes[0], 0)
         posix_spawn_file_actions_adddup2(&actions, pipes[3], 1)
         posix_spawn_file_actions_adddup2(&actions, pipes[5], 2)
+        #if os(Linux)
+            // Descriptors mergetool inherited without close-on-exec (a parent's pipes) are
+            // not passed on: a reward command's survivor could hold them open.
+            // glibc ≥ 2.34; not imported into Swift (a GNU extension), so looked up.
+            typealias CloseFrom =
+                @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+            if let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") {
+                _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+            }
+        #endif
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         var flags = Int32(POSIX_SPAWN_SETPGROUP) | Int32(POSIX_SPAWN_SETSIGMASK)
