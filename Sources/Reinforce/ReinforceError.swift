@@ -17,6 +17,8 @@ public enum ReinforceError: Error, Equatable, CustomStringConvertible, Sendable 
     case rewardCommandNotNumeric(command: String, line: Int, text: String)
     case rewardCommandTimeout(command: String, seconds: Double)
     case rewardCommandLaunch(command: String, reason: String)
+    case rewardCommandOutputTooLarge(command: String, limit: Int)
+    case rewardCommandLineTooLong(command: String, line: Int, limit: Int)
     case unknownReward(spec: String)
 
     // model, batches and options
@@ -30,6 +32,9 @@ public enum ReinforceError: Error, Equatable, CustomStringConvertible, Sendable 
     case tokenOutOfRange(token: Int, vocabSize: Int)
     case batchTooLarge(batch: Int, capacity: Int)
     case invalidOption(name: String, reason: String)
+    case notEnoughMemory(what: String, needed: Double, available: Double, detail: String)
+    case allocationFailed(floats: Int)
+    case nonFiniteTraining(step: Int, what: String)
 
     public var description: String {
         switch self {
@@ -53,6 +58,12 @@ public enum ReinforceError: Error, Equatable, CustomStringConvertible, Sendable 
             "reward command '\(cmd)' did not finish within \(seconds) s and was killed"
         case .rewardCommandLaunch(let cmd, let reason):
             "reward command '\(cmd)' could not be started: \(reason)"
+        case .rewardCommandOutputTooLarge(let cmd, let limit):
+            "reward command '\(cmd)' printed more than the limit of \(limit) bytes on stdout"
+                + " and was killed"
+        case .rewardCommandLineTooLong(let cmd, let line, let limit):
+            "reward command '\(cmd)' line \(line) is longer than the limit of \(limit) bytes"
+                + " and was killed"
         case .unknownReward(let spec):
             "unknown reward '\(spec)' (expected 'lexicon' or 'external:COMMAND')"
         case let .invalidConfig(reason): "invalid model config: \(reason)"
@@ -71,6 +82,20 @@ public enum ReinforceError: Error, Equatable, CustomStringConvertible, Sendable 
         case let .batchTooLarge(batch, capacity):
             "batch of \(batch) rows exceeds the workspace capacity of \(capacity)"
         case let .invalidOption(name, reason): "invalid \(name): \(reason)"
+        case let .notEnoughMemory(what, needed, available, detail):
+            "\(what): this configuration needs about \(Self.gib(needed)) GiB (\(detail));"
+                + " the machine has \(Self.gib(available)) GiB"
+        case let .allocationFailed(floats):
+            "could not allocate \(floats) floats (\(Self.gib(Double(floats) * 4)) GiB)"
+        case let .nonFiniteTraining(step, what):
+            "training step \(step) produced a non-finite \(what); stopped without writing it"
+                + " (the last checkpoint is kept)"
         }
+    }
+
+    /// Bytes as GiB with one decimal.
+    static func gib(_ bytes: Double) -> String {
+        let tenths = (bytes / Double(1 << 30) * 10).rounded()
+        return tenths.isFinite && tenths < 1e15 ? "\(Int(tenths) / 10).\(Int(tenths) % 10)" : "∞"
     }
 }

@@ -6,6 +6,10 @@ import Foundation
     import Darwin
 #endif
 
+/// The thread waiting for the handled signals (set once, before the forwarding handlers are
+/// installed; read in those handlers).
+nonisolated(unsafe) private var signalThread: pthread_t?
+
 /// What a command undoes when it is interrupted: temporary paths it is writing and the process
 /// groups of the child commands it runs.
 ///
@@ -37,6 +41,7 @@ public enum SignalCleanup {
         var nextID = 0
         var paths: [Int: String] = [:]
         var groups: [Int: pid_t] = [:]
+        var actions: [Int: @Sendable () -> Void] = [:]
         var installed = false
     }
 
@@ -58,6 +63,15 @@ public enum SignalCleanup {
             var waitSet = sigset_t()
             sigemptyset(&waitSet)
             for s in handledSignals { sigaddset(&waitSet, s) }
+            // Threads started before main (OpenBLAS starts its pool when it is loaded) do not
+            // block the signals, and the kernel may hand a process-wide signal to one of them:
+            // there a handler forwards it to this thread, which waits for it.
+            signalThread = pthread_self()
+            for s in handledSignals {
+                _ = signal(s) { received in
+                    if let thread = signalThread { _ = pthread_kill(thread, received) }
+                }
+            }
             var received: Int32 = 0
             while sigwait(&waitSet, &received) != 0 {}
             cleanUp()
@@ -84,23 +98,34 @@ public enum SignalCleanup {
         add { $0.groups[$1] = pgid }
     }
 
+    /// Registers an action to run first if the command is interrupted (e.g. killing a child's
+    /// descendants that left its process group, which the group kill does not reach).
+    public static func register(action: @escaping @Sendable () -> Void) -> Token {
+        add { $0.actions[$1] = action }
+    }
+
     /// Forgets a registration (the path was committed or removed; the child has been reaped).
     public static func unregister(_ token: Token) {
         state.lock.lock()
         state.paths[token.id] = nil
         state.groups[token.id] = nil
+        state.actions[token.id] = nil
         state.lock.unlock()
     }
 
-    /// Kills the registered process groups and removes the registered paths (what the signal
-    /// thread does before exiting; public so tests can check it without a signal).
+    /// Runs the registered actions, kills the registered process groups and removes the
+    /// registered paths (what the signal thread does before exiting; public so tests can check
+    /// it without a signal).
     public static func cleanUp() {
         state.lock.lock()
         let groups = Array(state.groups.values)
         let paths = Array(state.paths.values)
+        let actions = Array(state.actions.values)
         state.groups = [:]
         state.paths = [:]
+        state.actions = [:]
         state.lock.unlock()
+        for action in actions { action() }
         for g in groups where g > 0 { _ = kill(-g, SIGKILL) }
         for p in paths { try? FileManager.default.removeItem(atPath: p) }
     }

@@ -1,17 +1,41 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A fixed-size, zero-initialised buffer of `Float` owned by a class, so hot loops use raw
 /// pointers without Swift array copy-on-write checks or per-call allocations.
 ///
+/// Memory comes from `calloc` (zeroed, overflow-checked, pages mapped on first touch); a
+/// failed allocation is `ReinforceError.allocationFailed` from `init(checkedCount:)`.
 /// - Complexity: one allocation at init; `deinit` frees it.
 public final class FloatBuffer: @unchecked Sendable {
     /// Start of the buffer; valid for `count` elements while the buffer is alive.
     public let pointer: UnsafeMutablePointer<Float>
     public let count: Int
 
-    public init(count: Int) {
+    /// A zeroed buffer of `count` floats.
+    /// - Throws: `ReinforceError.allocationFailed` when the memory cannot be had.
+    public init(checkedCount count: Int) throws {
         precondition(count >= 0, "negative buffer size")
+        guard let raw = calloc(max(count, 1), MemoryLayout<Float>.stride) else {
+            throw ReinforceError.allocationFailed(floats: count)
+        }
         self.count = count
-        pointer = .allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
+        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+    }
+
+    /// A zeroed buffer of `count` floats; stops the program if the memory cannot be had
+    /// (callers whose sizes were checked with `MemoryEstimate` up front).
+    public convenience init(count: Int) {
+        do {
+            try self.init(checkedCount: count)
+        } catch {
+            fatalError("\(error)")
+        }
     }
 
     /// A buffer holding a copy of `values`.
@@ -22,7 +46,7 @@ public final class FloatBuffer: @unchecked Sendable {
         }
     }
 
-    deinit { pointer.deallocate() }
+    deinit { free(pointer) }
 
     /// Sets every element to zero.
     public func zero() { pointer.update(repeating: 0, count: count) }

@@ -26,7 +26,8 @@ extension GPT {
     ///   `.shapeMismatch`, `.notFloat`, or the store's own read errors.
     public convenience init(config: GPTConfig, store: any TensorStore) throws {
         try config.validate()
-        self.init(config: config, values: FloatBuffer(count: ParameterLayout(config: config).count))
+        let count = ParameterLayout(config: config).count
+        self.init(config: config, values: try FloatBuffer(checkedCount: count))
         try load(from: store)
     }
 
@@ -52,7 +53,7 @@ extension GPT {
             }
             byName[name] = info
         }
-        let staging = FloatBuffer(count: layout.count)
+        let staging = try FloatBuffer(checkedCount: layout.count)
         for e in layout.entries {
             guard let info = byName[e.name] else {
                 throw ReinforceError.missingTensor(name: e.name, store: store.label)

@@ -25,7 +25,7 @@ public final class GPT: @unchecked Sendable {
         try config.validate()
         self.config = config
         layout = ParameterLayout(config: config)
-        parameters = FloatBuffer(count: layout.count)
+        parameters = try FloatBuffer(checkedCount: layout.count)
         var rng = SeededGenerator.derived(seed: seed, stream: 0x6770_745F_696E_6974)
         let p = parameters.pointer
         let residualStd = 0.02 / Double(2 * config.layers).squareRoot()

@@ -43,6 +43,12 @@ public struct GPTConfig: Codable, Sendable, Equatable, Hashable {
         for (name, value) in sizes where value < 1 {
             throw ReinforceError.invalidConfig(reason: "\(name) is \(value), must be at least 1")
         }
+        // The layout's sizes are Int products: refuse sizes whose byte count overflows.
+        let floats = MemoryEstimate.parameters(self)
+        guard floats * 4 < Double(Int.max) / 16 else {
+            throw ReinforceError.invalidConfig(
+                reason: "about \(floats) parameters, more than can be addressed")
+        }
         if dModel % heads != 0 {
             throw ReinforceError.invalidConfig(
                 reason: "dModel \(dModel) is not a multiple of heads \(heads)")

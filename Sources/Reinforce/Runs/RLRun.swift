@@ -110,6 +110,8 @@ public final class RLRun {
         if resumed == nil { try evaluate() }
         while trainer.stepCount < settings.steps {
             let s = try trainer.step()
+            let ema = settings.reinforce.anchor == .fixed ? nil : trainer.anchor
+            try FiniteCheck.reinforce(s, policy: trainer.policy, anchor: ema)
             stats.append(s)
             try metrics?.append(Self.row(s))
             onStep?(s)

@@ -68,6 +68,7 @@ public enum SFTRun {
         }
         for t in stride(from: 1, through: settings.steps, by: 1) {
             let loss = try trainer.step()
+            try FiniteCheck.sft(step: t, loss: loss, model: model)
             if t % max(settings.logEvery, 1) == 0 || t == settings.steps {
                 let held: Double? =
                     t == settings.steps

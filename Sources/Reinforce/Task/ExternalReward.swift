@@ -14,20 +14,42 @@ import SafeTensors
 ///     {"prompt": "the battery", "completion": "is great ."}
 ///
 /// (texts decoded with the vocabulary; `<bos>` dropped; the completion cut at its end marker),
-/// closes stdin, and reads one number per line from stdout, in the same order. Stdin is
-/// written and stdout/stderr read concurrently, so large batches cannot deadlock on full pipes.
+/// closes stdin, and reads one number per line from stdout (`\n` or `\r\n` line ends), in the
+/// same order. Stdin is written and stdout/stderr read concurrently, so large batches cannot
+/// deadlock on full pipes. The command runs through `ChildProcess`: in its own process group,
+/// done when it exits (a background grandchild holding stdout does not hold the batch), and
+/// nothing it started survives the call, a timeout or a signal to mergetool.
 /// - Throws: `ReinforceError.rewardCommandFailed` (non-zero exit, with the last stderr line),
 ///   `.rewardCommandOutputCount`, `.rewardCommandNotNumeric` (naming the 1-based line),
-///   `.rewardCommandTimeout` (the command is killed), `.rewardCommandLaunch`.
-/// - Complexity: one process per batch; memory O(batch text).
+///   `.rewardCommandTimeout` (the command is killed), `.rewardCommandLaunch`,
+///   `.rewardCommandOutputTooLarge`, `.rewardCommandLineTooLong` (limits of `limits`).
+/// - Complexity: one process per batch; memory O(batch text + `limits.stdoutBytes`).
 public struct ExternalReward: RewardFunction {
     public let command: String
     /// Seconds before the command is killed.
     public let timeout: Double
+    /// Bounds on the output kept (stdout total and per line, stderr tail).
+    let limits: ChildProcess.Limits
 
-    public init(command: String, timeout: Double = 60) {
+    /// The default timeout, in seconds.
+    public static let defaultTimeout: Double = 60
+
+    public init(command: String, timeout: Double = ExternalReward.defaultTimeout) {
+        self.init(command: command, timeout: timeout, limits: ChildProcess.Limits())
+    }
+
+    init(command: String, timeout: Double, limits: ChildProcess.Limits) {
         self.command = command
         self.timeout = timeout
+        self.limits = limits
+    }
+
+    /// Throws `ReinforceError.invalidOption` unless `seconds` is finite and positive.
+    public static func validate(timeout seconds: Double) throws {
+        guard seconds.isFinite, seconds > 0 else {
+            throw ReinforceError.invalidOption(
+                name: "reward timeout", reason: "\(seconds) s (must be finite and > 0)")
+        }
     }
 
     public func rewards(prompts: [[Int]], completions: [[Int]], vocabulary: Vocabulary)
@@ -41,91 +63,51 @@ public struct ExternalReward: RewardFunction {
             let completion = JSONText.quoted(vocabulary.decode(Array(RewardText.completion(c))))
             input += "{\"prompt\": \(prompt), \"completion\": \(completion)}\n"
         }
-        let result = try run(input: Data(input.utf8))
-        guard result.status == 0 else {
+        let outcome = ChildProcess.shell(command, timeout: timeout, limits: limits)
+            .run(input: Array(input.utf8))
+        let status: Int32
+        switch outcome.ending {
+        case .exited(let code): status = code
+        case .signaled(let signal): status = 128 + signal
+        case .timedOut:
+            throw ReinforceError.rewardCommandTimeout(command: command, seconds: timeout)
+        case .stdoutTooLarge:
+            throw ReinforceError.rewardCommandOutputTooLarge(
+                command: command, limit: limits.stdoutBytes)
+        case .lineTooLong(let line):
+            throw ReinforceError.rewardCommandLineTooLong(
+                command: command, line: line, limit: limits.lineBytes)
+        case .launchFailed(let reason):
+            throw ReinforceError.rewardCommandLaunch(command: command, reason: reason)
+        }
+        guard status == 0 else {
             let stderr =
-                String(decoding: result.stderr, as: UTF8.self)
+                String(decoding: outcome.stderr, as: UTF8.self)
                 .split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
             throw ReinforceError.rewardCommandFailed(
-                command: command, status: result.status, stderr: String(stderr.prefix(200)))
+                command: command, status: status, stderr: String(stderr.prefix(200)))
         }
-        return try parse(String(decoding: result.stdout, as: UTF8.self), expected: prompts.count)
+        return try parse(outcome.stdout, expected: prompts.count)
     }
 
-    /// One finite number per line; a final newline is optional.
-    func parse(_ output: String, expected: Int) throws -> [Double] {
-        var lines = output.split(separator: "\n", omittingEmptySubsequences: false)
-        if lines.last == "" { lines.removeLast() }
+    /// One finite number per line; lines end in `\n` or `\r\n`; a final line end is optional.
+    func parse(_ output: [UInt8], expected: Int) throws -> [Double] {
+        var lines = output.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() }
         guard lines.count == expected else {
             throw ReinforceError.rewardCommandOutputCount(
                 command: command, expected: expected, got: lines.count)
         }
         return try lines.enumerated().map { i, line in
-            let text = line.trimmingCharacters(in: .whitespaces)
+            var bytes = line[...]
+            if bytes.last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
+            let text = String(decoding: bytes, as: UTF8.self)
+                .trimmingCharacters(in: .whitespaces)
             guard let value = Double(text), value.isFinite else {
                 throw ReinforceError.rewardCommandNotNumeric(
                     command: command, line: i + 1, text: String(text.prefix(80)))
             }
             return value
         }
-    }
-
-    /// Runs the command with `input` on stdin; returns its status, stdout and stderr.
-    func run(input: Data) throws -> (status: Int32, stdout: Data, stderr: Data) {
-        _ = Self.ignoreBrokenPipes
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let stdin = Pipe()
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        let done = DispatchGroup()
-        done.enter()
-        process.terminationHandler = { _ in done.leave() }
-        do {
-            try process.run()
-        } catch {
-            throw ReinforceError.rewardCommandLaunch(command: command, reason: "\(error)")
-        }
-        let out = DataBox()
-        let err = DataBox()
-        for (pipe, box) in [(stdout, out), (stderr, err)] {
-            let handle = pipe.fileHandleForReading
-            done.enter()
-            DispatchQueue.global().async {
-                box.data = (try? handle.readToEnd()) ?? Data()
-                done.leave()
-            }
-        }
-        let writer = stdin.fileHandleForWriting
-        DispatchQueue.global().async {
-            // A command that exits without reading gives EPIPE here; its status tells.
-            try? writer.write(contentsOf: input)
-            try? writer.close()
-        }
-        if done.wait(timeout: .now() + timeout) == .timedOut {
-            let pid = process.processIdentifier
-            // Kill the whole group when the shell leads one, so its children die too.
-            if getpgid(pid) == pid { kill(-pid, SIGKILL) } else { kill(pid, SIGKILL) }
-            throw ReinforceError.rewardCommandTimeout(command: command, seconds: timeout)
-        }
-        return (process.terminationStatus, out.data, err.data)
-    }
-
-    /// Writing to a pipe whose reader has exited must fail with EPIPE, not kill us.
-    private static let ignoreBrokenPipes: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
-
-}
-
-/// Bytes filled by one reader thread and read after the group is done.
-private final class DataBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored = Data()
-    var data: Data {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
     }
 }

@@ -9,10 +9,18 @@ public enum RewardSpec {
     ///     "external:COMMAND"  → ExternalReward(command: COMMAND, timeout: timeout)
     ///
     /// wrapped in `LengthPenalty(reward, coefficient: α)` when `lengthPenalty` α is non-zero.
-    /// - Throws: `ReinforceError.unknownReward` for any other spec or an empty command.
-    public static func make(_ spec: String, lengthPenalty: Double? = nil, timeout: Double = 60)
-        throws -> any RewardFunction
-    {
+    /// - Throws: `ReinforceError.unknownReward` for any other spec or an empty command;
+    ///   `.invalidOption` for a non-finite length penalty or a timeout that is not finite and
+    ///   positive.
+    public static func make(
+        _ spec: String, lengthPenalty: Double? = nil,
+        timeout: Double = ExternalReward.defaultTimeout
+    ) throws -> any RewardFunction {
+        try ExternalReward.validate(timeout: timeout)
+        if let alpha = lengthPenalty, !alpha.isFinite {
+            throw ReinforceError.invalidOption(
+                name: "length penalty", reason: "\(alpha) is not a finite number")
+        }
         let base: any RewardFunction
         if spec == "lexicon" {
             base = SentimentLexiconReward()

@@ -55,7 +55,7 @@ public struct ReinforceSettings: Codable, Sendable, Equatable {
         guard temperature > 0 && temperature.isFinite else { throw bad("temperature", temperature) }
         guard beta >= 0 && beta.isFinite else { throw bad("beta", beta) }
         if case let .ema(mu) = anchor, !(mu >= 0 && mu <= 1) { throw bad("ema rate", mu) }
-        guard optimizer.learningRate > 0 else { throw bad("learning rate", optimizer.learningRate) }
+        try optimizer.validateValues()
     }
 }
 
@@ -81,4 +81,26 @@ public struct ReinforceStepStats: Codable, Sendable, Equatable {
     /// Global gradient norm before clipping, and the learning rate used.
     public var gradientNorm: Double
     public var learningRate: Double
+}
+
+extension AdamW.Settings {
+    /// Throws `ReinforceError.invalidOption` unless lr is finite and > 0, β₁ and β₂ lie in
+    /// [0, 1), ε is finite and > 0, the weight decay is finite and ≥ 0, the clip norm finite
+    /// and the warmup ≥ 0 (a NaN here would make every parameter NaN after one step).
+    public func validateValues() throws {
+        func bad(_ name: String, _ value: Any) -> ReinforceError {
+            .invalidOption(name: name, reason: "\(value) is out of range")
+        }
+        guard learningRate > 0 && learningRate.isFinite else {
+            throw bad("learning rate", learningRate)
+        }
+        guard beta1 >= 0 && beta1 < 1 else { throw bad("adam beta1", beta1) }
+        guard beta2 >= 0 && beta2 < 1 else { throw bad("adam beta2", beta2) }
+        guard epsilon > 0 && epsilon.isFinite else { throw bad("adam epsilon", epsilon) }
+        guard weightDecay >= 0 && weightDecay.isFinite else {
+            throw bad("weight decay", weightDecay)
+        }
+        guard warmupSteps >= 0 else { throw bad("warmup steps", warmupSteps) }
+        guard clipNorm.isFinite else { throw bad("clip norm", clipNorm) }
+    }
 }

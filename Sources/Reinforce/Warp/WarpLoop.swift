@@ -45,7 +45,8 @@ public final class WarpLoop: @unchecked Sendable {
     public func run(sft given: (model: GPT, vocabulary: Vocabulary)? = nil) throws -> WarpSummary {
         openblas_set_num_threads(1)
         let clock = Date()
-        let reward = try RewardSpec.make(settings.reward)
+        let reward = try RewardSpec.make(
+            settings.reward, timeout: settings.rewardTimeout ?? ExternalReward.defaultTimeout)
         let sft: (model: GPT, vocabulary: Vocabulary)
         if let given {
             sft = given

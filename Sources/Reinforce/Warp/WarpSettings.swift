@@ -35,6 +35,9 @@ public struct WarpSettings: Codable, Sendable, Equatable {
     public var parallelRuns = 2
     /// Reward spec (`RewardSpec.make`).
     public var reward = "lexicon"
+    /// Seconds before an external reward command is killed (nil: `ExternalReward.defaultTimeout`;
+    /// optional so `summary`/settings files written before it existed still decode).
+    public var rewardTimeout: Double?
 
     public init() {
         reinforce.optimizer.learningRate = 2e-3
@@ -89,6 +92,7 @@ public struct WarpSettings: Codable, Sendable, Equatable {
         }
         guard mu >= 0 && mu <= 1 else { throw bad("mu", "\(mu) outside [0, 1]") }
         guard evalEvery >= 1 else { throw bad("eval-every", "\(evalEvery) < 1") }
+        if let t = rewardTimeout { try ExternalReward.validate(timeout: t) }
         guard parallelRuns >= 1 else { throw bad("parallel runs", "\(parallelRuns)") }
         for b in baselines where !(b >= 0 && b.isFinite) { throw bad("baseline", "β = \(b)") }
         try runSettings(iteration: 1, run: 1).validate()

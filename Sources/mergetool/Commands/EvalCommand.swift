@@ -26,6 +26,11 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Reward: lexicon or external:COMMAND.")
     var reward = "lexicon"
 
+    @Option(
+        name: .customLong("reward-timeout"),
+        help: "Seconds before an external reward command is killed (per batch).")
+    var rewardTimeout = ExternalReward.defaultTimeout
+
     @Option(help: "Held-out prompts.")
     var prompts = 64
 
@@ -60,7 +65,8 @@ struct EvalCommand: ParsableCommand {
         if prompts < 1 { throw ValidationError("--prompts must be at least 1, got \(prompts)") }
         if samples < 1 { throw ValidationError("--samples must be at least 1, got \(samples)") }
         if newTokens < 1 { throw ValidationError("--new-tokens must be at least 1") }
-        if !(temperature > 0) { throw ValidationError("--temperature must be positive") }
+        try NumericOption.check(temperature, "--temperature", positive: true)
+        try NumericOption.check(rewardTimeout, "--reward-timeout", positive: true)
     }
 
     var settings: EvaluationSettings {
@@ -81,9 +87,12 @@ struct EvalCommand: ParsableCommand {
     func execute() throws -> String {
         if let ids = dumpLogits { return try logits(ids) }
         let (reference, vocabulary) = try PolicyCheckpoint.load(sft)
+        try MemoryEstimate.evaluation(
+            reference.config, batch: settings.batchSize, prompts: prompts, samples: samples
+        ).check("eval")
         let evaluator = try PolicyEvaluator(
-            sft: reference, reward: try RewardSpec.make(reward), vocabulary: vocabulary,
-            settings: settings)
+            sft: reference, reward: try RewardSpec.make(reward, timeout: rewardTimeout),
+            vocabulary: vocabulary, settings: settings)
         var results: [EvaluationResult] = []
         for path in checkpoints {
             let (policy, vocab) = try PolicyCheckpoint.load(path)

@@ -34,6 +34,10 @@ struct TrainRLCommand: ParsableCommand {
     @Option(name: .customLong("length-penalty"), help: "Length penalty α per token (appendix E).")
     var lengthPenalty: Double?
     @Option(
+        name: .customLong("reward-timeout"),
+        help: "Seconds before an external reward command is killed (per batch).")
+    var rewardTimeout = ExternalReward.defaultTimeout
+    @Option(
         name: .customLong("checkpoint-every"), help: "Checkpoint every K steps (0: at the end).")
     var checkpointEvery = 100
     @Option(name: .customLong("eval-every"), help: "Held-out evaluation every E steps (0: never).")
@@ -50,10 +54,12 @@ struct TrainRLCommand: ParsableCommand {
         if steps < 0 { throw ValidationError("--steps must be at least 0") }
         if batch < 1 { throw ValidationError("--batch must be at least 1") }
         if newTokens < 1 { throw ValidationError("--new-tokens must be at least 1") }
-        if !(beta >= 0) { throw ValidationError("--beta must be ≥ 0") }
-        if !(mu >= 0 && mu <= 1) { throw ValidationError("--mu must be in [0, 1]") }
-        if !(lr > 0) { throw ValidationError("--lr must be positive") }
-        if !(temperature > 0) { throw ValidationError("--temperature must be positive") }
+        try NumericOption.check(beta, "--beta", atLeast: 0)
+        try NumericOption.check(mu, "--mu", in: 0...1)
+        try NumericOption.check(lr, "--lr", positive: true)
+        try NumericOption.check(temperature, "--temperature", positive: true)
+        if let lengthPenalty { try NumericOption.check(lengthPenalty, "--length-penalty") }
+        try NumericOption.check(rewardTimeout, "--reward-timeout", positive: true)
         if checkpointEvery < 0 || evalEvery < 0 {
             throw ValidationError("--checkpoint-every and --eval-every must be ≥ 0")
         }
@@ -80,7 +86,16 @@ struct TrainRLCommand: ParsableCommand {
         BLASThreads.set(1)
         let (start, vocabulary) = try PolicyCheckpoint.load(initial)
         let reference = try sft.map { try PolicyCheckpoint.load($0).model } ?? start
-        let rewardFunction = try RewardSpec.make(reward, lengthPenalty: lengthPenalty)
+        var estimate = MemoryEstimate.reinforce(start.config, batch: batch)
+        if evalEvery > 0 {
+            estimate =
+                estimate
+                + MemoryEstimate.evaluation(
+                    start.config, batch: EvaluationSettings().batchSize)
+        }
+        try estimate.check("train rl")
+        let rewardFunction = try RewardSpec.make(
+            reward, lengthPenalty: lengthPenalty, timeout: rewardTimeout)
         let evaluator =
             evalEvery > 0
             ? try PolicyEvaluator(sft: reference, reward: rewardFunction, vocabulary: vocabulary)

@@ -39,6 +39,10 @@ struct WarpCommand: ParsableCommand {
     @Option(name: .customLong("eval-prompts"), help: "Held-out prompts per evaluation.")
     var evalPrompts = WarpSettings().evaluation.promptCount
     @Option(help: "Reward: lexicon or external:COMMAND.") var reward = "lexicon"
+    @Option(
+        name: .customLong("reward-timeout"),
+        help: "Seconds before an external reward command is killed (per batch).")
+    var rewardTimeout = ExternalReward.defaultTimeout
     @Option(help: "Runs trained at once (cores).") var parallel = 2
     @Option(help: "Seed of the whole loop.") var seed: UInt64 = 0
     @Flag(help: "No progress on stderr.") var quiet = false
@@ -59,7 +63,7 @@ struct WarpCommand: ParsableCommand {
         if steps < 1 || sftSteps < 1 {
             throw ValidationError("--steps and --sft-steps must be ≥ 1")
         }
-        if !(eta >= 0) { throw ValidationError("--eta must be ≥ 0") }
+        try NumericOption.check(eta, "--eta", atLeast: 0)
         if try Self.numbers(front, "--front").contains(where: { $0 < 0 }) {
             throw ValidationError("--front values must be ≥ 0")
         }
@@ -67,9 +71,10 @@ struct WarpCommand: ParsableCommand {
         {
             throw ValidationError("--baseline β values must be ≥ 0")
         }
-        if !(beta >= 0) || !(mu >= 0 && mu <= 1) || !(lr > 0) {
-            throw ValidationError("need β ≥ 0, μ in [0, 1], lr > 0")
-        }
+        try NumericOption.check(beta, "--beta", atLeast: 0)
+        try NumericOption.check(mu, "--mu", in: 0...1)
+        try NumericOption.check(lr, "--lr", positive: true)
+        try NumericOption.check(rewardTimeout, "--reward-timeout", positive: true)
         if batch < 1 || evalEvery < 1 || evalPrompts < 1 || parallel < 1 {
             throw ValidationError("--batch, --eval-every, --eval-prompts, --parallel must be ≥ 1")
         }
@@ -95,6 +100,7 @@ struct WarpCommand: ParsableCommand {
             s.evalEvery = evalEvery
             s.evaluation.promptCount = evalPrompts
             s.reward = reward
+            s.rewardTimeout = rewardTimeout
             s.parallelRuns = parallel
             s.seed = seed
             return s
@@ -103,7 +109,14 @@ struct WarpCommand: ParsableCommand {
 
     func run() throws {
         BLASThreads.set(1)
-        let loop = try WarpLoop(settings: try settings, directory: runDir)
+        let settings = try settings
+        var config = settings.sft.model
+        config.vocabSize = try SFTRun.corpus(settings.sft).vocabulary.count
+        let evaluation = MemoryEstimate.evaluation(
+            config, batch: settings.evaluation.batchSize, prompts: evalPrompts)
+        try (MemoryEstimate.reinforce(config, batch: batch) + evaluation).times(parallel)
+            .check("warp")
+        let loop = try WarpLoop(settings: settings, directory: runDir)
         let clock = Date()
         if !quiet {
             loop.log = { line in
