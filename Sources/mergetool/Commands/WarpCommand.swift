@@ -25,8 +25,12 @@ struct WarpCommand: ParsableCommand {
     @Option(help: "RL runs per iteration M (≥ 2).") var runs = 2
     @Option(help: "REINFORCE steps per run T.") var steps = WarpSettings().steps
     @Option(help: "LITI η: the next init is (1−η)·init + η·slerp.") var eta = 0.3
-    @Option(help: "η values of the evaluated front, comma-separated.")
-    var front = DoubleList(WarpSettings().front)
+    @Option(
+        help: ArgumentHelp(
+            "η values of the evaluated front, comma-separated (default: "
+                + WarpSettings().front.map { String(format: "%g", $0) }.joined(separator: ",")
+                + ")."))
+    var front: DoubleList?
     @Option(
         help: ArgumentHelp(
             "One SLERP angle per: layer (transformer block; the paper's choice), tensor, or model.",
@@ -63,7 +67,8 @@ struct WarpCommand: ParsableCommand {
     var evalPrompts = WarpSettings().evaluation.promptCount
     @Option(help: "Reward: lexicon or external:COMMAND.") var reward = "lexicon"
     @Option(help: "Runs trained at once (cores).") var parallel = 2
-    @Option(help: "Seed of the loop; each run's seeds are hashed from (seed, iteration, run).")
+    @Option(
+        help: "Seed of the loop; each run's seeds are hashed from (seed, iteration, run, role).")
     var seed: UInt64 = 0
     @Flag(help: "No progress on stderr.") var quiet = false
 
@@ -99,7 +104,7 @@ struct WarpCommand: ParsableCommand {
             throw ValidationError("--steps and --sft-steps must be ≥ 1")
         }
         if !(eta >= 0) { throw ValidationError("--eta must be ≥ 0") }
-        if front.values.contains(where: { $0 < 0 }) {
+        if let front, front.values.contains(where: { $0 < 0 }) {
             throw ValidationError("--front values must be ≥ 0")
         }
         if baseline.values.contains(where: { $0 < 0 }) {
@@ -131,7 +136,7 @@ struct WarpCommand: ParsableCommand {
         s.runs = runs
         s.steps = steps
         s.eta = eta
-        s.front = front.values
+        s.front = front?.values ?? s.front
         s.granularity = granularity
         s.reinforce.beta = beta
         s.reinforce.batchSize = batch
