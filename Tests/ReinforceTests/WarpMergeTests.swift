@@ -141,3 +141,47 @@ struct WarpMergeTests {
         }
     }
 }
+
+extension WarpMergeTests {
+    /// Tensors the engine copies unchanged arrive through `copy`, decoded from any float store.
+    @Test func sinkCopiesTensorsFromAnyFloatStore() throws {
+        let source = try RunFixture.model(seed: 6)
+        let bf16 = InMemoryStore(label: "bf16")
+        for e in source.layout.entries {
+            bf16.set(e.name, shape: e.shape, floats: source.tensor(e.name)!, dtype: .bf16)
+        }
+        let target = try RunFixture.model(seed: 7)
+        let sink = try GPTParameterSink(model: target, tensors: target.store().tensors)
+        for e in source.layout.entries { try sink.copy(e.name, from: bf16) }
+        try sink.finish()
+        for e in source.layout.entries {
+            // Reference: each value rounded to bf16 (round to nearest even) and widened.
+            let want = source.tensor(e.name)!.map { x -> Float in
+                let b = x.bitPattern
+                let r = (b &+ 0x7fff &+ ((b >> 16) & 1)) & 0xffff_0000
+                return Float(bitPattern: r)
+            }
+            #expect(target.tensor(e.name) == want)
+        }
+    }
+
+    @Test func sinkRejectsACopyOutOfOrder() throws {
+        let model = try RunFixture.model(seed: 5)
+        let sink = try GPTParameterSink(model: model, tensors: model.store().tensors)
+        #expect(
+            throws: SafeTensorsError.writerMisuse(
+                file: "merge into model", reason: "unexpected copy of 'ln_f.bias'")
+        ) {
+            try sink.copy("ln_f.bias", from: model.store())
+        }
+    }
+
+    /// A checkpoint saved from the lent buffer reads back bit for bit.
+    @Test func checkpointSavedWithoutCopyRoundTrips() throws {
+        let model = try RunFixture.model(seed: 8)
+        let dir = try RunFixture.directory("gpt-store") + "/policy"
+        try PolicyCheckpoint.save(model, vocabulary: RunFixture.vocabulary, to: dir)
+        let back = try PolicyCheckpoint.load(dir).model
+        #expect(Self.bytes(back) == Self.bytes(model))
+    }
+}

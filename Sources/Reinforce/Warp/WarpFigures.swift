@@ -108,7 +108,9 @@ public enum WarpFigures {
                 "inits", points: s.iterations.map { point($0.initial) },
                 color: "#000000"))
         let panel = SVGPlot.Panel(
-            title: "LITI fronts per iteration (η ∈ {0, .1, .3, .5, .8, 1})",
+            title: "LITI fronts per iteration (η ∈ {"
+                + s.settings.front.map { String(format: "%g", $0) }.joined(separator: ", ")
+                + "})",
             xLabel: "KL(π ‖ π_sft)", yLabel: "reward", series: series,
             yRange: headroom(series))
         return SVGPlot(

@@ -13,8 +13,9 @@ public struct WarpSettings: Codable, Sendable, Equatable {
     public var eta = 0.3
     /// η values at which the LITI front is evaluated (paper §4.3).
     public var front: [Double] = [0, 0.1, 0.3, 0.5, 0.8, 1]
-    /// The RL runs' settings: β, μ (EMA anchor), batch, tokens, optimiser. The anchor is
-    /// forced to `.ema(rate: mu)` for WARP runs.
+    /// The RL runs' settings: β, batch, tokens, temperature, optimiser. The anchor is forced
+    /// to `.ema(rate: mu)` for WARP runs (`.fixed` for baselines), `stopAtEnd` to
+    /// `!fixedLength`, and the seed to the hashed one (`seeds`).
     public var reinforce = ReinforceSettings()
     /// EMA rate μ.
     public var mu: Float = 0.01
@@ -24,6 +25,8 @@ public struct WarpSettings: Codable, Sendable, Equatable {
     public var baselineSteps: Int?
     /// Held-out evaluation every `evalEvery` steps of every run (the trajectories).
     public var evalEvery = 100
+    /// The held-out evaluation; its seed, completion length and stop are set by the loop
+    /// (`evaluationSettings`).
     public var evaluation = EvaluationSettings()
     /// The SFT stage, run when the directory has no SFT policy yet.
     public var sft = SFTRunSettings()
