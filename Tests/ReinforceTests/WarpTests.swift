@@ -47,18 +47,18 @@ struct WarpTests {
         let loop = try WarpLoop(settings: Self.settings(), directory: nil)
         let sft = try RunFixture.model(seed: 4)
         let jobs = (1...2).map { m in
-            (
+            TrainJob(
                 name: "run-\(m)", settings: loop.settings.runSettings(iteration: 1, run: m),
-                dir: String?.none
-            )
+                directory: nil)
         }
         let runs = try loop.train(
             jobs, initial: sft, sft: (sft, RunFixture.vocabulary),
             reward: SentimentLexiconReward())
         #expect(runs[0].policy.parameters.array != runs[1].policy.parameters.array)
-        let (outputs, report) = try loop.merge(
-            init: sft.parametersStore(), models: runs.map { $0.policy.parametersStore() },
-            etas: [0, 0.5, 1])
+        // The naive reference below is per tensor.
+        let (outputs, report) = try WarpMerge.run(
+            WarpMerge.slerp(granularity: .tensor, etas: [0, 0.5, 1]), init: sft,
+            models: runs.map(\.policy), labels: ("init", ["run-1", "run-2"]))
         #expect(report.method == .slerp)
         var worst = 0.0
         for e in sft.layout.entries {
@@ -67,13 +67,13 @@ struct WarpTests {
                 init: base, runs[0].policy.tensor(e.name)!,
                 runs[1].policy.tensor(e.name)!, lambda: 0.5)
             for (k, eta) in [0.0, 0.5, 1].enumerated() {
-                let got = try outputs[k].floats(of: e.name)
+                let got = try #require(outputs[k].tensor(e.name))
                 for i in got.indices {
                     let want = (1 - eta) * Double(base[i]) + eta * s[i]
                     worst = max(worst, abs(Double(got[i]) - want))
                 }
             }
-            #expect(try outputs[0].floats(of: e.name) == base, "η = 0 is the init exactly")
+            #expect(outputs[0].tensor(e.name) == base, "η = 0 is the init exactly")
         }
         #expect(worst < 1e-6)
     }
@@ -111,6 +111,7 @@ struct WarpTests {
             "iteration-1/run-1/eval.csv", "iteration-1/eta-0.00/model.safetensors",
             "iteration-1/eta-0.50/config.json", "iteration-1/eta-1.00/vocab.json",
             "iteration-1/angles.txt", "iteration-1/angles.json", "iteration-1/front.csv",
+            "iteration-1/evaluation.json",
             "baseline-beta-0.0/policy/model.safetensors", "summary.json", "front.txt",
             "figures/kl_reward.svg", "figures/iterations.svg", "figures/training.svg",
         ] {
@@ -132,9 +133,55 @@ struct WarpTests {
     @Test func badSettingsThrow() {
         var s = Self.settings()
         s.runs = 1
-        #expect(throws: ReinforceError.self) { try WarpLoop(settings: s, directory: nil) }
+        #expect(
+            throws: ReinforceError.invalidOption(
+                name: "runs", reason: "SLERP needs at least 2 runs, got 1")
+        ) { try WarpLoop(settings: s, directory: nil) }
         s = Self.settings()
         s.front = [-0.1]
-        #expect(throws: ReinforceError.self) { try WarpLoop(settings: s, directory: nil) }
+        #expect(
+            throws: ReinforceError.invalidOption(
+                name: "front", reason: "η values must be finite and ≥ 0")
+        ) { try WarpLoop(settings: s, directory: nil) }
+        s = Self.settings()
+        s.lengthPenalty = .nan
+        #expect(throws: ReinforceError.invalidOption(name: "length penalty", reason: "nan")) {
+            try WarpLoop(settings: s, directory: nil)
+        }
+    }
+
+    /// One default granularity, the paper's: the trainer's matches the `slerp` command's.
+    @Test func defaultGranularityIsPerLayer() {
+        #expect(WarpSettings().granularity == .layer)
+        #expect(Self.settings().granularity == .layer)
+    }
+
+    /// Every output of every planned step exists after a run, and every input of a step is
+    /// the output of an earlier step.
+    @Test func planStepsFindTheirFilesInTheRunDirectory() throws {
+        let root = try RunFixture.directory("warp-plan")
+        var settings = Self.settings()
+        settings.iterations = 2
+        settings.front = [0, 0.5]  // without 1: θ_slerp is still written (eta-1.00)
+        settings.baselines = [0]
+        settings.baselineSteps = 1
+        _ = try WarpLoop(settings: settings, directory: root).run()
+        let dir = WarpRunDirectory(root)
+        let plan = WarpStep.plan(settings)
+        #expect(plan.first == .sft && plan.last == .summary)
+        #expect(plan.contains(.finalFront))
+        var made = Set<String>()
+        for step in plan {
+            for input in step.inputs(settings, in: dir) {
+                #expect(made.contains(input), "\(step) reads \(input) before it is written")
+            }
+            for output in step.outputs(settings, in: dir) {
+                #expect(FileManager.default.fileExists(atPath: output), "\(step): \(output)")
+                made.insert(output)
+            }
+        }
+        #expect(made.contains(dir.liti(eta: 1, iteration: 2)))
+        #expect(made.contains(dir.initial(iteration: 2)))
+        #expect(made.contains(dir.finalFront(kappa: 0.5)))
     }
 }

@@ -4,7 +4,7 @@ public struct EvaluationSettings: Codable, Sendable, Equatable {
     public var promptCount = 64
     /// Completions sampled per prompt.
     public var samplesPerPrompt = 1
-    /// Sampled tokens per completion (stops early at `<bos>`).
+    /// Sampled tokens per completion (stops early at `<bos>` unless `stopAtEnd` is false).
     public var newTokens = 12
     /// Sampling temperature. 1 samples from π itself, so the summed per-token KL averages
     /// to the sequence-level KL(π‖π_sft) (chain rule); τ ≠ 1 changes what is measured.
@@ -13,6 +13,9 @@ public struct EvaluationSettings: Codable, Sendable, Equatable {
     public var seed: UInt64 = 0
     /// Rows per forward pass.
     public var batchSize = 32
+    /// Stop a completion at its first `<bos>` (false: fixed-length completions of
+    /// `newTokens`, as the runs sample them with `ReinforceSettings.stopAtEnd == false`).
+    public var stopAtEnd = true
 
     public init() {}
 
@@ -103,7 +106,7 @@ public final class PolicyEvaluator: @unchecked Sendable {
                 seed: settings.seed, stream: Self.drawStream &+ k)
             let ys = try sampler.sample(
                 model: policy, prompts: xs, newTokens: settings.newTokens,
-                temperature: settings.temperature, stopAtEnd: true,
+                temperature: settings.temperature, stopAtEnd: settings.stopAtEnd,
                 generator: &generator)
             let r = try reward.rewards(prompts: xs, completions: ys, vocabulary: vocabulary)
             guard r.count == xs.count else {

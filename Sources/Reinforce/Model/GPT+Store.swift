@@ -1,10 +1,12 @@
 import Foundation
 import SafeTensors
 
-/// Parameters as a `TensorStore` (for merging and saving) and back.
+/// Parameters copied into a `TensorStore` and read back from any store (the zero-copy view of
+/// the parameters is `GPTParameters`).
 extension GPT {
-    /// The parameters as F32 tensors with Hugging Face GPT-2 names, in storage order
-    /// (`ParameterLayout`). `metadata` is copied into the store (e.g. `format: pt`).
+    /// A copy of the parameters as F32 tensors with Hugging Face GPT-2 names, in storage order
+    /// (`ParameterLayout`). `metadata` is copied into the store (e.g. `format: pt`). To read
+    /// the parameters without copying them (merges, checkpoints), use `store(label:)`.
     /// - Complexity: one copy of the parameters.
     public func parametersStore(
         label: String = "<gpt>",

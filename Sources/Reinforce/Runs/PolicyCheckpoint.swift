@@ -19,12 +19,12 @@ public enum PolicyCheckpoint {
     /// Writes `model` and `vocabulary` to directory `dir` (replaced atomically if present).
     /// - Parameter metadata: extra `__metadata__` pairs (`format: pt` is always written).
     /// - Throws: `SafeTensorsError` for I/O.
-    /// - Complexity: one copy of the parameters in memory, one sequential write.
+    /// - Complexity: one sequential write straight from the model's buffer (no copy).
     public static func save(
         _ model: GPT, vocabulary: Vocabulary, to dir: String,
         metadata: [String: String] = [:]
     ) throws {
-        let store = model.parametersStore()
+        let store = model.store()
         let config = model.config.huggingFaceConfigJSON(
             bosTokenID: Vocabulary.bos, eosTokenID: Vocabulary.bos)
         let vocab = (try? JSONEncoder().encode(vocabulary.tokens)) ?? Data("[]".utf8)

@@ -3,6 +3,7 @@ import Diagnostics
 /// The figures of a WARP run, drawn with `SVGPlot` in the KL–reward plane (x: KL(π‖π_sft)
 /// on the held-out prompts, y: mean reward).
 ///
+/// Files (`WarpRunDirectory.Figure`):
 /// - `kl_reward.svg`: paper Figure 1(b): training trajectories of every RL run (EMA-anchored
 ///   WARP runs and SFT-anchored baselines), the LITI front of each iteration, and the SFT
 ///   point; with I > 1 also the final front towards SFT.
@@ -10,12 +11,15 @@ import Diagnostics
 ///   towards its own init, and the inits they start from.
 /// - `training.svg`: reward and KL to SFT against steps for every run.
 public enum WarpFigures {
-    /// (file name, figure) pairs.
-    public static func all(_ s: WarpSummary) -> [(String, SVGPlot)] {
-        [
-            ("kl_reward.svg", klReward(s)), ("iterations.svg", iterations(s)),
-            ("training.svg", training(s)),
-        ]
+    /// Every figure with the file it goes to (`WarpRunDirectory.figure(_:)`).
+    public static func all(_ s: WarpSummary) -> [(WarpRunDirectory.Figure, SVGPlot)] {
+        WarpRunDirectory.Figure.allCases.map { f in
+            switch f {
+            case .klReward: (f, klReward(s))
+            case .iterations: (f, iterations(s))
+            case .training: (f, training(s))
+            }
+        }
     }
 
     static func point(_ e: EvaluationResult) -> SVGPlot.Point { .init(e.kl, e.reward) }
@@ -25,7 +29,9 @@ public enum WarpFigures {
         return [
             "I=\(w.iterations) M=\(w.runs) T=\(w.steps) β=\(w.reinforce.beta) μ=\(w.mu) "
                 + "η=\(w.eta), lr=\(w.reinforce.optimizer.learningRate), "
-                + "batch \(w.reinforce.batchSize) × \(w.reinforce.newTokens) tokens",
+                + "batch \(w.reinforce.batchSize) × \(w.reinforce.newTokens) tokens"
+                + (w.fixedLength ? " (fixed length)" : "") + ", τ=\(w.reinforce.temperature), "
+                + "SLERP per \(w.granularity.rawValue), seed \(w.seed)",
             "evaluation: \(w.evaluation.promptCount) held-out prompts × "
                 + "\(w.evaluation.samplesPerPrompt), exact per-token KL to SFT",
         ]
@@ -102,7 +108,9 @@ public enum WarpFigures {
                 "inits", points: s.iterations.map { point($0.initial) },
                 color: "#000000"))
         let panel = SVGPlot.Panel(
-            title: "LITI fronts per iteration (η ∈ {0, .1, .3, .5, .8, 1})",
+            title: "LITI fronts per iteration (η ∈ {"
+                + s.settings.front.map { String(format: "%g", $0) }.joined(separator: ", ")
+                + "})",
             xLabel: "KL(π ‖ π_sft)", yLabel: "reward", series: series,
             yRange: headroom(series))
         return SVGPlot(

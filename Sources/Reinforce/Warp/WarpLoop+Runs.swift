@@ -3,6 +3,13 @@ import Dispatch
 import Foundation
 import SafeTensors
 
+/// One RL run to train: its name, settings and directory (nil: in memory).
+struct TrainJob: Sendable {
+    let name: String
+    let settings: RLRunSettings
+    let directory: String?
+}
+
 /// A finished RL run inside the loop.
 struct TrainedRun: @unchecked Sendable {
     let name: String
@@ -15,8 +22,7 @@ struct TrainedRun: @unchecked Sendable {
 extension WarpLoop {
     /// Trains `jobs` from `initial`, `parallelRuns` at a time, each with its own evaluator.
     func train(
-        _ jobs: [(name: String, settings: RLRunSettings, dir: String?)], initial: GPT,
-        sft: (model: GPT, vocabulary: Vocabulary), reward: any RewardFunction
+        _ jobs: [TrainJob], initial: GPT, sft: SFT, reward: any RewardFunction
     ) throws -> [TrainedRun] {
         let log = self.log
         return try parallelMap(jobs.count, width: settings.parallelRuns) { k in
@@ -28,7 +34,7 @@ extension WarpLoop {
             let run = try RLRun(
                 initial: initial, sft: sft.model, reward: reward,
                 vocabulary: sft.vocabulary, settings: job.settings,
-                directory: job.dir, evaluator: evaluator)
+                directory: job.directory, evaluator: evaluator)
             let total = job.settings.steps
             let result = try run.run { s in
                 if s.step % max(1, total / 4) == 0 || s.step == total {
@@ -40,9 +46,9 @@ extension WarpLoop {
                 }
             }
             var trajectory = result.trajectory
-            if let dir = job.dir, result.resumedFrom != nil {
+            if let dir = job.directory, result.resumedFrom != nil {
                 trajectory = try Self.trajectory(
-                    csv: (dir as NSString).appendingPathComponent("eval.csv"),
+                    csv: WarpRunDirectory.evalCSV(ofRun: dir),
                     samples: self.settings.evaluation.promptCount
                         * self.settings.evaluation.samplesPerPrompt)
             }
@@ -53,15 +59,12 @@ extension WarpLoop {
     }
 
     /// The SFT-anchored REINFORCE baselines at each β of `settings.baselines`.
-    func runBaselines(sft: (model: GPT, vocabulary: Vocabulary), reward: any RewardFunction)
-        throws -> [WarpSummary.Run]
-    {
+    func runBaselines(sft: SFT, reward: any RewardFunction) throws -> [WarpSummary.Run] {
         let jobs = settings.baselines.enumerated().map { k, beta in
-            let name = "baseline-beta-\(beta)"
-            return (
-                name: name, settings: settings.baselineSettings(beta: beta, index: k),
-                dir: path(name)
-            )
+            TrainJob(
+                name: WarpRunDirectory.baselineName(beta: beta),
+                settings: settings.baselineSettings(beta: beta, index: k),
+                directory: directory?.baseline(beta: beta))
         }
         log?(
             "baselines: \(jobs.count) SFT-anchored runs of \(jobs.first?.settings.steps ?? 0) steps"
@@ -77,29 +80,23 @@ extension WarpLoop {
         }
     }
 
-    /// The angles report of the merged runs (Diagnostics), written next to the iteration,
-    /// and the whole-model mean pairwise cosines of task vectors and of full weights.
-    func analyseAngles(models: [any TensorStore], initial: any TensorStore, iteration i: Int)
-        throws -> (task: Double?, weight: Double?)
+    /// The angles report of the merged runs (Diagnostics, per layer) and the whole-model mean
+    /// pairwise cosines of task vectors and of full weights.
+    func analyseAngles(models: [any TensorStore], initial: any TensorStore)
+        throws -> (report: AngleReport, task: Double?, weight: Double?)
     {
         let report = try AngleAnalysis(granularity: .layer, threads: 1)
             .run(models: models, initial: initial)
-        if let txt = path("iteration-\(i)", "angles.txt"),
-            let json = path("iteration-\(i)", "angles.json")
-        {
-            try writeText(report.table(), to: txt)
-            try writeText(report.json(), to: json)
-        }
         let whole = try AngleAnalysis(granularity: .model, threads: 1)
             .run(models: models, initial: initial)
-        guard let g = whole.groups.first else { return (nil, nil) }
+        guard let g = whole.groups.first else { return (report, nil, nil) }
         let pairs = whole.pairs
         func mean(_ s: GramStats?) -> Double? {
             guard let s else { return nil }
             let c = pairs.compactMap { s.cos($0.0, $0.1) }
             return c.isEmpty ? nil : c.reduce(0, +) / Double(c.count)
         }
-        return (mean(g.taskVectors), mean(g.weights))
+        return (report, mean(g.taskVectors), mean(g.weights))
     }
 
     /// Reads an `eval.csv` written by `RLRun` back into trajectory points.
@@ -121,19 +118,16 @@ extension WarpLoop {
         }
     }
 
-    /// Writes `summary.json`, `front.txt` and the figures.
+    /// Writes `summary.json`, `front.txt` and the figures (`WarpRunDirectory.resultFiles`).
     func write(_ summary: WarpSummary) throws {
         guard let dir = directory else { return }
-        try writeText(summary.json(), to: (dir as NSString).appendingPathComponent("summary.json"))
-        try writeText(summary.table(), to: (dir as NSString).appendingPathComponent("front.txt"))
-        let figures = (dir as NSString).appendingPathComponent("figures")
-        for (name, figure) in WarpFigures.all(summary) {
-            try writeText(figure.render(), to: (figures as NSString).appendingPathComponent(name))
+        try writeText(summary.json(), to: dir.summary)
+        try writeText(summary.table(), to: dir.table)
+        for (figure, plot) in WarpFigures.all(summary) {
+            try writeText(plot.render(), to: dir.figure(figure))
         }
     }
 
-    /// Writes a summary or figure through `AtomicFile` (durable, parents created, no
-    /// Foundation temporary left behind by a kill).
     func writeText(_ text: String, to path: String) throws {
         do {
             try AtomicFile.write(Array(text.utf8), to: path)

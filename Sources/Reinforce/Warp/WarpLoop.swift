@@ -1,9 +1,6 @@
 import CBLAS
-import Diagnostics
 import Dispatch
 import Foundation
-import Merging
-import SafeTensors
 
 /// The iterative WARP loop (paper Algorithm 1), end to end on the built-in task:
 ///
@@ -14,45 +11,47 @@ import SafeTensors
 ///         front: θ_η = (1−η)·θ_init + η·θ_slerp, η ∈ {0, .1, .3, .5, .8, 1}
 ///         θ_init ← θ_η for η = `eta`
 ///
-/// Every merge goes through `MergeEngine.runInMemory` on the policies' `parametersStore()`,
-/// the same engine and tensor stores the `slerp`/`liti` commands use on files.
+/// Each iteration is four steps with explicit inputs and outputs (`WarpLoop+Steps.swift`):
+/// train (the M runs), merge (SLERP + LITI front), evaluate, record; `WarpStep` lists them
+/// with their files in the run directory. Every merge goes through `MergeEngine` on the
+/// policies' own parameter buffers (`WarpMerge`: `GPTParameters` in, `GPTParameterSink`
+/// out), the same engine the `slerp`/`liti` commands use on files.
 ///
-/// Run directory (`directory`): `sft/`, `iteration-I/{run-M/, init/, eta-X.XX/, angles.txt,
-/// angles.json, front.csv}`, `baseline-beta-B/`, `final-front/`, `summary.json`,
-/// `front.txt`, `figures/*.svg`. Every policy is saved in Hugging Face layout.
+/// Run directory (`directory`): see `WarpRunDirectory`. Every policy is saved in Hugging
+/// Face layout.
 /// - Complexity: I·M·T REINFORCE steps (M at a time on `parallelRuns` cores), plus
 ///   (I·(M + |front|) + …) held-out evaluations and one in-memory merge per iteration.
 public final class WarpLoop: @unchecked Sendable {
     public let settings: WarpSettings
-    public let directory: String?
+    public let directory: WarpRunDirectory?
     /// Messages for people (progress), one line each.
     public var log: (@Sendable (String) -> Void)?
+
+    /// The SFT policy and its vocabulary: the start and the KL reference of every run.
+    public typealias SFT = (model: GPT, vocabulary: Vocabulary)
 
     public init(settings: WarpSettings, directory: String?) throws {
         try settings.validate()
         self.settings = settings
-        self.directory = directory
-    }
-
-    func path(_ components: String...) -> String? {
-        guard let dir = directory else { return nil }
-        return components.reduce(dir) { ($0 as NSString).appendingPathComponent($1) }
+        self.directory = directory.map(WarpRunDirectory.init)
     }
 
     /// Runs the loop from an SFT policy (trained first, or reused, when `sft` is nil).
     /// - Returns: the summary (also written to the directory with the figures).
     /// - Throws: trainer, merge, evaluation and I/O errors.
-    public func run(sft given: (model: GPT, vocabulary: Vocabulary)? = nil) throws -> WarpSummary {
+    public func run(sft given: SFT? = nil) throws -> WarpSummary {
         openblas_set_num_threads(1)
         let clock = Date()
-        let reward = try RewardSpec.make(
-            settings.reward, timeout: settings.rewardTimeout ?? ExternalReward.defaultTimeout)
-        let sft: (model: GPT, vocabulary: Vocabulary)
+        let reward = try settings.makeReward()
+        let sft: SFT
         if let given {
             sft = given
         } else {
             log?("training SFT (\(settings.sft.steps) steps)")
-            sft = try SFTRun.run(settings.sft, directory: path("sft"))
+            sft = try SFTRun.run(settings.sft, directory: directory?.sft)
+        }
+        if let dir = directory?.initial(iteration: 1) {
+            try PolicyCheckpoint.save(sft.model, vocabulary: sft.vocabulary, to: dir)
         }
         let sftSeconds = Date().timeIntervalSince(clock)
         let evaluator = try makeEvaluator(
@@ -73,7 +72,7 @@ public final class WarpLoop: @unchecked Sendable {
         }
         defer { group.wait() }  // never leave the baselines running behind an error
         var initial = sft.model
-        var lastSlerp: InMemoryStore?
+        var lastSlerp: GPT?
         for i in 1...settings.iterations {
             let start = Date()
             let (iteration, next, slerp) = try runIteration(
@@ -108,105 +107,36 @@ public final class WarpLoop: @unchecked Sendable {
     {
         try PolicyEvaluator(
             sft: sft, reward: reward, vocabulary: vocabulary,
-            settings: settings.evaluation)
+            settings: settings.evaluationSettings)
     }
 
-    /// Algorithm 1 lines 3–13 for iteration `i`.
+    /// Algorithm 1 lines 3–13 for iteration `i`: train, merge, evaluate, record.
+    /// - Returns: the iteration's summary, the next init (θ_η at η = `eta`) and θ_slerp.
     func runIteration(
-        _ i: Int, initial: GPT, sft: (model: GPT, vocabulary: Vocabulary),
-        reward: any RewardFunction, evaluator: PolicyEvaluator
-    ) throws -> (WarpSummary.Iteration, GPT, InMemoryStore) {
-        let m = settings.runs
-        log?("iteration \(i): \(m) REINFORCE runs of \(settings.steps) steps (EMA anchor)")
-        if let dir = path("iteration-\(i)", "init") {
-            try PolicyCheckpoint.save(initial, vocabulary: sft.vocabulary, to: dir)
-        }
-        let jobs = (1...m).map { run in
-            (
-                name: "run-\(run)", settings: settings.runSettings(iteration: i, run: run),
-                dir: path("iteration-\(i)", "run-\(run)")
-            )
-        }
-        let results = try train(jobs, initial: initial, sft: sft, reward: reward)
-        let initialEval = try evaluator.evaluate(initial, label: "iteration \(i) init")
-        // SLERP of the M task vectors w.r.t. θ_init, λ = 1/M, and the LITI front, in one pass.
-        let etas = settings.outputEtas
-        let initStore = initial.parametersStore(label: "iteration-\(i)/init")
-        let models = results.map { $0.policy.parametersStore(label: "iteration-\(i)/\($0.name)") }
-        let (outputs, report) = try merge(init: initStore, models: models, etas: etas)
-        var front: [WarpSummary.FrontPoint] = []
-        var next = initial
-        var slerp = outputs[outputs.count - 1]
-        for (k, eta) in etas.enumerated() {
-            let model = try GPT(config: initial.config, store: outputs[k])
-            let e = try evaluator.evaluate(
-                model, label: String(format: "iteration %d eta=%.2f", i, eta))
-            if settings.front.contains(eta) { front.append(.init(eta: eta, evaluation: e)) }
-            if eta == settings.eta { next = model }
-            if eta == 1 { slerp = outputs[k] }
-            if let dir = path("iteration-\(i)", String(format: "eta-%.2f", eta)) {
-                try PolicyCheckpoint.save(
-                    model, vocabulary: sft.vocabulary, to: dir,
-                    metadata: ["merge": "slerp+liti", "eta": "\(eta)"])
-            }
-        }
-        if etas.firstIndex(of: 1) == nil {
-            slerp = try merge(init: initStore, models: models, etas: [1]).outputs[0]
-        }
-        let angles = try analyseAngles(models: models, initial: initStore, iteration: i)
-        var runs: [WarpSummary.Run] = []
-        for r in results {
-            let final = try evaluator.evaluate(r.policy, label: "iteration \(i) \(r.name)")
-            let ema = try r.ema.map {
-                try evaluator.evaluate($0, label: "iteration \(i) \(r.name) ema")
-            }
-            runs.append(
-                .init(
-                    name: r.name, beta: settings.reinforce.beta,
-                    anchor: "ema(\(settings.mu))", trajectory: r.trajectory,
-                    final: final, ema: ema, seconds: r.seconds))
-        }
-        let iteration = WarpSummary.Iteration(
-            index: i, initial: initialEval, runs: runs, front: front,
-            taskVectorCosine: angles.task, weightCosine: angles.weight,
-            mergedTensors: report.groups.reduce(0) { $0 + $1.tensors },
-            mergeWarnings: report.warnings)
-        if let file = path("iteration-\(i)", "front.csv") {
-            let rows = front.map { p in
-                var e = p.evaluation
-                e.label = String(format: "eta=%.2f", p.eta)
-                return e.csvRow
-            }
-            try writeText(
-                ([EvaluationResult.csvHeader] + rows).joined(separator: "\n") + "\n",
-                to: file)
-        }
-        return (iteration, next, slerp)
-    }
-
-    /// SLERP of the task vectors θ_m − θ_init with λ = 1/M (eq. 26 for M > 2), then one
-    /// output per η: (1−η)·θ_init + η·θ_slerp — one pass of the merge engine, in memory.
-    func merge(init initStore: InMemoryStore, models: [InMemoryStore], etas: [Double]) throws
-        -> (outputs: [InMemoryStore], report: MergeReport)
-    {
-        let plan = MergePlan(
-            method: .slerp, granularity: settings.granularity,
-            outputDType: .f32, etas: etas, threads: 1)
-        return try MergeEngine.runInMemory(plan, init: initStore, models: models, label: "warp")
+        _ i: Int, initial: GPT, sft: SFT, reward: any RewardFunction,
+        evaluator: PolicyEvaluator
+    ) throws -> (WarpSummary.Iteration, GPT, GPT) {
+        let runs = try trainRuns(i, initial: initial, sft: sft, reward: reward)
+        let merged = try mergeFront(
+            i, initial: initial, runs: runs, vocabulary: sft.vocabulary)
+        let evaluated = try evaluateIteration(
+            i, initial: initial, runs: runs, merged: merged, evaluator: evaluator)
+        try record(i, merged: merged, evaluated: evaluated, vocabulary: sft.vocabulary)
+        return (evaluated.iteration, merged.next, merged.slerp)
     }
 
     /// Paper Figure 1(b): the front between θ_sft and the last SLERP, through the engine's LITI.
-    func towardsSFT(
-        _ slerp: InMemoryStore, sft: (model: GPT, vocabulary: Vocabulary),
-        evaluator: PolicyEvaluator
-    ) throws -> [WarpSummary.FrontPoint] {
-        let plan = MergePlan(method: .liti, outputDType: .f32, etas: settings.front, threads: 1)
-        let outputs = try MergeEngine.runInMemory(
-            plan, init: sft.model.parametersStore(label: "sft"), models: [slerp]
+    /// Writes `final-front/kappa-X.XX/`.
+    func towardsSFT(_ slerp: GPT, sft: SFT, evaluator: PolicyEvaluator) throws
+        -> [WarpSummary.FrontPoint]
+    {
+        let plan = WarpMerge.liti(etas: settings.front)
+        let outputs = try WarpMerge.run(
+            plan, init: sft.model, models: [slerp],
+            labels: ("sft", ["iteration-\(settings.iterations)/slerp"])
         ).outputs
-        return try zip(settings.front, outputs).map { kappa, store in
-            let model = try GPT(config: sft.model.config, store: store)
-            if let dir = path("final-front", String(format: "kappa-%.2f", kappa)) {
+        return try zip(settings.front, outputs).map { kappa, model in
+            if let dir = directory?.finalFront(kappa: kappa) {
                 try PolicyCheckpoint.save(model, vocabulary: sft.vocabulary, to: dir)
             }
             return .init(

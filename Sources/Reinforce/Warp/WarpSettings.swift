@@ -13,8 +13,9 @@ public struct WarpSettings: Codable, Sendable, Equatable {
     public var eta = 0.3
     /// η values at which the LITI front is evaluated (paper §4.3).
     public var front: [Double] = [0, 0.1, 0.3, 0.5, 0.8, 1]
-    /// The RL runs' settings: β, μ (EMA anchor), batch, tokens, optimiser. The anchor is
-    /// forced to `.ema(rate: mu)` for WARP runs.
+    /// The RL runs' settings: β, batch, tokens, temperature, optimiser. The anchor is forced
+    /// to `.ema(rate: mu)` for WARP runs (`.fixed` for baselines), `stopAtEnd` to
+    /// `!fixedLength`, and the seed to the hashed one (`seeds`).
     public var reinforce = ReinforceSettings()
     /// EMA rate μ.
     public var mu: Float = 0.01
@@ -24,13 +25,19 @@ public struct WarpSettings: Codable, Sendable, Equatable {
     public var baselineSteps: Int?
     /// Held-out evaluation every `evalEvery` steps of every run (the trajectories).
     public var evalEvery = 100
+    /// The held-out evaluation; its seed, completion length and stop are set by the loop
+    /// (`evaluationSettings`).
     public var evaluation = EvaluationSettings()
     /// The SFT stage, run when the directory has no SFT policy yet.
     public var sft = SFTRunSettings()
-    /// Seed of everything random in the loop (run m of iteration i: seed + 1000·i + m).
+    /// Seed of everything random in the loop: every run, baseline and the evaluation draws get
+    /// their own seed hashed from (seed, iteration, run, role) (`WarpSeeds`), so different
+    /// seeds are independent experiments. SFT is seeded by `sft` alone, so one SFT serves
+    /// every seed.
     public var seed: UInt64 = 0
-    /// Merge granularity for SLERP (angles per tensor, as the architecture describes).
-    public var granularity = Granularity.tensor
+    /// Merge granularity for SLERP: one angle per transformer block (`.layer`, the paper's
+    /// choice and the `slerp` command's default), per tensor, or for the whole model.
+    public var granularity = Granularity.layer
     /// Runs trained at the same time (the machine's cores).
     public var parallelRuns = 2
     /// Reward spec (`RewardSpec.make`).
@@ -38,6 +45,14 @@ public struct WarpSettings: Codable, Sendable, Equatable {
     /// Seconds before an external reward command is killed (nil: `ExternalReward.defaultTimeout`;
     /// optional so `summary`/settings files written before it existed still decode).
     public var rewardTimeout: Double?
+
+    // Knobs of the runs' rewards and completions (issue 13).
+    /// Length penalty α per completion token (appendix E): r − α·len(y); nil or 0: none.
+    public var lengthPenalty: Double?
+    /// Fixed-length completions: sampling does not stop at the end marker, every completion
+    /// has `reinforce.newTokens` tokens and the reward sees all of them (`WholeCompletion`),
+    /// in training and in evaluation.
+    public var fixedLength = false
 
     public init() {
         reinforce.optimizer.learningRate = 2e-3
@@ -49,17 +64,23 @@ public struct WarpSettings: Codable, Sendable, Equatable {
         front.contains(eta) ? front : (front + [eta]).sorted()
     }
 
+    /// The η values the merge writes (`iteration-I/eta-X.XX/`): `outputEtas` plus 1 (θ_slerp,
+    /// which the next iteration's final front starts from) if it is not among them.
+    public var mergedEtas: [Double] {
+        outputEtas.contains(1) ? outputEtas : (outputEtas + [1]).sorted()
+    }
+
     /// Run settings of run m (1-based) of iteration i (1-based).
     public func runSettings(iteration i: Int, run m: Int) -> RLRunSettings {
         var s = RLRunSettings()
         s.reinforce = reinforce
         s.reinforce.anchor = .ema(rate: mu)
-        let runSeed = seed &+ UInt64(1000 * i + m)
-        s.reinforce.seed = runSeed
-        s.promptSeed = runSeed
+        s.reinforce.stopAtEnd = !fixedLength
+        s.reinforce.seed = seeds.seed(.runSampling, iteration: i, run: m)
+        s.promptSeed = seeds.seed(.runPrompts, iteration: i, run: m)
         s.steps = steps
         s.evalEvery = evalEvery
-        s.reward = reward
+        s.reward = rewardRecord
         return s
     }
 
@@ -68,14 +89,47 @@ public struct WarpSettings: Codable, Sendable, Equatable {
         var s = RLRunSettings()
         s.reinforce = reinforce
         s.reinforce.anchor = .fixed
+        s.reinforce.stopAtEnd = !fixedLength
         s.reinforce.beta = beta
-        let runSeed = seed &+ UInt64(100_000 + k)
-        s.reinforce.seed = runSeed
-        s.promptSeed = runSeed
+        s.reinforce.seed = seeds.seed(.baselineSampling, iteration: 0, run: k)
+        s.promptSeed = seeds.seed(.baselinePrompts, iteration: 0, run: k)
         s.steps = baselineSteps ?? iterations * steps
         s.evalEvery = evalEvery
-        s.reward = reward
+        s.reward = rewardRecord
         return s
+    }
+
+    /// The loop's seeds (`seed` hashed per run and role).
+    public var seeds: WarpSeeds { WarpSeeds(seed) }
+
+    /// The held-out evaluation: `evaluation` with the loop's evaluation seed, the runs'
+    /// completion length and, with `fixedLength`, no stop at the end marker. The temperature
+    /// stays the evaluation's own (1: the KL measured is KL(π‖π_sft) itself).
+    public var evaluationSettings: EvaluationSettings {
+        var e = evaluation
+        e.seed = seeds.seed(.evaluation, iteration: 0, run: 0)
+        e.newTokens = reinforce.newTokens
+        e.stopAtEnd = !fixedLength
+        return e
+    }
+
+    /// The reward spec as runs record it in `run.json`: `reward`, `+length(α)` with a length
+    /// penalty, `+whole` for fixed-length completions.
+    public var rewardRecord: String {
+        var spec = reward
+        if let alpha = lengthPenalty, alpha != 0 { spec += "+length(\(alpha))" }
+        if fixedLength { spec += "+whole" }
+        return spec
+    }
+
+    /// The reward the runs and the evaluation use: `reward` with the length penalty, seeing
+    /// every sampled token when `fixedLength`.
+    /// - Throws: `ReinforceError.unknownReward`.
+    public func makeReward() throws -> any RewardFunction {
+        let base = try RewardSpec.make(
+            reward, lengthPenalty: lengthPenalty,
+            timeout: rewardTimeout ?? ExternalReward.defaultTimeout)
+        return fixedLength ? WholeCompletion(base) : base
     }
 
     /// Throws `ReinforceError.invalidOption` for out-of-range values.
@@ -95,7 +149,8 @@ public struct WarpSettings: Codable, Sendable, Equatable {
         if let t = rewardTimeout { try ExternalReward.validate(timeout: t) }
         guard parallelRuns >= 1 else { throw bad("parallel runs", "\(parallelRuns)") }
         for b in baselines where !(b >= 0 && b.isFinite) { throw bad("baseline", "β = \(b)") }
+        if let alpha = lengthPenalty, !alpha.isFinite { throw bad("length penalty", "\(alpha)") }
         try runSettings(iteration: 1, run: 1).validate()
-        try evaluation.validate()
+        try evaluationSettings.validate()
     }
 }

@@ -49,10 +49,13 @@ public struct WarpSummary: Codable, Sendable {
     }
 
     /// Sorted-key, pretty JSON.
-    public func json() -> String {
+    public func json() -> String { Self.json(self) }
+
+    /// Sorted-key, pretty JSON of any part (e.g. one `Iteration`).
+    public static func json<T: Encodable>(_ value: T) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = (try? encoder.encode(self)) ?? Data("{}".utf8)
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }
 

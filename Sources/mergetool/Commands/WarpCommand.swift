@@ -10,11 +10,14 @@ struct WarpCommand: ParsableCommand {
         discussion: """
             Trains SFT first when DIR/sft holds none. Per iteration: M REINFORCE runs from \
             the current init (EMA anchor, different seeds and prompt orders, in parallel), \
-            merged by SLERP of task vectors with λ = 1/M through the merge engine; the LITI \
+            merged by SLERP of task vectors with λ = 1/M through the merge engine (one angle \
+            per --granularity group; default per layer, the paper's choice); the LITI \
             front θ_η = (1−η)·θ_init + η·θ_slerp is evaluated (reward, KL to SFT) at every \
-            --front η, and θ_η for --eta becomes the next init. Writes every checkpoint \
-            (Hugging Face layout), metrics, summary.json, front.txt, figures/*.svg (KL–reward \
-            plane) and the angles report of the merged runs.
+            --front η, and θ_η for --eta becomes the next init. Every run's seeds are hashed \
+            from (--seed, iteration, run, role), so different seeds share no run. Writes every \
+            checkpoint (Hugging Face layout), metrics, summary.json, front.txt, figures/*.svg \
+            (KL–reward plane) and the angles report of the merged runs; the layout is in the \
+            README (WARP section).
             """)
 
     @Option(name: .customLong("run-dir"), help: "Output run directory.") var runDir: String
@@ -22,14 +25,38 @@ struct WarpCommand: ParsableCommand {
     @Option(help: "RL runs per iteration M (≥ 2).") var runs = 2
     @Option(help: "REINFORCE steps per run T.") var steps = WarpSettings().steps
     @Option(help: "LITI η: the next init is (1−η)·init + η·slerp.") var eta = 0.3
-    @Option(help: "η values of the evaluated front.") var front = "0,0.1,0.3,0.5,0.8,1"
+    @Option(
+        help: ArgumentHelp(
+            "η values of the evaluated front, comma-separated (default: "
+                + WarpSettings().front.map { String(format: "%g", $0) }.joined(separator: ",")
+                + ")."))
+    var front: DoubleList?
+    @Option(
+        help: ArgumentHelp(
+            "One SLERP angle per: layer (transformer block; the paper's choice), tensor, or model.",
+            valueName: "layer|tensor|model"))
+    var granularity = WarpSettings().granularity
     @Option(help: "KL coefficient β of the WARP runs.") var beta: Float = 0.1
     @Option(help: "EMA rate μ.") var mu: Float = 0.01
     @Option(help: "Adam learning rate of the RL runs.")
     var lr: Float = WarpSettings().reinforce.optimizer.learningRate
-    @Option(help: "Completions per step.") var batch = 16
-    @Option(help: "SFT-anchored REINFORCE baselines at these β, e.g. 0.1,0 ('none': no baseline).")
-    var baseline = "0.1"
+    @Option(help: "Completions per step.") var batch = WarpSettings().reinforce.batchSize
+    @Option(name: .customLong("new-tokens"), help: "Tokens per completion (and per evaluation).")
+    var newTokens = WarpSettings().reinforce.newTokens
+    @Option(help: "Sampling temperature of the RL runs (evaluation samples at 1).")
+    var temperature = WarpSettings().reinforce.temperature
+    @Option(name: .customLong("length-penalty"), help: "Length penalty α per token (appendix E).")
+    var lengthPenalty: Double?
+    @Flag(
+        name: .customLong("fixed-length"),
+        help:
+            "Completions of exactly --new-tokens (no stop at the end marker; the reward sees every token)."
+    )
+    var fixedLength = false
+    @Option(
+        help:
+            "SFT-anchored REINFORCE baselines at these β, e.g. 0.05,0.1,0.3 ('none': no baseline).")
+    var baseline = BaselineBetas.betas(DoubleList([0.1]))
     @Option(name: .customLong("baseline-steps"), help: "Steps of each baseline (default I·T).")
     var baselineSteps: Int?
     @Option(name: .customLong("sft-steps"), help: "SFT steps when SFT is trained here.")
@@ -44,17 +71,34 @@ struct WarpCommand: ParsableCommand {
         help: "Seconds before an external reward command is killed (per batch).")
     var rewardTimeout = ExternalReward.defaultTimeout
     @Option(help: "Runs trained at once (cores).") var parallel = 2
-    @Option(help: "Seed of the whole loop.") var seed: UInt64 = 0
+    @Option(
+        help: "Seed of the loop; each run's seeds are hashed from (seed, iteration, run, role).")
+    var seed: UInt64 = 0
     @Flag(help: "No progress on stderr.") var quiet = false
 
-    static func numbers(_ text: String, _ flag: String) throws -> [Double] {
-        let values = text.split(separator: ",").map {
-            Double($0.trimmingCharacters(in: .whitespaces))
+    /// `--baseline`: a list of β like every other list option, or `none`.
+    enum BaselineBetas: ExpressibleByArgument, Equatable {
+        case none
+        case betas(DoubleList)
+
+        init?(argument: String) {
+            if argument == "none" {
+                self = .none
+            } else if let list = DoubleList(argument: argument) {
+                self = .betas(list)
+            } else {
+                return nil
+            }
         }
-        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0!.isFinite }) else {
-            throw ValidationError("\(flag) must be comma-separated numbers, got '\(text)'")
+
+        var values: [Double] {
+            switch self {
+            case .none: []
+            case .betas(let list): list.values
+            }
         }
-        return values.map { $0! }
+
+        var defaultValueDescription: String { values.map { "\($0)" }.joined(separator: ",") }
     }
 
     func validate() throws {
@@ -64,47 +108,55 @@ struct WarpCommand: ParsableCommand {
             throw ValidationError("--steps and --sft-steps must be ≥ 1")
         }
         try NumericOption.check(eta, "--eta", atLeast: 0)
-        if try Self.numbers(front, "--front").contains(where: { $0 < 0 }) {
+        if let front, front.values.contains(where: { $0 < 0 }) {
             throw ValidationError("--front values must be ≥ 0")
         }
-        if baseline != "none", try Self.numbers(baseline, "--baseline").contains(where: { $0 < 0 })
-        {
+        if baseline.values.contains(where: { $0 < 0 }) {
             throw ValidationError("--baseline β values must be ≥ 0")
         }
         try NumericOption.check(beta, "--beta", atLeast: 0)
         try NumericOption.check(mu, "--mu", in: 0...1)
         try NumericOption.check(lr, "--lr", positive: true)
         try NumericOption.check(rewardTimeout, "--reward-timeout", positive: true)
-        if batch < 1 || evalEvery < 1 || evalPrompts < 1 || parallel < 1 {
-            throw ValidationError("--batch, --eval-every, --eval-prompts, --parallel must be ≥ 1")
+        try NumericOption.check(temperature, "--temperature", positive: true)
+        if let alpha = lengthPenalty { try NumericOption.check(alpha, "--length-penalty") }
+        if batch < 1 || evalEvery < 1 || evalPrompts < 1 || parallel < 1 || newTokens < 1 {
+            throw ValidationError(
+                "--batch, --new-tokens, --eval-every, --eval-prompts, --parallel must be ≥ 1")
         }
     }
 
+    /// The loop's settings (throws nothing today; `get throws` keeps call sites stable).
     var settings: WarpSettings {
-        get throws {
-            var s = WarpSettings()
-            s.iterations = iterations
-            s.runs = runs
-            s.steps = steps
-            s.eta = eta
-            s.front = try Self.numbers(front, "--front")
-            s.reinforce.beta = beta
-            s.reinforce.batchSize = batch
-            s.reinforce.optimizer.learningRate = lr
-            s.mu = mu
-            s.baselines =
-                baseline == "none"
-                ? [] : try Self.numbers(baseline, "--baseline").map(Float.init)
-            s.baselineSteps = baselineSteps
-            s.sft.steps = sftSteps
-            s.evalEvery = evalEvery
-            s.evaluation.promptCount = evalPrompts
-            s.reward = reward
-            s.rewardTimeout = rewardTimeout
-            s.parallelRuns = parallel
-            s.seed = seed
-            return s
-        }
+        get throws { makeSettings() }
+    }
+
+    private func makeSettings() -> WarpSettings {
+        var s = WarpSettings()
+        s.iterations = iterations
+        s.runs = runs
+        s.steps = steps
+        s.eta = eta
+        s.front = front?.values ?? s.front
+        s.granularity = granularity
+        s.reinforce.beta = beta
+        s.reinforce.batchSize = batch
+        s.reinforce.newTokens = newTokens
+        s.reinforce.temperature = temperature
+        s.reinforce.optimizer.learningRate = lr
+        s.lengthPenalty = lengthPenalty
+        s.fixedLength = fixedLength
+        s.mu = mu
+        s.baselines = baseline.values.map(Float.init)
+        s.baselineSteps = baselineSteps
+        s.sft.steps = sftSteps
+        s.evalEvery = evalEvery
+        s.evaluation.promptCount = evalPrompts
+        s.reward = reward
+        s.rewardTimeout = rewardTimeout
+        s.parallelRuns = parallel
+        s.seed = seed
+        return s
     }
 
     func run() throws {
@@ -127,8 +179,8 @@ struct WarpCommand: ParsableCommand {
         print(summary.table(), terminator: "")
         print(
             String(
-                format: "wrote %@ (summary.json, front.txt, figures/kl_reward.svg, "
-                    + "figures/iterations.svg, figures/training.svg) in %.1f s",
-                runDir, Date().timeIntervalSince(clock)))
+                format: "wrote %@ (%@) in %.1f s", runDir,
+                WarpRunDirectory.resultFiles.joined(separator: ", "),
+                Date().timeIntervalSince(clock)))
     }
 }
