@@ -72,10 +72,12 @@ struct WarpCommandTests {
     @Test func outOfRangeKnobsAreRejected() {
         #expect(message(["--baseline=-1"]) == "--baseline β values must be ≥ 0")
         #expect(message(["--front", "0,-0.5"]) == "--front values must be ≥ 0")
-        #expect(message(["--temperature", "0"]) == "--temperature must be positive")
+        #expect(message(["--temperature", "0"]) == "--temperature must be positive, got 0")
         #expect(
             message(["--new-tokens", "0"])
                 == "--batch, --new-tokens, --eval-every, --eval-prompts, --parallel must be ≥ 1")
-        #expect(message(["--length-penalty", "inf"]) == "--length-penalty must be a finite number")
+        #expect(
+            message(["--length-penalty", "inf"])
+                == "--length-penalty must be a finite number, got inf")
     }
 }

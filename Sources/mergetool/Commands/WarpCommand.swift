@@ -2,10 +2,10 @@ import ArgumentParser
 import Foundation
 import Reinforce
 
-/// `mergetool warp --run-dir DIR`: the iterative WARP loop on the built-in task.
+/// `mergetool warp [run] --run-dir DIR`: the iterative WARP loop on the built-in task.
 struct WarpCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "warp",
+        commandName: "run",
         abstract: "Run the iterative WARP loop: EMA-anchored RL runs, SLERP, LITI (Algorithm 1).",
         discussion: """
             Trains SFT first when DIR/sft holds none. Per iteration: M REINFORCE runs from \
