@@ -14,13 +14,13 @@ OUT=.build/direct
 mkdir -p "$OUT"
 COV=edge,inline-8bit-counters,pc-table,trace-cmp
 cat > "$OUT/module.modulemap" <<MAP
-module CKernels {
-    header "$(cd "$ROOT/Sources/CKernels/include" && pwd)/ckernels.h"
+module CSafeTensors {
+    header "$(cd "$ROOT/Sources/CSafeTensors/include" && pwd)/CSafeTensors.h"
     export *
 }
 MAP
-clang -O2 -g -fsanitize=fuzzer-no-link,address -I "$ROOT/Sources/CKernels/include" \
-    -c "$ROOT/Sources/CKernels/ckernels.c" -o "$OUT/ckernels.o"
+clang -O2 -g -fsanitize=fuzzer-no-link,address -I "$ROOT/Sources/CSafeTensors/include" \
+    -c "$ROOT/Sources/CSafeTensors/csafetensors.c" -o "$OUT/csafetensors.o"
 SOURCES=$(ls "$ROOT"/Sources/SafeTensors/*.swift | grep -v 'Checkpoint+Layout.swift')
 SAN=(-sanitize=fuzzer,address -sanitize-coverage=$COV)
 (cd "$OUT" && swiftc -O -wmo -parse-as-library "${SAN[@]}" -module-name SafeTensors \
@@ -28,6 +28,6 @@ SAN=(-sanitize=fuzzer,address -sanitize-coverage=$COV)
     -I "../../$ROOT/Sources/CZstd" -I . $(for f in $SOURCES; do echo "../../$f"; done) \
     -o SafeTensors.o)
 swiftc -O -parse-as-library "${SAN[@]}" -I "$OUT" -I "$ROOT/Sources/CZstd" \
-    Sources/FuzzSafeTensors/FuzzSafeTensors.swift "$OUT/SafeTensors.o" "$OUT/ckernels.o" \
+    Sources/FuzzSafeTensors/FuzzSafeTensors.swift "$OUT/SafeTensors.o" "$OUT/csafetensors.o" \
     -lzstd -o .build/fuzz-safetensors 2>&1 | grep -v "Cannot export local symbol" || true
 test -x .build/fuzz-safetensors && echo "built FuzzTesting/.build/fuzz-safetensors"

@@ -1,4 +1,4 @@
-import CKernels
+import CMergeKernels
 import SafeTensors
 
 /// One aligned chunk of every input, as the kernels in `CKernels/merge_kernels.c` read it:

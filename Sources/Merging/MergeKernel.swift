@@ -1,4 +1,4 @@
-import CKernels
+import CMergeKernels
 import SafeTensors
 
 /// The per-chunk arithmetic of every merge method, in `Double`, by the C kernels of

@@ -1,4 +1,4 @@
-import CKernels
+import CSafeTensors
 
 /// Conversion between the floating dtypes of the format and `Float`/`Double`, over raw
 /// little-endian bytes that need not be aligned.

@@ -1,4 +1,4 @@
-import CKernels
+import CMergeKernels
 import SafeTensors
 import Testing
 
