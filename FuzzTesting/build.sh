@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harness straight with swiftc/clang (about a minute), instrumenting the
 # SafeTensors sources with libFuzzer's inline 8-bit counters + PC table + comparison tracing.
+# The module is built with -enable-testing so the harness can reach internal parsers
+# (ShardIndex, the pickle sniff).
 # (`swift build -c release --sanitize=fuzzer --sanitize=address` on Package.swift also links,
 # but SwiftPM's default Swift coverage is trace-pc-guard, which current libFuzzer rejects, and
 # it rebuilds swift-crypto for seven minutes.) Checkpoint+Layout.swift (SHA-256 via Crypto) is
@@ -23,7 +25,8 @@ clang -O2 -g -fsanitize=fuzzer-no-link,address -I "$ROOT/Sources/CSafeTensors/in
     -c "$ROOT/Sources/CSafeTensors/csafetensors.c" -o "$OUT/csafetensors.o"
 SOURCES=$(ls "$ROOT"/Sources/SafeTensors/*.swift | grep -v 'Checkpoint+Layout.swift')
 SAN=(-sanitize=fuzzer,address -sanitize-coverage=$COV)
-(cd "$OUT" && swiftc -O -wmo -parse-as-library "${SAN[@]}" -module-name SafeTensors \
+(cd "$OUT" && swiftc -O -wmo -enable-testing -parse-as-library "${SAN[@]}" \
+    -module-name SafeTensors \
     -emit-module -emit-module-path SafeTensors.swiftmodule -emit-object \
     -I "../../$ROOT/Sources/CZstd" -I . $(for f in $SOURCES; do echo "../../$f"; done) \
     -o SafeTensors.o)
