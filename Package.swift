@@ -22,11 +22,16 @@ let package = Package(
         .systemLibrary(
             name: "CZstd", pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev", "pkg-config"]), .brew(["zstd"])]),
-        .target(name: "CKernels"),
+        // Each module owns its C: the format's shim (f16 conversion, copy_file_range) and the
+        // merge/Gram kernels, so SafeTensors cannot see merge math.
+        .target(name: "CSafeTensors"),
+        .target(name: "CMergeKernels"),
         .target(
             name: "SafeTensors",
-            dependencies: ["CZstd", "CKernels", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Merging", dependencies: ["SafeTensors", "CKernels"]),
+            dependencies: [
+                "CZstd", "CSafeTensors", .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .target(name: "Merging", dependencies: ["SafeTensors", "CMergeKernels"]),
         .target(name: "Diagnostics", dependencies: ["SafeTensors", "Merging"]),
         .target(name: "Reinforce", dependencies: ["SafeTensors", "Merging", "Diagnostics", "CBLAS"]),
         .executableTarget(
@@ -36,7 +41,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "CZstd"]),
-        .testTarget(name: "MergingTests", dependencies: ["Merging", "SafeTensors", "CKernels"]),
+        .testTarget(name: "MergingTests", dependencies: ["Merging", "SafeTensors", "CMergeKernels"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "Merging", "SafeTensors"]),
         .testTarget(name: "ReinforceTests", dependencies: ["Reinforce", "SafeTensors", "CBLAS"]),
         .testTarget(name: "mergetoolTests", dependencies: ["mergetool"]),

@@ -33,7 +33,7 @@ BYTES=$(cat $FILES | wc -c)
 
 now() { date +%s.%N; }
 calc() { awk "BEGIN { print $* }"; }
-simd() {  # the SIMD level the merge kernels pick at run time (CKernels/merge_kernels.c)
+simd() {  # the SIMD level the merge kernels pick at run time (CMergeKernels/merge_kernels.c)
     if grep -qw avx512bw /proc/cpuinfo 2>/dev/null; then echo AVX-512
     elif grep -qw avx2 /proc/cpuinfo 2>/dev/null; then echo AVX2
     else echo portable; fi

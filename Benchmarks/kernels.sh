@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Kernel benchmark (not a test): the merge and Gram kernels of Sources/CKernels/merge_kernels.c
+# Kernel benchmark (not a test): the merge and Gram kernels of Sources/CMergeKernels/merge_kernels.c
 # at each SIMD level this CPU has (portable, AVX2, AVX-512), one core, elements per second and
 # the ratio to the portable level measured in the same run. Needs clang (the Swift toolchain's).
 #
@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 CC=${CC:-clang}
 BIN=$(mktemp)
 trap 'rm -f "$BIN"' EXIT
-"$CC" -O2 -ISources/CKernels/include Sources/CKernels/merge_kernels.c \
+"$CC" -O2 -ISources/CMergeKernels/include Sources/CMergeKernels/merge_kernels.c \
     Benchmarks/kernels/kernels_bench.c -o "$BIN"
 echo "kernel benchmark: 1 core, load $(cut -d' ' -f1-3 /proc/loadavg)"
 "$BIN"

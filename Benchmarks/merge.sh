@@ -58,7 +58,7 @@ F=$(best "${floor_t[@]}"); T=$(best "${tool_t[@]}"); N=$(best "${numpy_t[@]}")
 CHECK=$(python3 Benchmarks/merge/numpy_slerp.py "$FAM/ft1" "$FAM/ft2" --init "$FAM/base" --eta 0.3 \
     --verify "$WORK/out-mergetool")
 
-simd() {  # the SIMD level the merge kernels pick at run time (CKernels/merge_kernels.c)
+simd() {  # the SIMD level the merge kernels pick at run time (CMergeKernels/merge_kernels.c)
     if grep -qw avx512bw /proc/cpuinfo 2>/dev/null; then echo AVX-512
     elif grep -qw avx2 /proc/cpuinfo 2>/dev/null; then echo AVX2
     else echo portable; fi

@@ -1,4 +1,4 @@
-// Throughput of the merge/angle kernels (Sources/CKernels/merge_kernels.c) at every SIMD level
+// Throughput of the merge/angle kernels (Sources/CMergeKernels/merge_kernels.c) at every SIMD level
 // this CPU has, on one core, against the portable level in the same run. Two working sets: a
 // 32768-element chunk that stays in cache (what the engine hands the kernel) and 128 Mi
 // elements streamed from memory. bf16 inputs, two models and an init, one bf16 output.

@@ -1,7 +1,7 @@
-import CKernels
+import CMergeKernels
 import SafeTensors
 
-/// One aligned chunk of every input, as the kernels in `CKernels/merge_kernels.c` read it:
+/// One aligned chunk of every input, as the kernels in `CMergeKernels/merge_kernels.c` read it:
 /// `pointers[i]` holds input i's elements `offset ..< offset + count` in the element type
 /// `kinds[i]` (`MT_BF16`, `MT_F32` or `MT_F64`). Valid only inside the visiting closure.
 public struct RawChunk {

@@ -1,8 +1,8 @@
-import CKernels
+import CMergeKernels
 import SafeTensors
 
 /// The per-chunk arithmetic of every merge method, in `Double`, by the C kernels of
-/// `CKernels/merge_kernels.c` (read straight from bf16/f32/f64 bytes, AVX-512 or AVX2 when
+/// `CMergeKernels/merge_kernels.c` (read straight from bf16/f32/f64 bytes, AVX-512 or AVX2 when
 /// the CPU has them):
 ///
 ///     δ_m = x_m − x_0  (x_0 = 0 without init)       Gram_mn += δ_m·δ_n

@@ -1,4 +1,4 @@
-import CKernels
+import CMergeKernels
 
 /// The pairwise sums of M models (and an optional base b) accumulated chunk by chunk, in
 /// `Double`, by the same C kernel as the merge engine's Gram matrix:

@@ -1,4 +1,4 @@
-import CKernels
+import CSafeTensors
 
 #if canImport(Glibc)
     import Glibc

@@ -13,6 +13,10 @@ public enum Checkpoint {
     ///   `model.safetensors.zst`, tried in that order; failing those, the directory's only
     ///   `*.safetensors.index.json`, only `*.safetensors`, or only `*.safetensors.zst`.
     ///
+    /// Only regular files are read (a FIFO, socket or device is refused before it is opened,
+    /// `.notRegularFile`); a PyTorch pickle file, or a directory holding only
+    /// `pytorch_model*.bin`, is named as such (`.pickleCheckpoint`).
+    ///
     /// - Throws: `SafeTensorsError` naming the file (and tensor) for anything malformed;
     ///   `.notACheckpoint` when the path holds nothing we can read or is ambiguous.
     /// - Complexity: reads headers (and the index) only.
@@ -49,8 +53,17 @@ public enum Checkpoint {
                         + "(ambiguous: \(found.prefix(3).joined(separator: ", ")))")
             }
         }
+        if let pickle = entries.first(where: isPyTorchWeights) {
+            throw SafeTensorsError.pickleCheckpoint(path: dir.appendingPathComponent(pickle))
+        }
         throw SafeTensorsError.notACheckpoint(
             path: path, reason: "no model.safetensors, \(indexName) or *.safetensors[.zst] file")
+    }
+
+    /// `pytorch_model.bin`, its shards `pytorch_model-0000k-of-0000N.bin` or their index.
+    static func isPyTorchWeights(_ name: String) -> Bool {
+        name.hasPrefix("pytorch_model")
+            && (name.hasSuffix(".bin") || name.hasSuffix(".bin.index.json"))
     }
 
     static func openFile(_ path: String) throws -> any TensorStore {

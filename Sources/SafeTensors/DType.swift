@@ -18,6 +18,8 @@ public enum DType: String, CaseIterable, Sendable, Hashable, Codable {
     case f64 = "F64"
     case f8e4m3 = "F8_E4M3"
     case f8e5m2 = "F8_E5M2"
+    case f8e4m3fnuz = "F8_E4M3FNUZ"
+    case f8e5m2fnuz = "F8_E5M2FNUZ"
     case f8e8m0 = "F8_E8M0"
     case f4 = "F4"
     case f6e2m3 = "F6_E2M3"
@@ -27,7 +29,7 @@ public enum DType: String, CaseIterable, Sendable, Hashable, Codable {
     /// Bits per element.
     public var bits: Int {
         switch self {
-        case .bool, .u8, .i8, .f8e4m3, .f8e5m2, .f8e8m0: 8
+        case .bool, .u8, .i8, .f8e4m3, .f8e5m2, .f8e4m3fnuz, .f8e5m2fnuz, .f8e8m0: 8
         case .u16, .i16, .f16, .bf16: 16
         case .u32, .i32, .f32: 32
         case .u64, .i64, .f64, .c64: 64
@@ -43,7 +45,7 @@ public enum DType: String, CaseIterable, Sendable, Hashable, Codable {
     /// (the types a merge or conversion works on).
     public var isConvertibleFloat: Bool {
         switch self {
-        case .f16, .bf16, .f32, .f64, .f8e4m3, .f8e5m2: true
+        case .f16, .bf16, .f32, .f64, .f8e4m3, .f8e5m2, .f8e4m3fnuz, .f8e5m2fnuz: true
         default: false
         }
     }
@@ -51,7 +53,9 @@ public enum DType: String, CaseIterable, Sendable, Hashable, Codable {
     /// Whether the type is a real floating-point type at all (including ones we only copy).
     public var isFloatingPoint: Bool {
         switch self {
-        case .f16, .bf16, .f32, .f64, .f8e4m3, .f8e5m2, .f8e8m0, .f4, .f6e2m3, .f6e3m2: true
+        case .f16, .bf16, .f32, .f64, .f8e4m3, .f8e5m2, .f8e4m3fnuz, .f8e5m2fnuz, .f8e8m0, .f4,
+            .f6e2m3, .f6e3m2:
+            true
         default: false
         }
     }

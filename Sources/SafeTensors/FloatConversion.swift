@@ -1,11 +1,12 @@
-import CKernels
+import CSafeTensors
 
 /// Conversion between the floating dtypes of the format and `Float`/`Double`, over raw
 /// little-endian bytes that need not be aligned.
 ///
 /// Narrowing rounds to nearest, ties to even, exactly once. NaN stays NaN, ±Inf stays ±Inf
 /// (except F8_E4M3, which has no infinity: overflow and ±Inf become NaN, as the format's
-/// "fn" variant defines). Widening is exact.
+/// "fn" variant defines; likewise F8_E4M3FNUZ and F8_E5M2FNUZ, whose one NaN is 0x80 and
+/// which have no −0, so a negative value rounding to zero gives +0). Widening is exact.
 ///
 /// - Complexity: O(n), one pass; no allocation.
 public enum FloatConversion {
@@ -52,6 +53,12 @@ public enum FloatConversion {
         case .f8e5m2:
             let table = F8Tables.e5m2
             for i in 0..<n { base[i] = table[Int(src.load(fromByteOffset: i, as: UInt8.self))] }
+        case .f8e4m3fnuz:
+            let table = F8Tables.e4m3fnuz
+            for i in 0..<n { base[i] = table[Int(src.load(fromByteOffset: i, as: UInt8.self))] }
+        case .f8e5m2fnuz:
+            let table = F8Tables.e5m2fnuz
+            for i in 0..<n { base[i] = table[Int(src.load(fromByteOffset: i, as: UInt8.self))] }
         default:
             throw SafeTensorsError.notConvertible(tensor: "", dtype: dtype)
         }
@@ -97,6 +104,16 @@ public enum FloatConversion {
         case .f8e5m2:
             for i in 0..<n {
                 dst.storeBytes(of: F8Tables.encodeE5M2(src[i]), toByteOffset: i, as: UInt8.self)
+            }
+        case .f8e4m3fnuz:
+            for i in 0..<n {
+                dst.storeBytes(
+                    of: F8Tables.encodeE4M3FNUZ(src[i]), toByteOffset: i, as: UInt8.self)
+            }
+        case .f8e5m2fnuz:
+            for i in 0..<n {
+                dst.storeBytes(
+                    of: F8Tables.encodeE5M2FNUZ(src[i]), toByteOffset: i, as: UInt8.self)
             }
         default:
             preconditionFailure("encode to \(dtype.rawValue) is not supported")

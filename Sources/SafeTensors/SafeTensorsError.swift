@@ -39,8 +39,16 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible, Sendabl
     case writerMisuse(file: String, reason: String)
     case invalidSize(text: String)
     case zstd(file: String, message: String)
+    // input kinds (reader)
+    case notRegularFile(path: String, kind: String)
+    case pickleCheckpoint(path: String)
 
-    public var description: String {
+    /// The message, with control characters from names and paths escaped for the terminal
+    /// (`DisplayText.escaped`): a tensor name cannot ring the bell or move the cursor.
+    public var description: String { DisplayText.escaped(unescapedDescription) }
+
+    /// The message as built from the raw names and paths.
+    var unescapedDescription: String {
         switch self {
         case let .io(path, op, code, message):
             "\(path): \(op) failed: \(message) (errno \(code))"
@@ -96,6 +104,11 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible, Sendabl
         case let .invalidSize(text):
             "invalid size '\(text)': use a number with a unit, e.g. 500MB, 5GB, 4GiB"
         case let .zstd(file, message): "\(file): zstd: \(message)"
+        case let .notRegularFile(path, kind): "\(path): is \(kind), not a regular file"
+        case let .pickleCheckpoint(path):
+            "\(path): this is a PyTorch pickle checkpoint, not safetensors (convert it with "
+                + "transformers' save_pretrained(..., safe_serialization=True) or "
+                + "safetensors.torch.save_file)"
         }
     }
 }

@@ -17,12 +17,32 @@ public final class SafeTensorsFile: TensorStore, @unchecked Sendable {
     public init(path: String) throws {
         self.path = path
         map = try MappedFile(path: path)
-        header = try Header(parsing: map.bytes, name: path)
+        do {
+            header = try Header(parsing: map.bytes, name: path)
+        } catch let error as SafeTensorsError {
+            // Only a file that is not safetensors is looked at again: a valid header of
+            // 640 bytes also starts with 0x80 0x02.
+            if Self.looksLikePickle(map.bytes) {
+                throw SafeTensorsError.pickleCheckpoint(path: path)
+            }
+            throw error
+        }
         dataStart = map.bytes.count - header.dataSize
         var index: [ExactName: Int] = [:]
         for (i, e) in header.entries.enumerated() { index[ExactName(e.info.name)] = i }
         self.index = index
         tensors = header.entries.map(\.info)
+    }
+
+    /// Whether `bytes` start like a PyTorch checkpoint: a zip archive (`PK\x03\x04`,
+    /// `torch.save` since 1.6) or a raw pickle (0x80, protocol 2…5: the legacy format), and
+    /// byte 8, where a safetensors header's JSON starts, is neither `{` nor JSON whitespace.
+    static func looksLikePickle(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count >= 4 else { return false }
+        let zip = bytes[0] == 0x50 && bytes[1] == 0x4b && bytes[2] == 0x03 && bytes[3] == 0x04
+        let pickle = bytes[0] == 0x80 && (2...5).contains(bytes[1])
+        let json = bytes.count > 8 && [0x7b, 0x20, 0x09, 0x0a, 0x0d].contains(bytes[8])
+        return (zip || pickle) && !json
     }
 
     public var access: StoreAccess { .randomAccess }

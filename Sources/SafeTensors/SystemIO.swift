@@ -15,6 +15,51 @@ func posixChecked<T: BinaryInteger>(_ result: T, _ operation: String, path: Stri
     return result
 }
 
+/// What a file type is, for messages: "a FIFO", "a directory", ….
+func fileKind(_ mode: mode_t) -> String {
+    switch mode & S_IFMT {
+    case S_IFREG: "a regular file"
+    case S_IFDIR: "a directory"
+    case S_IFIFO: "a FIFO"
+    case S_IFSOCK: "a socket"
+    case S_IFCHR: "a character device"
+    case S_IFBLK: "a block device"
+    case S_IFLNK: "a symbolic link"
+    default: "of unknown type"
+    }
+}
+
+/// Opens `path` read-only if it is a regular file (symbolic links followed), and returns the
+/// descriptor and the file's size. Anything else is refused before a blocking `open`: opening
+/// a FIFO for reading waits for a writer, forever, and a device may never end.
+///
+/// `stat` first; then `open` with `O_NONBLOCK` all the same (the path may change in between:
+/// a FIFO swapped in then opens at once instead of blocking), `fstat` of what was opened,
+/// and `O_NONBLOCK` cleared again for ordinary reads.
+/// - Throws: `.notACheckpoint(path, "is a directory")` for a directory (as before);
+///   `.notRegularFile(path, kind)` for a FIFO, socket or device; `.io` when a call fails.
+func openRegularFile(_ path: String) throws -> (fd: Int32, size: Int) {
+    func refuse(_ mode: mode_t) -> SafeTensorsError {
+        (mode & S_IFMT) == S_IFDIR
+            ? .notACheckpoint(path: path, reason: "is a directory")
+            : .notRegularFile(path: path, kind: fileKind(mode))
+    }
+    var st = stat()
+    try posixChecked(stat(path, &st), "open", path: path)  // ENOENT etc. read as before
+    guard (st.st_mode & S_IFMT) == S_IFREG else { throw refuse(st.st_mode) }
+    let fd = try posixChecked(open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), "open", path: path)
+    do {
+        try posixChecked(fstat(fd, &st), "stat", path: path)
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw refuse(st.st_mode) }
+        let flags = try posixChecked(fcntl(fd, F_GETFL), "fcntl", path: path)
+        try posixChecked(fcntl(fd, F_SETFL, flags & ~O_NONBLOCK), "fcntl", path: path)
+    } catch {
+        close(fd)
+        throw error
+    }
+    return (fd, Int(st.st_size))
+}
+
 /// The system page size.
 let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
@@ -26,14 +71,8 @@ public final class MappedFile: @unchecked Sendable {
 
     public init(path: String) throws {
         self.path = path
-        let fd = try posixChecked(open(path, O_RDONLY | O_CLOEXEC), "open", path: path)
+        let (fd, size) = try openRegularFile(path)
         defer { close(fd) }
-        var st = stat()
-        try posixChecked(fstat(fd, &st), "stat", path: path)
-        if (st.st_mode & S_IFMT) == S_IFDIR {
-            throw SafeTensorsError.notACheckpoint(path: path, reason: "is a directory")
-        }
-        let size = Int(st.st_size)
         if size == 0 {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return

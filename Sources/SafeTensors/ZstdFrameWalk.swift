@@ -13,11 +13,8 @@
 /// - Complexity: one 3-byte read per block; O(1) memory.
 enum ZstdFrameWalk {
     static func contentSize(path: String) throws -> Int? {
-        let fd = try posixChecked(open(path, O_RDONLY | O_CLOEXEC), "open", path: path)
+        let (fd, size) = try openRegularFile(path)
         defer { close(fd) }
-        var st = stat()
-        try posixChecked(fstat(fd, &st), "stat", path: path)
-        let size = Int(st.st_size)
         func bad(_ why: String) -> SafeTensorsError { .zstd(file: path, message: why) }
         func read(_ count: Int, at offset: Int) throws -> [UInt8] {
             guard offset >= 0, offset + count <= size else { throw bad("truncated stream") }

@@ -1,10 +1,10 @@
-import CKernels
+import CMergeKernels
 import SafeTensors
 import Testing
 
 @testable import Merging
 
-/// The C kernels (`CKernels/merge_kernels.c`) at every SIMD level this CPU has, against naive
+/// The C kernels (`CMergeKernels/merge_kernels.c`) at every SIMD level this CPU has, against naive
 /// `Double` loops: pairwise sums and merges over bf16, f32 and f64 inputs.
 @Suite struct KernelTests {
     static let levels = Array(0...Int(mt_simd_level()))

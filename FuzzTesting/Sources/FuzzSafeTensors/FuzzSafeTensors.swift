@@ -1,14 +1,17 @@
-import SafeTensors
+@testable import SafeTensors
 
 /// Keeps results observable so the optimiser cannot delete the work.
 nonisolated(unsafe) var sink: Float = 0
 
-/// One input, three ways:
+/// One input, four ways:
 /// 1. as a plain safetensors file image: `Header(parsing:)`, then every tensor's bytes read and,
-///    for convertible dtypes, decoded to Float;
+///    for convertible dtypes, decoded to Float, and names escaped for display; a file that is
+///    not safetensors goes through the pickle sniff;
 /// 2. as a `.safetensors.zst` stream: `ZstdStore` over the bytes, every tensor read;
-/// 3. the first byte selects a corner (odd-sized reads, reverse order) of the zstd reader.
-/// Bad input must throw, never trap, hang or leak.
+/// 3. the first byte selects a corner (odd-sized reads, reverse order) of the zstd reader;
+/// 4. as a `model.safetensors.index.json`: `ShardIndex(json:)` (strict JSON, weight_map,
+///    shard names, total_size).
+/// Bad input must throw, never trap, hang or leak. (Internal API: built with -enable-testing.)
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
@@ -17,8 +20,14 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         for e in header.entries {
             let raw = UnsafeRawBufferPointer(rebasing: bytes[(dataStart + e.begin)..<(dataStart + e.end)])
             readAll(raw, e.info)
+            sink += Float(DisplayText.escaped(e.info.name).utf8.count)
         }
         _ = header.serialisedPrefix()
+    } else if SafeTensorsFile.looksLikePickle(bytes) {
+        sink += 1
+    }
+    if let index = try? ShardIndex(json: bytes, path: "fuzz.index.json") {
+        sink += Float(index.weightMap.count + (index.totalSize ?? 0) % 7)
     }
     if size > 0, let store = try? ZstdStore(compressed: Array(bytes), label: "fuzz.zst", cacheBytes: 4096) {
         let tensors = bytes[0] & 1 == 0 ? store.tensors : store.tensors.reversed()

@@ -15,9 +15,9 @@ struct ConvertCommand: ParsableCommand {
         discussion: """
             Without --dtype every tensor is copied byte for byte (same names, dtypes, shapes, \
             bytes and __metadata__, plus "convert.tool": "mergetool …" marking the output as \
-            mergetool's; the output is validated like any input). With --dtype, \
-            tensors of F16, BF16, F32, F64, F8_E4M3 and F8_E5M2 are converted (round to \
-            nearest even, NaN stays NaN, ±Inf stays ±Inf, overflow gives ±Inf) and all \
+            mergetool's; the output is validated like any input). With --dtype, tensors of \
+            F16, BF16, F32, F64, F8_E4M3, F8_E5M2 and the FNUZ variants are converted (round \
+            to nearest even, NaN stays NaN, ±Inf stays ±Inf, overflow gives ±Inf) and all \
             others (integers, BOOL, F8_E8M0, F4, F6_*, C64) are copied. Non-weight files of a \
             checkpoint directory (config.json, tokenizer files, …) are copied into a directory \
             output. The output appears only when complete, and may not be (or contain) the input.

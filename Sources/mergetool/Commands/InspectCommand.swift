@@ -70,7 +70,7 @@ enum InspectReport {
         for (i, t) in store.tensors.enumerated() {
             let file = locations?[ExactName(t.name)]?.file ?? base
             var row = [
-                t.name, t.dtype.rawValue, shape(t.shape), String(t.byteCount),
+                DisplayText.escaped(t.name), t.dtype.rawValue, shape(t.shape), String(t.byteCount),
                 (file as NSString).lastPathComponent,
             ]
             if let h = hashes { row.append(h[i]) }

@@ -2,9 +2,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// Included here too so that a build directory made before merge_kernels.h existed rebuilds the
-// CKernels module (clang does not notice a new file in an umbrella directory).
-#include "merge_kernels.h"
+// The C shim of the SafeTensors module: element conversion and in-kernel file copies, nothing
+// of merge math (that is CMergeKernels, owned by Merging). This is the umbrella header of the
+// module: every header added to include/ must be included here, because clang's module cache
+// does not notice a new file in an umbrella directory and a stale build directory would not
+// rebuild the module.
 
 /// IEEE half <-> float conversion with F16C/AVX2 when the CPU has it, a portable loop otherwise.
 /// Narrowing rounds to nearest even; NaN stays NaN; overflow gives ±Inf.

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE 1 /* copy_file_range */
-#include "ckernels.h"
+#include "CSafeTensors.h"
 #include <string.h>
 #include <errno.h>
 #include <unistd.h>
