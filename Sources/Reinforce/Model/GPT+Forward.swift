@@ -74,7 +74,13 @@ extension GPT {
             Kernels.linearForward(
                 out: fch, inp: ln2, weight: p + w.fcW, bias: p + w.fcB,
                 n: n, c: c, oc: 4 * c)
-            Kernels.geluForward(out: gel, inp: fch, count: n * 4 * c)
+            if ws.training {
+                Kernels.geluForward(
+                    out: gel, tanh: ws.fchTanh.pointer + l * slab * 4 * c, inp: fch,
+                    count: n * 4 * c)
+            } else {
+                Kernels.geluForward(out: gel, inp: fch, count: n * 4 * c)
+            }
             Kernels.linearForward(
                 out: fcproj, inp: gel, weight: p + w.fcProjW,
                 bias: p + w.fcProjB, n: n, c: 4 * c, oc: c)

@@ -41,13 +41,32 @@ extension GPT {
             let probs = ws.probs.pointer + r * v, logits = ws.logits.pointer + r * v
             let lse = Kernels.softmax(out: probs, logits: logits, n: v)
             logProbs[r] = logits[batch.targets[r]] - lse
-            var h: Float = 0
-            for i in 0..<v where probs[i] > 0 { h -= probs[i] * (logits[i] - lse) }
-            entropies[r] = h
+            entropies[r] = Kernels.entropy(
+                probs: probs, logits: logits, logPartition: lse, count: v)
         }
         return TokenScores(
             batch: batch.batch, steps: batch.steps, logProbs: logProbs,
             entropies: entropies)
+    }
+
+    /// Σ_t log π(y_bt | y_<bt) per row: `score(batch, workspace:).sequenceLogProbs` bit for bit,
+    /// without the entropies or π (the workspace's probabilities are left unnormalised, so no
+    /// `backwardWeightedLogProb` after this). For the anchor and reference models.
+    /// - Throws: as `forward`.
+    /// - Complexity: one forward; O(B·T·V) for the log-partitions.
+    func sequenceLogProbs(_ batch: TokenBatch, workspace ws: GPTWorkspace) throws -> [Double] {
+        try forward(tokens: batch.inputs, batch: batch.batch, steps: batch.steps, workspace: ws)
+        let v = config.vocabSize, n = batch.batch * batch.steps
+        var logProbs = [Float](repeating: 0, count: n)
+        for r in 0..<n where batch.mask[r] > 0 {
+            let logits = ws.logits.pointer + r * v
+            let lse = Kernels.logSumExp(logits, scratch: ws.probs.pointer + r * v, count: v)
+            logProbs[r] = logits[batch.targets[r]] - lse
+        }
+        return TokenScores(
+            batch: batch.batch, steps: batch.steps, logProbs: logProbs,
+            entropies: []
+        ).sequenceLogProbs
     }
 
     /// Adds into `ws.gradients` the gradient of the REINFORCE surrogate

@@ -1,8 +1,6 @@
-import CBLAS
-
 /// Autoregressive sampling with a key/value cache: one token per row per tick, every row at
 /// the same position, so the per-tick linear layers are (B, C) sgemm calls and each row's
-/// attention reads its cached q|k|v rows in place.
+/// attention reads its cached q|k|v rows in place (hand `dot`/`axpy` loops over head size).
 ///
 /// Buffers are allocated once for `capacity` rows and `length` positions; sampling allocates
 /// only the returned completions.
@@ -81,15 +79,12 @@ public final class GPTSampler: @unchecked Sendable {
                 let rowCache = layerCache + r * t * c3
                 (rowCache + pos * c3).update(from: tmp.pointer + r * c3, count: c3)
                 for h in 0..<nh {
-                    let q = rowCache + pos * c3 + h * hs
-                    cblas_sgemv(
-                        CblasRowMajor, CblasNoTrans, Int32(pos + 1), Int32(hs), scale,
-                        rowCache + c + h * hs, Int32(c3), q, 1, 0, scores.pointer, 1)
-                    Kernels.softmax(out: scores.pointer, logits: scores.pointer, n: pos + 1)
-                    cblas_sgemv(
-                        CblasRowMajor, CblasTrans, Int32(pos + 1), Int32(hs), 1,
-                        rowCache + 2 * c + h * hs, Int32(c3), scores.pointer, 1, 0,
-                        atty.pointer + r * c + h * hs, 1)
+                    // scores_j = q·k_j/√hs for the fed positions, softmax, atty = Σ_j p_j v_j.
+                    Kernels.attendRow(
+                        query: rowCache + pos * c3 + h * hs, keys: rowCache + c + h * hs,
+                        values: rowCache + 2 * c + h * hs, stride: c3, count: pos + 1,
+                        headSize: hs, scale: scale, probabilities: scores.pointer,
+                        out: atty.pointer + r * c + h * hs)
                 }
             }
             Kernels.linearForward(
