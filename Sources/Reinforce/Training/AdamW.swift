@@ -76,9 +76,21 @@ public final class AdamW: @unchecked Sendable {
     public func update(parameters: FloatBuffer, gradients: FloatBuffer) -> Float {
         precondition(parameters.count == m.count && gradients.count == m.count, "size mismatch")
         let n = m.count, g = gradients.pointer, p = parameters.pointer
-        var sq: Double = 0
-        for i in 0..<n { sq += Double(g[i]) * Double(g[i]) }
-        let norm = Float(sq.squareRoot())
+        // ‖g‖² in Double, four interleaved partial sums (independent add chains).
+        var s0: Double = 0, s1: Double = 0, s2: Double = 0, s3: Double = 0
+        var j = 0
+        while j + 4 <= n {
+            s0 += Double(g[j]) * Double(g[j])
+            s1 += Double(g[j + 1]) * Double(g[j + 1])
+            s2 += Double(g[j + 2]) * Double(g[j + 2])
+            s3 += Double(g[j + 3]) * Double(g[j + 3])
+            j += 4
+        }
+        while j < n {
+            s0 += Double(g[j]) * Double(g[j])
+            j += 1
+        }
+        let norm = Float(((s0 + s1) + (s2 + s3)).squareRoot())
         let lr = currentLearningRate
         step += 1
         let s = settings
@@ -86,13 +98,41 @@ public final class AdamW: @unchecked Sendable {
         let c1 = 1 - Float(pow(Double(s.beta1), Double(step)))
         let c2 = 1 - Float(pow(Double(s.beta2), Double(step)))
         let mp = m.pointer, vp = v.pointer, dp = decay.pointer
-        for i in 0..<n {
+        // Eight lanes at a time, each lane the scalar formula below in the same order (so the
+        // result is bit for bit the scalar loop's); the scalar loop does the tail.
+        let b1 = s.beta1, b2 = s.beta2, a1 = 1 - s.beta1, a2 = 1 - s.beta2
+        let eps = s.epsilon, wd = s.weightDecay
+        var i = 0
+        while i + 8 <= n {
+            let gi = load8(g + i) * clipScale
+            let mi = b1 * load8(mp + i) + a1 * gi
+            let vi = b2 * load8(vp + i) + a2 * gi * gi
+            let mh = mi / c1, vh = vi / c2
+            let pi = load8(p + i)
+            let delta = lr * (mh / (vh.squareRoot() + eps) + wd * load8(dp + i) * pi)
+            store8(mi, mp + i)
+            store8(vi, vp + i)
+            store8(pi - delta, p + i)
+            i += 8
+        }
+        while i < n {
             let gi = g[i] * clipScale
-            mp[i] = s.beta1 * mp[i] + (1 - s.beta1) * gi
-            vp[i] = s.beta2 * vp[i] + (1 - s.beta2) * gi * gi
+            mp[i] = b1 * mp[i] + a1 * gi
+            vp[i] = b2 * vp[i] + a2 * gi * gi
             let mh = mp[i] / c1, vh = vp[i] / c2
-            p[i] -= lr * (mh / (vh.squareRoot() + s.epsilon) + s.weightDecay * dp[i] * p[i])
+            p[i] -= lr * (mh / (vh.squareRoot() + eps) + wd * dp[i] * p[i])
+            i += 1
         }
         return norm
+    }
+
+    @inline(__always)
+    private func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    private func store8(_ x: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: x, as: SIMD8<Float>.self)
     }
 }

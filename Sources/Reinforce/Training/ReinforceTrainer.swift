@@ -106,7 +106,7 @@ public final class ReinforceTrainer: @unchecked Sendable {
             sequences: zip(xs, ys).map { $0 + $1 },
             lossFrom: xs.map(\.count), maxSteps: policy.config.context)
         let pol = try policy.score(batch, workspace: policyWorkspace)
-        let anc = try anchor.score(batch, workspace: anchorWorkspace).sequenceLogProbs
+        let anc = try anchor.sequenceLogProbs(batch, workspace: anchorWorkspace)
         let logPi = pol.sequenceLogProbs
         let kl = (0..<b).map { logPi[$0] - anc[$0] }
         var klSFT: Double?
@@ -114,8 +114,7 @@ public final class ReinforceTrainer: @unchecked Sendable {
             let ref =
                 reference === anchor
                 ? anc
-                : try reference.score(batch, workspace: ws)
-                    .sequenceLogProbs
+                : try reference.sequenceLogProbs(batch, workspace: ws)
             klSFT = (0..<b).reduce(0.0) { $0 + logPi[$1] - ref[$1] } / Double(b)
         }
         let objective = (0..<b).map { r[$0] - Double(s.beta) * kl[$0] }
