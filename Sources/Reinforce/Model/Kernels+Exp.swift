@@ -36,7 +36,9 @@ extension Kernels {
     /// bounds, exactly as with +∞ and 0).
     @inline(__always)
     static func clampedExp(_ x: Float) -> Float {
-        let xc = Swift.min(Swift.max(x, expUnderflow), expOverflow)
+        // Written as selects so they become maxps/minps (a NaN x stays NaN through both).
+        let lo = x < expUnderflow ? expUnderflow : x
+        let xc = lo > expOverflow ? expOverflow : lo
         let shifted = xc * log2e + roundingMagic
         let n = shifted - roundingMagic
         let k = Int32(bitPattern: shifted.bitPattern) &- Int32(bitPattern: roundingMagic.bitPattern)

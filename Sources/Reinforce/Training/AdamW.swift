@@ -98,41 +98,18 @@ public final class AdamW: @unchecked Sendable {
         let c1 = 1 - Float(pow(Double(s.beta1), Double(step)))
         let c2 = 1 - Float(pow(Double(s.beta2), Double(step)))
         let mp = m.pointer, vp = v.pointer, dp = decay.pointer
-        // Eight lanes at a time, each lane the scalar formula below in the same order (so the
-        // result is bit for bit the scalar loop's); the scalar loop does the tail.
+        // The scalar formula; `.magnitude` (vh ≥ 0, so the value is unchanged, and √−0 + ε =
+        // √0 + ε) tells the optimiser the square root cannot fail, so it is `sqrtps` without a
+        // per-element libm fallback and the loop vectorises.
         let b1 = s.beta1, b2 = s.beta2, a1 = 1 - s.beta1, a2 = 1 - s.beta2
         let eps = s.epsilon, wd = s.weightDecay
-        var i = 0
-        while i + 8 <= n {
-            let gi = load8(g + i) * clipScale
-            let mi = b1 * load8(mp + i) + a1 * gi
-            let vi = b2 * load8(vp + i) + a2 * gi * gi
-            let mh = mi / c1, vh = vi / c2
-            let pi = load8(p + i)
-            let delta = lr * (mh / (vh.squareRoot() + eps) + wd * load8(dp + i) * pi)
-            store8(mi, mp + i)
-            store8(vi, vp + i)
-            store8(pi - delta, p + i)
-            i += 8
-        }
-        while i < n {
+        for i in 0..<n {
             let gi = g[i] * clipScale
             mp[i] = b1 * mp[i] + a1 * gi
             vp[i] = b2 * vp[i] + a2 * gi * gi
             let mh = mp[i] / c1, vh = vp[i] / c2
-            p[i] -= lr * (mh / (vh.squareRoot() + eps) + wd * dp[i] * p[i])
-            i += 1
+            p[i] -= lr * (mh / (vh.magnitude.squareRoot() + eps) + wd * dp[i] * p[i])
         }
         return norm
-    }
-
-    @inline(__always)
-    private func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
-    @inline(__always)
-    private func store8(_ x: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: x, as: SIMD8<Float>.self)
     }
 }
