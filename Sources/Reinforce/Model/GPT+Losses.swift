@@ -34,6 +34,23 @@ extension GPT {
     /// - Throws: as `forward`.
     public func score(_ batch: TokenBatch, workspace ws: GPTWorkspace) throws -> TokenScores {
         try forward(tokens: batch.inputs, batch: batch.batch, steps: batch.steps, workspace: ws)
+        return scores(batch, workspace: ws)
+    }
+
+    /// `score` for a batch whose forward a `GPTSampler.sample(…, recordInto: ws)` of this model
+    /// left in `ws`: the same kind of result without running the forward again; nil when `ws`
+    /// does not hold a (B, T) forward of this batch's shape (sampling stopped early).
+    /// Sets the workspace's ids to the batch's (they differ only at padded positions).
+    func scoreRecorded(_ batch: TokenBatch, workspace ws: GPTWorkspace) -> TokenScores? {
+        guard ws.batch == batch.batch && ws.steps == batch.steps && ws.config == config else {
+            return nil
+        }
+        for (i, tok) in batch.inputs.enumerated() { ws.tokens[i] = Int32(tok) }
+        return scores(batch, workspace: ws)
+    }
+
+    /// log π(target) and the entropy at every counted position, from the logits in `ws`.
+    private func scores(_ batch: TokenBatch, workspace ws: GPTWorkspace) -> TokenScores {
         let v = config.vocabSize, n = batch.batch * batch.steps
         var logProbs = [Float](repeating: 0, count: n)
         var entropies = [Float](repeating: 0, count: n)
