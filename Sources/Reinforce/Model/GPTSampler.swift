@@ -69,7 +69,7 @@ public final class GPTSampler: @unchecked Sendable {
             for i in 0..<c { x[r * c + i] = we[i] + pe[i] }
         }
         record?.tokens(tokens, rows: b, position: pos)
-        record?.rows(x, width: c, rows: b, position: pos, into: \.encoded)
+        record?.rows(x, width: c, rows: b, position: pos, into: .encoded)
         let scale = 1 / Float(hs).squareRoot()
         for l in 0..<config.layers {
             let w = lay.blocks[l]
@@ -79,11 +79,11 @@ public final class GPTSampler: @unchecked Sendable {
                 weight: p + w.ln1w, bias: p + w.ln1b, n: b, c: c, eps: eps)
             record?.layerNorm(
                 ln, mean: mean.pointer, rstd: rstd.pointer, width: c, rows: b, position: pos,
-                layer: l, into: (\.ln1, \.ln1Mean, \.ln1Rstd))
+                layer: l, into: (.ln1, .ln1Mean, .ln1Rstd))
             Kernels.linearForward(
                 out: tmp.pointer, inp: ln, weight: p + w.attnW,
                 bias: p + w.attnB, n: b, c: c, oc: c3)
-            record?.rows(tmp.pointer, width: c3, rows: b, position: pos, layer: l, into: \.qkv)
+            record?.rows(tmp.pointer, width: c3, rows: b, position: pos, layer: l, into: .qkv)
             for r in 0..<b {
                 let rowCache = layerCache + r * t * c3
                 (rowCache + pos * c3).update(from: tmp.pointer + r * c3, count: c3)
@@ -100,18 +100,18 @@ public final class GPTSampler: @unchecked Sendable {
                         out: atty.pointer + r * c + h * hs)
                 }
             }
-            record?.rows(atty.pointer, width: c, rows: b, position: pos, layer: l, into: \.atty)
+            record?.rows(atty.pointer, width: c, rows: b, position: pos, layer: l, into: .atty)
             Kernels.linearForward(
                 out: tmp.pointer, inp: atty.pointer, weight: p + w.projW,
                 bias: p + w.projB, n: b, c: c, oc: c)
             for i in 0..<(b * c) { x[i] += tmp.pointer[i] }
-            record?.rows(x, width: c, rows: b, position: pos, layer: l, into: \.residual2)
+            record?.rows(x, width: c, rows: b, position: pos, layer: l, into: .residual2)
             Kernels.layerNormForward(
                 out: ln, mean: mean.pointer, rstd: rstd.pointer, inp: x,
                 weight: p + w.ln2w, bias: p + w.ln2b, n: b, c: c, eps: eps)
             record?.layerNorm(
                 ln, mean: mean.pointer, rstd: rstd.pointer, width: c, rows: b, position: pos,
-                layer: l, into: (\.ln2, \.ln2Mean, \.ln2Rstd))
+                layer: l, into: (.ln2, .ln2Mean, .ln2Rstd))
             Kernels.linearForward(
                 out: fch.pointer, inp: ln, weight: p + w.fcW, bias: p + w.fcB,
                 n: b, c: c, oc: 4 * c)
@@ -119,11 +119,11 @@ public final class GPTSampler: @unchecked Sendable {
                 Kernels.geluForward(
                     out: gel.pointer, tanh: tanh.pointer, inp: fch.pointer, count: b * 4 * c)
                 record.rows(
-                    fch.pointer, width: 4 * c, rows: b, position: pos, layer: l, into: \.fch)
+                    fch.pointer, width: 4 * c, rows: b, position: pos, layer: l, into: .fch)
                 record.rows(
-                    gel.pointer, width: 4 * c, rows: b, position: pos, layer: l, into: \.fchGelu)
+                    gel.pointer, width: 4 * c, rows: b, position: pos, layer: l, into: .fchGelu)
                 record.rows(
-                    tanh.pointer, width: 4 * c, rows: b, position: pos, layer: l, into: \.fchTanh)
+                    tanh.pointer, width: 4 * c, rows: b, position: pos, layer: l, into: .fchTanh)
             } else {
                 Kernels.geluForward(out: gel.pointer, inp: fch.pointer, count: b * 4 * c)
             }
@@ -131,15 +131,15 @@ public final class GPTSampler: @unchecked Sendable {
                 out: tmp.pointer, inp: gel.pointer, weight: p + w.fcProjW,
                 bias: p + w.fcProjB, n: b, c: 4 * c, oc: c)
             for i in 0..<(b * c) { x[i] += tmp.pointer[i] }
-            record?.rows(x, width: c, rows: b, position: pos, layer: l, into: \.residual3)
+            record?.rows(x, width: c, rows: b, position: pos, layer: l, into: .residual3)
         }
         Kernels.layerNormForward(
             out: ln, mean: mean.pointer, rstd: rstd.pointer, inp: x,
             weight: p + lay.lnfw, bias: p + lay.lnfb, n: b, c: c, eps: eps)
         record?.layerNorm(
             ln, mean: mean.pointer, rstd: rstd.pointer, width: c, rows: b, position: pos,
-            into: (\.lnf, \.lnfMean, \.lnfRstd))
+            into: (.lnf, .lnfMean, .lnfRstd))
         Kernels.gemm(false, true, b, v, c, 1, ln, c, p + lay.wte, c, 0, logits.pointer, v)
-        record?.rows(logits.pointer, width: v, rows: b, position: pos, into: \.logits)
+        record?.rows(logits.pointer, width: v, rows: b, position: pos, into: .logits)
     }
 }
