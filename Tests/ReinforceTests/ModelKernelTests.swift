@@ -182,8 +182,10 @@ import Testing
         return (out, dqkv)
     }
 
-    @Test func attentionMatchesNaiveDouble() {
-        let b = 2, t = 5, c = 24, nh = 2  // hs = 12: one eight-lane block and a tail
+    /// hs = 12 (one eight-lane block and a tail) and hs = 16 (`attendRow16`).
+    @Test(arguments: [(24, 2), (32, 2)])
+    func attentionMatchesNaiveDouble(c: Int, nh: Int) {
+        let b = 2, t = 5
         let qkv = Self.values(b * t * 3 * c, seed: 7, scale: 1.5)
         let dout = Self.values(b * t * c, seed: 8)
         var out = [Float](repeating: 0, count: b * t * c)

@@ -82,6 +82,12 @@ extension Kernels {
         query q: CP, keys k: CP, values v: CP, stride: Int, count n: Int, headSize hs: Int,
         scale: Float, probabilities row: P, out o: P
     ) {
+        if hs == 16 {
+            attendRow16(
+                query: q, keys: k, values: v, stride: stride, count: n, scale: scale,
+                probabilities: row, out: o)
+            return
+        }
         var mx = -Float.infinity
         for j in 0..<n {
             let s = dot(q, k + j * stride, count: hs) * scale
@@ -96,5 +102,42 @@ extension Kernels {
             row[j] = pj
             axpy(pj, v + j * stride, o, count: hs)
         }
+    }
+
+    /// `attendRow` at head size 16 (the default model) with the query and the output held in
+    /// registers: the same operations in the same order as `dot` and `axpy` (so the same
+    /// values), without their loops and tails or a store and reload of `out` per key.
+    @inline(__always)
+    static func attendRow16(
+        query q: CP, keys k: CP, values v: CP, stride: Int, count n: Int, scale: Float,
+        probabilities row: P, out o: P
+    ) {
+        let rq = UnsafeRawPointer(q)
+        let q0 = rq.loadUnaligned(as: SIMD8<Float>.self)
+        let q1 = rq.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        var mx = -Float.infinity
+        for j in 0..<n {
+            let rk = UnsafeRawPointer(k + j * stride)
+            // dot: acc = (0 + q[0..<8]·k[0..<8]) + q[8..<16]·k[8..<16], then its lanes.
+            let acc =
+                q0 * rk.loadUnaligned(as: SIMD8<Float>.self)
+                + q1 * rk.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            let s = laneSum(acc) * scale
+            row[j] = s
+            mx = s > mx || s.isNaN ? s : mx
+        }
+        for j in 0..<n { row[j] = fastExp(row[j] - mx) }
+        let inv = 1 / sum(row, count: n)
+        var o0 = SIMD8<Float>(), o1 = SIMD8<Float>()
+        for j in 0..<n {
+            let pj = row[j] * inv
+            row[j] = pj
+            let rv = UnsafeRawPointer(v + j * stride)
+            o0 += pj * rv.loadUnaligned(as: SIMD8<Float>.self)
+            o1 += pj * rv.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        }
+        let ro = UnsafeMutableRawPointer(o)
+        ro.storeBytes(of: o0, as: SIMD8<Float>.self)
+        ro.storeBytes(of: o1, toByteOffset: 32, as: SIMD8<Float>.self)
     }
 }
