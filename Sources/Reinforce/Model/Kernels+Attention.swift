@@ -49,7 +49,13 @@ extension Kernels {
                 let dq = dbase + h * hs, dk = dbase + c + h * hs, dv = dbase + 2 * c + h * hs
                 let a = att + (bi * nh + h) * t * t
                 let dO = dout + bi * t * c + h * hs
-                for i in 0..<t {
+                for i in 0..<t where hs == 16 {
+                    attentionBackwardRow16(
+                        row: i, probabilities: a + i * t, scratch: scratch + i * t,
+                        dout: dO + i * c, q: q, k: k, v: v, dq: dq, dk: dk, dv: dv,
+                        stride: c3, scale: scale)
+                }
+                for i in 0..<t where hs != 16 {
                     let pr = a + i * t, dr = scratch + i * t, doi = dO + i * c
                     var total: Float = 0
                     for j in 0...i {
@@ -139,5 +145,53 @@ extension Kernels {
         let ro = UnsafeMutableRawPointer(o)
         ro.storeBytes(of: o0, as: SIMD8<Float>.self)
         ro.storeBytes(of: o1, toByteOffset: 32, as: SIMD8<Float>.self)
+    }
+
+    /// One query row i of `attentionBackward` at head size 16: dout_i, q_i and the dq_i
+    /// accumulator in registers; the same operations in the same order as the `dot`/`axpy`
+    /// loop (so the same values).
+    @inline(__always)
+    static func attentionBackwardRow16(
+        row i: Int, probabilities pr: CP, scratch dr: P, dout doi: CP,
+        q: CP, k: CP, v: CP, dq: P, dk: P, dv: P, stride: Int, scale: Float
+    ) {
+        let rd = UnsafeRawPointer(doi)
+        let d0 = rd.loadUnaligned(as: SIMD8<Float>.self)
+        let d1 = rd.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        var total: Float = 0
+        for j in 0...i {
+            let rv = UnsafeRawPointer(v + j * stride)
+            let acc =
+                d0 * rv.loadUnaligned(as: SIMD8<Float>.self)
+                + d1 * rv.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            let dp = laneSum(acc)
+            dr[j] = dp
+            total += pr[j] * dp
+            add16(pr[j], d0, d1, to: dv + j * stride)
+        }
+        for j in 0...i { dr[j] = pr[j] * (dr[j] - total) * scale }
+        let rq = UnsafeRawPointer(q + i * stride), rdq = UnsafeMutableRawPointer(dq + i * stride)
+        let q0 = rq.loadUnaligned(as: SIMD8<Float>.self)
+        let q1 = rq.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        var g0 = rdq.loadUnaligned(as: SIMD8<Float>.self)
+        var g1 = rdq.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        for j in 0...i {
+            let rk = UnsafeRawPointer(k + j * stride)
+            g0 += dr[j] * rk.loadUnaligned(as: SIMD8<Float>.self)
+            g1 += dr[j] * rk.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            add16(dr[j], q0, q1, to: dk + j * stride)
+        }
+        rdq.storeBytes(of: g0, as: SIMD8<Float>.self)
+        rdq.storeBytes(of: g1, toByteOffset: 32, as: SIMD8<Float>.self)
+    }
+
+    /// y[0..<16] += alpha·(x0 | x1), as `axpy` does it.
+    @inline(__always)
+    static func add16(_ alpha: Float, _ x0: SIMD8<Float>, _ x1: SIMD8<Float>, to y: P) {
+        let ry = UnsafeMutableRawPointer(y)
+        let y0 = ry.loadUnaligned(as: SIMD8<Float>.self)
+        let y1 = ry.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        ry.storeBytes(of: y0 + alpha * x0, as: SIMD8<Float>.self)
+        ry.storeBytes(of: y1 + alpha * x1, toByteOffset: 32, as: SIMD8<Float>.self)
     }
 }
