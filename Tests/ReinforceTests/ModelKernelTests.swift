@@ -208,19 +208,34 @@ import Testing
         }
     }
 
-    @Test func trainingForwardAndLogProbsEqualInferenceBitForBit() throws {
+    @Test func trainingForwardEqualsInferenceForwardBitForBit() throws {
         let model = Tiny.model(seed: 6)
         let batch = try TokenBatch(
             sequences: [[0, 3, 4, 5, 6, 2], [0, 10, 9, 1]], lossFrom: [2, 1], maxSteps: 6)
         let train = GPTWorkspace(config: model.config, capacity: 2, length: 6, training: true)
         let infer = GPTWorkspace(config: model.config, capacity: 2, length: 6, training: false)
-        let scores = try model.score(batch, workspace: train)
-        let logProbs = try model.sequenceLogProbs(batch, workspace: infer)
-        #expect(scores.sequenceLogProbs == logProbs)
+        _ = try model.score(batch, workspace: train)
+        try model.forward(
+            tokens: batch.inputs, batch: batch.batch, steps: batch.steps, workspace: infer)
         for r in 0..<2 {
             for p in 0..<batch.steps {
                 #expect(train.logits(row: r, position: p) == infer.logits(row: r, position: p))
             }
         }
+    }
+
+    /// The anchor/reference path: counted rows only in an inference workspace (equal up to
+    /// rounding), the full forward in a training one (bit for bit `score`).
+    @Test func sequenceLogProbsMatchScore() throws {
+        let model = Tiny.model(seed: 6)
+        let batch = try TokenBatch(
+            sequences: [[0, 3, 4, 5, 6, 2], [0, 10, 9, 1]], lossFrom: [2, 1], maxSteps: 6)
+        let train = GPTWorkspace(config: model.config, capacity: 2, length: 6, training: true)
+        let infer = GPTWorkspace(config: model.config, capacity: 2, length: 6, training: false)
+        let want = try model.score(batch, workspace: train).sequenceLogProbs
+        let compact = try model.sequenceLogProbs(batch, workspace: infer)
+        for b in 0..<2 { #expect(abs(compact[b] - want[b]) < 1e-5, "row \(b)") }
+        #expect(infer.batch == 0 && infer.steps == 0)
+        #expect(try model.sequenceLogProbs(batch, workspace: train) == want)
     }
 }

@@ -66,18 +66,29 @@ extension GPT {
             entropies: entropies)
     }
 
-    /// Σ_t log π(y_bt | y_<bt) per row: `score(batch, workspace:).sequenceLogProbs` bit for bit,
-    /// without the entropies or π (the workspace's probabilities are left unnormalised, so no
-    /// `backwardWeightedLogProb` after this). For the anchor and reference models.
+    /// Σ_t log π(y_bt | y_<bt) per row: `score(batch, workspace:).sequenceLogProbs` without the
+    /// entropies or π, for the anchor and reference models. In an inference workspace the tail
+    /// of the forward runs on the counted positions only (results equal a full forward's up to
+    /// rounding, and the workspace holds no (B, T) forward afterwards); in a training workspace
+    /// it is the full forward (bit for bit `score`'s), with π left unnormalised, so no
+    /// `backwardWeightedLogProb` after this.
     /// - Throws: as `forward`.
     /// - Complexity: one forward; O(B·T·V) for the log-partitions.
     func sequenceLogProbs(_ batch: TokenBatch, workspace ws: GPTWorkspace) throws -> [Double] {
-        try forward(tokens: batch.inputs, batch: batch.batch, steps: batch.steps, workspace: ws)
         let v = config.vocabSize, n = batch.batch * batch.steps
+        let counted = (0..<n).filter { batch.mask[$0] > 0 }
+        try load(tokens: batch.inputs, batch: batch.batch, steps: batch.steps, workspace: ws)
+        // In an inference workspace the last block's MLP, ln_f and the logits run on the
+        // counted rows only (logits row k is row counted[k]).
+        let compact = !ws.training
+        forwardUnchecked(
+            batch: batch.batch, steps: batch.steps, workspace: ws,
+            onlyRows: compact ? counted : nil)
         var logProbs = [Float](repeating: 0, count: n)
-        for r in 0..<n where batch.mask[r] > 0 {
-            let logits = ws.logits.pointer + r * v
-            let lse = Kernels.logSumExp(logits, scratch: ws.probs.pointer + r * v, count: v)
+        for (k, r) in counted.enumerated() {
+            let row = compact ? k : r
+            let logits = ws.logits.pointer + row * v
+            let lse = Kernels.logSumExp(logits, scratch: ws.probs.pointer + row * v, count: v)
             logProbs[r] = logits[batch.targets[r]] - lse
         }
         return TokenScores(
