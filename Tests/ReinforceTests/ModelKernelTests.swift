@@ -35,10 +35,10 @@ import Testing
         let n = 1000
         let x = Self.values(n, seed: 1, scale: 12)
         let dout = Self.values(n, seed: 2)
-        var out = [Float](repeating: 0, count: n), out2 = out, th = out, dinp = out
+        var out = [Float](repeating: 0, count: n), out2 = out, sg = out, dinp = out
         Kernels.geluForward(out: &out, inp: x, count: n)
-        Kernels.geluForward(out: &out2, tanh: &th, inp: x, count: n)
-        Kernels.geluBackward(dinp: &dinp, inp: x, tanh: th, dout: dout, count: n)
+        Kernels.geluForward(out: &out2, sigmoid: &sg, inp: x, count: n)
+        Kernels.geluBackward(dinp: &dinp, inp: x, sigmoid: sg, dout: dout, count: n)
         let s = (2 / Double.pi).squareRoot()
         for i in 0..<n {
             let xd = Double(x[i])
@@ -46,7 +46,7 @@ import Testing
             let y = 0.5 * xd * (1 + t)
             let dy = 0.5 * (1 + t) + 0.5 * xd * (1 - t * t) * s * (1 + 3 * 0.044715 * xd * xd)
             #expect(out[i] == out2[i])
-            #expect(abs(Double(th[i]) - t) < 3e-7, "tanh at \(x[i])")
+            #expect(abs(Double(sg[i]) - (1 + t) / 2) < 3e-7, "σ at \(x[i])")
             #expect(abs(Double(out[i]) - y) < 1e-6 * max(1, abs(xd)), "gelu at \(x[i])")
             // Float rounding of ½x(1 − th²)·…: a few ulp of |x|·|dout|.
             let bound = 1e-6 * (1 + abs(xd)) * abs(Double(dout[i])) + 1e-7

@@ -100,7 +100,7 @@ extension GPT {
                 n: rows, c: c, oc: 4 * c)
             if ws.training {
                 Kernels.geluForward(
-                    out: gel, tanh: ws.fchTanh.pointer + l * slab * 4 * c, inp: fch,
+                    out: gel, sigmoid: ws.fchSigmoid.pointer + l * slab * 4 * c, inp: fch,
                     count: rows * 4 * c)
             } else {
                 Kernels.geluForward(out: gel, inp: fch, count: rows * 4 * c)

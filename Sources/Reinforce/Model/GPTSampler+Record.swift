@@ -10,7 +10,7 @@ extension GPTSampler {
         /// The workspace buffers a tick writes (names as in `GPTWorkspace`).
         enum Field {
             case encoded, ln1, ln1Mean, ln1Rstd, qkv, atty, residual2, ln2, ln2Mean, ln2Rstd
-            case fch, fchGelu, fchTanh, residual3, lnf, lnfMean, lnfRstd, logits
+            case fch, fchGelu, fchSigmoid, residual3, lnf, lnfMean, lnfRstd, logits
         }
 
         let ws: GPTWorkspace
@@ -19,7 +19,7 @@ extension GPTSampler {
         let slab: Int
         // Base pointers, read once here (no class or key-path access per copy).
         let encoded, ln1, ln1Mean, ln1Rstd, qkv, atty, residual2: UnsafeMutablePointer<Float>
-        let ln2, ln2Mean, ln2Rstd, fch, fchGelu, fchTanh, residual3: UnsafeMutablePointer<Float>
+        let ln2, ln2Mean, ln2Rstd, fch, fchGelu, fchSigmoid, residual3: UnsafeMutablePointer<Float>
         let lnf, lnfMean, lnfRstd, logits, att: UnsafeMutablePointer<Float>
         /// Heads, and floats per layer of `att` (capacity · heads · length²).
         let heads, attentionSlab: Int
@@ -44,7 +44,7 @@ extension GPTSampler {
             ln2Rstd = ws.ln2Rstd.pointer
             fch = ws.fch.pointer
             fchGelu = ws.fchGelu.pointer
-            fchTanh = ws.fchTanh.pointer
+            fchSigmoid = ws.fchSigmoid.pointer
             residual3 = ws.residual3.pointer
             lnf = ws.lnf.pointer
             lnfMean = ws.lnfMean.pointer
@@ -70,7 +70,7 @@ extension GPTSampler {
             case .ln2Rstd: ln2Rstd
             case .fch: fch
             case .fchGelu: fchGelu
-            case .fchTanh: fchTanh
+            case .fchSigmoid: fchSigmoid
             case .residual3: residual3
             case .lnf: lnf
             case .lnfMean: lnfMean

@@ -10,7 +10,7 @@ public final class GPTSampler: @unchecked Sendable {
     public let capacity: Int
     public let length: Int
     let cache: FloatBuffer  // (L, B, T, 3C): q|k|v of every fed position
-    let x, ln, atty, tmp, mean, rstd, fch, gel, tanh, logits, probs, scores: FloatBuffer
+    let x, ln, atty, tmp, mean, rstd, fch, gel, sigmoid, logits, probs, scores: FloatBuffer
     var tokens: [Int32]
 
     public init(config: GPTConfig, capacity: Int, length: Int? = nil) {
@@ -27,7 +27,7 @@ public final class GPTSampler: @unchecked Sendable {
         rstd = FloatBuffer(count: b)
         fch = FloatBuffer(count: b * 4 * c)
         gel = FloatBuffer(count: b * 4 * c)
-        tanh = FloatBuffer(count: b * 4 * c)
+        sigmoid = FloatBuffer(count: b * 4 * c)
         logits = FloatBuffer(count: b * config.vocabSize)
         probs = FloatBuffer(count: config.vocabSize)
         scores = FloatBuffer(count: self.length)
@@ -117,13 +117,14 @@ public final class GPTSampler: @unchecked Sendable {
                 n: b, c: c, oc: 4 * c)
             if let record {
                 Kernels.geluForward(
-                    out: gel.pointer, tanh: tanh.pointer, inp: fch.pointer, count: b * 4 * c)
+                    out: gel.pointer, sigmoid: sigmoid.pointer, inp: fch.pointer, count: b * 4 * c)
                 record.rows(
                     fch.pointer, width: 4 * c, rows: b, position: pos, layer: l, into: .fch)
                 record.rows(
                     gel.pointer, width: 4 * c, rows: b, position: pos, layer: l, into: .fchGelu)
                 record.rows(
-                    tanh.pointer, width: 4 * c, rows: b, position: pos, layer: l, into: .fchTanh)
+                    sigmoid.pointer, width: 4 * c, rows: b, position: pos, layer: l,
+                    into: .fchSigmoid)
             } else {
                 Kernels.geluForward(out: gel.pointer, inp: fch.pointer, count: b * 4 * c)
             }

@@ -29,8 +29,8 @@ public final class GPTWorkspace: @unchecked Sendable {
     /// Parameter gradient, `layout.count` floats (empty unless `training`).
     public let gradients: FloatBuffer
     let dlogits, dlnf, dresidual, dln, dqkv, datty, dfch, dfchGelu, dscratch: FloatBuffer
-    /// (L, B, T, 4C) tanh inside the GELU, kept by a training forward for the backward.
-    let fchTanh: FloatBuffer
+    /// (L, B, T, 4C) σ inside the GELU, kept by a training forward for the backward.
+    let fchSigmoid: FloatBuffer
 
     public init(config: GPTConfig, capacity: Int, length: Int, training: Bool) {
         precondition(capacity >= 1 && length >= 1, "empty workspace")
@@ -73,7 +73,7 @@ public final class GPTWorkspace: @unchecked Sendable {
         dfch = FloatBuffer(count: g * bt * 4 * c)
         dfchGelu = FloatBuffer(count: g * bt * 4 * c)
         dscratch = FloatBuffer(count: g * t * t)
-        fchTanh = FloatBuffer(count: g * l * bt * 4 * c)
+        fchSigmoid = FloatBuffer(count: g * l * bt * 4 * c)
     }
 
     /// Logits of row `b`, position `t` of the last forward (a copy).

@@ -32,8 +32,8 @@ extension Kernels {
     }
 
     /// e^{clamp(x, −87.33, 88.37)}: `fastExp` without the overflow/underflow selects, for
-    /// callers that saturate anyway (tanh = 1 − 2/(e^{2u} + 1) is ±1 in Float at both
-    /// bounds, exactly as with +∞ and 0).
+    /// callers that saturate anyway (GELU's σ = 1/(1 + e^v) is 1 at the low bound and
+    /// ~4·10⁻³⁹ at the high one instead of 0).
     @inline(__always)
     static func clampedExp(_ x: Float) -> Float {
         // Written as selects so they become maxps/minps (a NaN x stays NaN through both).

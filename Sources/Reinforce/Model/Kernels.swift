@@ -99,39 +99,39 @@ enum Kernels {
 
     /// √(2/π) rounded to Float (a literal, so hot loops see a constant).
     static let geluScale: Float = 0.797_884_560_802_865_4
+    /// −2√(2/π) and −2√(2/π)·0.044715 (Double products rounded once): v = −2u = x·(k₁ + k₂x²).
+    static let geluK1: Float = -1.595_769_121_605_730_8
+    static let geluK2: Float = -0.071_354_816_272_600_25
 
-    /// GELU, tanh approximation (GPT-2 `gelu_new`): ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+    /// GELU, tanh approximation (GPT-2 `gelu_new`): ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³),
+    /// computed as x·σ(2u) with σ(2u) = 1/(1 + e^{−2u}) (the same function: ½(1 + tanh u) =
+    /// σ(2u)); one exponential, one division, and no cancellation in 1 + tanh u for x ≪ 0.
+    /// `clampedExp` saturates σ to 1 and to ~4·10⁻³⁹ at the ends.
     static func geluForward(out: P, inp: CP, count: Int) {
         for i in 0..<count {
             let x = inp[i]
-            out[i] = 0.5 * x * (1 + fastTanh(geluScale * (x + 0.044715 * x * x * x)))
+            out[i] = x * (1 / (1 + clampedExp(x * (geluK1 + geluK2 * (x * x)))))
         }
     }
 
-    /// `geluForward` that also keeps tanh(u) per element in `tanh` for `geluBackward`
-    /// (the training forward), so the backward needs no exponential.
-    static func geluForward(out: P, tanh th: P, inp: CP, count: Int) {
+    /// `geluForward` that also keeps σ(2u) per element in `sigmoid` for `geluBackward`
+    /// (the training forward), so the backward needs no exponential. Same outputs.
+    static func geluForward(out: P, sigmoid sg: P, inp: CP, count: Int) {
         for i in 0..<count {
             let x = inp[i]
-            let t = fastTanh(geluScale * (x + 0.044715 * x * x * x))
-            th[i] = t
-            out[i] = 0.5 * x * (1 + t)
+            let s = 1 / (1 + clampedExp(x * (geluK1 + geluK2 * (x * x))))
+            sg[i] = s
+            out[i] = x * s
         }
     }
 
-    /// tanh(u) = 1 − 2/(e^{2u} + 1), through `clampedExp` (no call, so GELU loops vectorise;
-    /// absolute error ~1e-7; saturates correctly: ±1 beyond |2u| ≈ 88).
-    @inline(__always)
-    static func fastTanh(_ u: Float) -> Float { 1 - 2 / (clampedExp(2 * u) + 1) }
-
-    /// dinp = dout · gelu'(inp) (overwrites dinp), with th = tanh(u) saved by the forward:
-    /// gelu'(x) = ½(1 + th) + ½x(1 − th²)·√(2/π)(1 + 3·0.044715x²).
-    static func geluBackward(dinp: P, inp: CP, tanh thp: CP, dout: CP, count: Int) {
+    /// dinp = dout · gelu'(inp) (overwrites dinp), with σ = σ(2u) saved by the forward:
+    /// gelu'(x) = σ + x·σ(1 − σ)·2√(2/π)(1 + 3·0.044715x²).
+    static func geluBackward(dinp: P, inp: CP, sigmoid sgp: CP, dout: CP, count: Int) {
         for i in 0..<count {
             let x = inp[i]
-            let th = thp[i]
-            let sech2 = 1 - th * th
-            let grad = 0.5 * (1 + th) + 0.5 * x * sech2 * geluScale * (1 + 3 * 0.044715 * x * x)
+            let s = sgp[i]
+            let grad = s + x * (s * (1 - s)) * (2 * geluScale) * (1 + 3 * 0.044715 * (x * x))
             dinp[i] = grad * dout[i]
         }
     }
