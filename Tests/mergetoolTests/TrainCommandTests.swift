@@ -32,6 +32,14 @@ struct TrainCommandTests {
             as: TrainRLCommand.self)
         #expect(ema.settings.reinforce.anchor == .ema(rate: 0.05))
         #expect(ema.settings.reinforce.beta == 0.1)
+        #expect(ema.settings.reinforce.stopAtEnd)
+    }
+
+    @Test func noStopAtEndSamplesEveryToken() throws {
+        let c = try parse(
+            ["train", "rl", "--init", "a", "-o", "b", "--no-stop-at-end"],
+            as: TrainRLCommand.self)
+        #expect(c.settings.reinforce.stopAtEnd == false)
     }
 
     @Test func badFlagsAreRejected() {

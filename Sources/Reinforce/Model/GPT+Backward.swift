@@ -40,8 +40,8 @@ extension GPT {
                 dinp: ws.dfchGelu.pointer, dweight: g + w.fcProjW, dbias: g + w.fcProjB,
                 dout: dres, inp: gel, weight: p + w.fcProjW, n: n, c: 4 * c, oc: c)
             Kernels.geluBackward(
-                dinp: ws.dfch.pointer, inp: fch, dout: ws.dfchGelu.pointer,
-                count: n * 4 * c)
+                dinp: ws.dfch.pointer, inp: fch, sigmoid: ws.fchSigmoid.pointer + l * slab * 4 * c,
+                dout: ws.dfchGelu.pointer, count: n * 4 * c)
             dln.update(repeating: 0, count: n * c)
             Kernels.linearBackward(
                 dinp: dln, dweight: g + w.fcW, dbias: g + w.fcB, dout: ws.dfch.pointer,

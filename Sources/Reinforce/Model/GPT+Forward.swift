@@ -11,6 +11,13 @@ extension GPT {
         tokens: [Int], batch b: Int, steps t: Int,
         workspace ws: GPTWorkspace
     ) throws {
+        try load(tokens: tokens, batch: b, steps: t, workspace: ws)
+        forwardUnchecked(batch: b, steps: t, workspace: ws)
+    }
+
+    /// Checks a (B, T) batch of ids against the workspace and the vocabulary and copies them
+    /// into `ws.tokens`. - Throws: as `forward`.
+    func load(tokens: [Int], batch b: Int, steps t: Int, workspace ws: GPTWorkspace) throws {
         guard b <= ws.capacity else {
             throw ReinforceError.batchTooLarge(batch: b, capacity: ws.capacity)
         }
@@ -25,11 +32,18 @@ extension GPT {
             }
             ws.tokens[i] = Int32(tok)
         }
-        forwardUnchecked(batch: b, steps: t, workspace: ws)
     }
 
     /// The forward on ids already in `ws.tokens`.
-    func forwardUnchecked(batch b: Int, steps t: Int, workspace ws: GPTWorkspace) {
+    ///
+    /// With `onlyRows` (ascending row indices r = b·T + t, inference workspaces only), the last
+    /// block after its attention, ln_f and the logits run on those rows alone: row k of the
+    /// logits is row `onlyRows[k]`, and the workspace holds no (B, T) forward afterwards
+    /// (`batch` and `steps` are 0). For log-probabilities of the counted positions only.
+    func forwardUnchecked(
+        batch b: Int, steps t: Int, workspace ws: GPTWorkspace, onlyRows: [Int]? = nil
+    ) {
+        precondition(onlyRows == nil || !ws.training, "row selection in a training forward")
         ws.batch = b
         ws.steps = t
         let c = config.dModel, nh = config.heads, v = config.vocabSize
@@ -43,6 +57,7 @@ extension GPT {
             let o = enc + r * c, we = wte + tok * c, pe = wpe + pos * c
             for i in 0..<c { o[i] = we[i] + pe[i] }
         }
+        var rows = n  // rows still computed (all but in the tail of an `onlyRows` forward)
         for l in 0..<config.layers {
             let w = layout.blocks[l]
             let residual = l == 0 ? enc : ws.residual3.pointer + (l - 1) * slab * c
@@ -64,26 +79,46 @@ extension GPT {
                 out: qkv, inp: ln1, weight: p + w.attnW, bias: p + w.attnB,
                 n: n, c: c, oc: 3 * c)
             Kernels.attentionForward(out: atty, att: att, qkv: qkv, b: b, t: t, c: c, nh: nh)
+            if let keep = onlyRows, l == config.layers - 1 {
+                // Only `keep` rows matter from here on: move them to the front (k ≤ r, so no
+                // row is overwritten before it is moved).
+                for (k, r) in keep.enumerated() where k != r {
+                    (atty + k * c).update(from: atty + r * c, count: c)
+                    (residual + k * c).update(from: residual + r * c, count: c)
+                }
+                rows = keep.count
+            }
             Kernels.linearForward(
                 out: attproj, inp: atty, weight: p + w.projW,
-                bias: p + w.projB, n: n, c: c, oc: c)
-            Kernels.residualForward(out: res2, a: residual, b: attproj, count: n * c)
+                bias: p + w.projB, n: rows, c: c, oc: c)
+            Kernels.residualForward(out: res2, a: residual, b: attproj, count: rows * c)
             Kernels.layerNormForward(
                 out: ln2, mean: ws.ln2Mean.pointer + l * slab, rstd: ws.ln2Rstd.pointer + l * slab,
-                inp: res2, weight: p + w.ln2w, bias: p + w.ln2b, n: n, c: c, eps: eps)
+                inp: res2, weight: p + w.ln2w, bias: p + w.ln2b, n: rows, c: c, eps: eps)
             Kernels.linearForward(
                 out: fch, inp: ln2, weight: p + w.fcW, bias: p + w.fcB,
-                n: n, c: c, oc: 4 * c)
-            Kernels.geluForward(out: gel, inp: fch, count: n * 4 * c)
+                n: rows, c: c, oc: 4 * c)
+            if ws.training {
+                Kernels.geluForward(
+                    out: gel, sigmoid: ws.fchSigmoid.pointer + l * slab * 4 * c, inp: fch,
+                    count: rows * 4 * c)
+            } else {
+                Kernels.geluForward(out: gel, inp: fch, count: rows * 4 * c)
+            }
             Kernels.linearForward(
                 out: fcproj, inp: gel, weight: p + w.fcProjW,
-                bias: p + w.fcProjB, n: n, c: 4 * c, oc: c)
-            Kernels.residualForward(out: res3, a: res2, b: fcproj, count: n * c)
+                bias: p + w.fcProjB, n: rows, c: 4 * c, oc: c)
+            Kernels.residualForward(out: res3, a: res2, b: fcproj, count: rows * c)
         }
         let last = ws.residual3.pointer + (config.layers - 1) * slab * c
         Kernels.layerNormForward(
             out: ws.lnf.pointer, mean: ws.lnfMean.pointer, rstd: ws.lnfRstd.pointer, inp: last,
-            weight: p + layout.lnfw, bias: p + layout.lnfb, n: n, c: c, eps: eps)
-        Kernels.gemm(false, true, n, v, c, 1, ws.lnf.pointer, c, wte, c, 0, ws.logits.pointer, v)
+            weight: p + layout.lnfw, bias: p + layout.lnfb, n: rows, c: c, eps: eps)
+        Kernels.gemm(
+            false, true, rows, v, c, 1, ws.lnf.pointer, c, wte, c, 0, ws.logits.pointer, v)
+        if onlyRows != nil {
+            ws.batch = 0
+            ws.steps = 0
+        }
     }
 }

@@ -34,6 +34,23 @@ extension GPT {
     /// - Throws: as `forward`.
     public func score(_ batch: TokenBatch, workspace ws: GPTWorkspace) throws -> TokenScores {
         try forward(tokens: batch.inputs, batch: batch.batch, steps: batch.steps, workspace: ws)
+        return scores(batch, workspace: ws)
+    }
+
+    /// `score` for a batch whose forward a `GPTSampler.sample(…, recordInto: ws)` of this model
+    /// left in `ws`: the same kind of result without running the forward again; nil when `ws`
+    /// does not hold a (B, T) forward of this batch's shape (sampling stopped early).
+    /// Sets the workspace's ids to the batch's (they differ only at padded positions).
+    func scoreRecorded(_ batch: TokenBatch, workspace ws: GPTWorkspace) -> TokenScores? {
+        guard ws.batch == batch.batch && ws.steps == batch.steps && ws.config == config else {
+            return nil
+        }
+        for (i, tok) in batch.inputs.enumerated() { ws.tokens[i] = Int32(tok) }
+        return scores(batch, workspace: ws)
+    }
+
+    /// log π(target) and the entropy at every counted position, from the logits in `ws`.
+    private func scores(_ batch: TokenBatch, workspace ws: GPTWorkspace) -> TokenScores {
         let v = config.vocabSize, n = batch.batch * batch.steps
         var logProbs = [Float](repeating: 0, count: n)
         var entropies = [Float](repeating: 0, count: n)
@@ -41,13 +58,43 @@ extension GPT {
             let probs = ws.probs.pointer + r * v, logits = ws.logits.pointer + r * v
             let lse = Kernels.softmax(out: probs, logits: logits, n: v)
             logProbs[r] = logits[batch.targets[r]] - lse
-            var h: Float = 0
-            for i in 0..<v where probs[i] > 0 { h -= probs[i] * (logits[i] - lse) }
-            entropies[r] = h
+            entropies[r] = Kernels.entropy(
+                probs: probs, logits: logits, logPartition: lse, count: v)
         }
         return TokenScores(
             batch: batch.batch, steps: batch.steps, logProbs: logProbs,
             entropies: entropies)
+    }
+
+    /// Σ_t log π(y_bt | y_<bt) per row: `score(batch, workspace:).sequenceLogProbs` without the
+    /// entropies or π, for the anchor and reference models. In an inference workspace the tail
+    /// of the forward runs on the counted positions only (results equal a full forward's up to
+    /// rounding, and the workspace holds no (B, T) forward afterwards); in a training workspace
+    /// it is the full forward (bit for bit `score`'s), with π left unnormalised, so no
+    /// `backwardWeightedLogProb` after this.
+    /// - Throws: as `forward`.
+    /// - Complexity: one forward; O(B·T·V) for the log-partitions.
+    func sequenceLogProbs(_ batch: TokenBatch, workspace ws: GPTWorkspace) throws -> [Double] {
+        let v = config.vocabSize, n = batch.batch * batch.steps
+        let counted = (0..<n).filter { batch.mask[$0] > 0 }
+        try load(tokens: batch.inputs, batch: batch.batch, steps: batch.steps, workspace: ws)
+        // In an inference workspace the last block's MLP, ln_f and the logits run on the
+        // counted rows only (logits row k is row counted[k]).
+        let compact = !ws.training
+        forwardUnchecked(
+            batch: batch.batch, steps: batch.steps, workspace: ws,
+            onlyRows: compact ? counted : nil)
+        var logProbs = [Float](repeating: 0, count: n)
+        for (k, r) in counted.enumerated() {
+            let row = compact ? k : r
+            let logits = ws.logits.pointer + row * v
+            let lse = Kernels.logSumExp(logits, scratch: ws.probs.pointer + row * v, count: v)
+            logProbs[r] = logits[batch.targets[r]] - lse
+        }
+        return TokenScores(
+            batch: batch.batch, steps: batch.steps, logProbs: logProbs,
+            entropies: []
+        ).sequenceLogProbs
     }
 
     /// Adds into `ws.gradients` the gradient of the REINFORCE surrogate

@@ -8,6 +8,11 @@ extension GPTSampler {
     /// One uniform is drawn per sampled token, rows in order, so the same generator state
     /// gives the same completions bit for bit. τ = 0 means greedy (argmax, lowest id on ties).
     ///
+    /// With `recordInto` (a training workspace of this config), the activations of every fed
+    /// position are also copied into it as a (B, longest + newTokens − 1) batch; when sampling
+    /// runs to the last tick that is the forward of `TokenBatch(prompt + completion)` and
+    /// `GPT.scoreRecorded` can score the batch without a forward. Otherwise the workspace is
+    /// left holding no batch.
     /// - Returns: one completion per prompt (at most `newTokens` ids).
     /// - Throws: `ReinforceError.sequenceTooLong` if prompt + completion exceeds the sampler length,
     ///   `.emptySequence` for an empty prompt, `.tokenOutOfRange`, `.batchTooLarge`,
@@ -16,7 +21,8 @@ extension GPTSampler {
     public func sample(
         model: GPT, prompts: [[Int]], newTokens: Int, temperature: Float,
         stopAtEnd: Bool = true,
-        generator: inout SeededGenerator
+        generator: inout SeededGenerator,
+        recordInto workspace: GPTWorkspace? = nil
     ) throws -> [[Int]] {
         let b = prompts.count, v = config.vocabSize
         guard b <= capacity else {
@@ -43,12 +49,21 @@ extension GPTSampler {
         var done = [Bool](repeating: newTokens == 0, count: b)
         let ticks = newTokens == 0 ? 0 : longest + newTokens - 1
         let invT = temperature > 0 ? 1 / temperature : 0
+        let record = workspace.flatMap {
+            Recording($0, config: config, rows: b, steps: ticks)
+        }
+        if let workspace {
+            workspace.batch = 0
+            workspace.steps = 0  // holds no batch unless the recording completes
+        }
+        var fed = 0
         for pos in 0..<ticks {
             for r in 0..<b {
                 let prompt = prompts[r]
                 tokens[r] = Int32(pos < prompt.count ? prompt[pos] : completions[r].last ?? 0)
             }
-            tick(model: model, batch: b, position: pos)
+            tick(model: model, batch: b, position: pos, record: record)
+            fed = pos + 1
             for r in 0..<b where !done[r] && pos >= prompts[r].count - 1 {
                 let row = logits.pointer + r * v
                 let token: Int
@@ -74,6 +89,12 @@ extension GPTSampler {
                 }
             }
             if !done.contains(false) { break }
+        }
+        // The recorded layout is (B, ticks); the batch of these completions is (B, fed) and
+        // matches it only when sampling ran to the last tick.
+        if let record, fed == ticks {
+            record.ws.batch = b
+            record.ws.steps = ticks
         }
         return completions
     }

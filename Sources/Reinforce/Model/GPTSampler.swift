@@ -1,8 +1,6 @@
-import CBLAS
-
 /// Autoregressive sampling with a key/value cache: one token per row per tick, every row at
 /// the same position, so the per-tick linear layers are (B, C) sgemm calls and each row's
-/// attention reads its cached q|k|v rows in place.
+/// attention reads its cached q|k|v rows in place (hand `dot`/`axpy` loops over head size).
 ///
 /// Buffers are allocated once for `capacity` rows and `length` positions; sampling allocates
 /// only the returned completions.
@@ -12,7 +10,7 @@ public final class GPTSampler: @unchecked Sendable {
     public let capacity: Int
     public let length: Int
     let cache: FloatBuffer  // (L, B, T, 3C): q|k|v of every fed position
-    let x, ln, atty, tmp, mean, rstd, fch, gel, logits, probs, scores: FloatBuffer
+    let x, ln, atty, tmp, mean, rstd, fch, gel, sigmoid, logits, probs, scores: FloatBuffer
     var tokens: [Int32]
 
     public init(config: GPTConfig, capacity: Int, length: Int? = nil) {
@@ -29,6 +27,7 @@ public final class GPTSampler: @unchecked Sendable {
         rstd = FloatBuffer(count: b)
         fch = FloatBuffer(count: b * 4 * c)
         gel = FloatBuffer(count: b * 4 * c)
+        sigmoid = FloatBuffer(count: b * 4 * c)
         logits = FloatBuffer(count: b * config.vocabSize)
         probs = FloatBuffer(count: config.vocabSize)
         scores = FloatBuffer(count: self.length)
@@ -57,7 +56,9 @@ public final class GPTSampler: @unchecked Sendable {
     }
 
     /// One decoding tick for rows 0..<b with ids in `tokens`; logits land in `logits`.
-    func tick(model: GPT, batch b: Int, position pos: Int) {
+    /// With `record`, every activation the backward needs is also copied into the training
+    /// workspace at row (r, pos) of a (B, record.steps) batch (see `Recording`).
+    func tick(model: GPT, batch b: Int, position pos: Int, record: Recording? = nil) {
         precondition(model.config == config, "sampler built for another config")
         let c = config.dModel, nh = config.heads, hs = c / nh, v = config.vocabSize
         let c3 = 3 * c, eps = config.layerNormEpsilon, t = length
@@ -67,6 +68,8 @@ public final class GPTSampler: @unchecked Sendable {
             let we = p + lay.wte + Int(tokens[r]) * c, pe = p + lay.wpe + pos * c
             for i in 0..<c { x[r * c + i] = we[i] + pe[i] }
         }
+        record?.tokens(tokens, rows: b, position: pos)
+        record?.rows(x, width: c, rows: b, position: pos, into: .encoded)
         let scale = 1 / Float(hs).squareRoot()
         for l in 0..<config.layers {
             let w = lay.blocks[l]
@@ -74,43 +77,70 @@ public final class GPTSampler: @unchecked Sendable {
             Kernels.layerNormForward(
                 out: ln, mean: mean.pointer, rstd: rstd.pointer, inp: x,
                 weight: p + w.ln1w, bias: p + w.ln1b, n: b, c: c, eps: eps)
+            record?.layerNorm(
+                ln, mean: mean.pointer, rstd: rstd.pointer, width: c, rows: b, position: pos,
+                layer: l, into: (.ln1, .ln1Mean, .ln1Rstd))
             Kernels.linearForward(
                 out: tmp.pointer, inp: ln, weight: p + w.attnW,
                 bias: p + w.attnB, n: b, c: c, oc: c3)
+            record?.rows(tmp.pointer, width: c3, rows: b, position: pos, layer: l, into: .qkv)
             for r in 0..<b {
                 let rowCache = layerCache + r * t * c3
                 (rowCache + pos * c3).update(from: tmp.pointer + r * c3, count: c3)
                 for h in 0..<nh {
-                    let q = rowCache + pos * c3 + h * hs
-                    cblas_sgemv(
-                        CblasRowMajor, CblasNoTrans, Int32(pos + 1), Int32(hs), scale,
-                        rowCache + c + h * hs, Int32(c3), q, 1, 0, scores.pointer, 1)
-                    Kernels.softmax(out: scores.pointer, logits: scores.pointer, n: pos + 1)
-                    cblas_sgemv(
-                        CblasRowMajor, CblasTrans, Int32(pos + 1), Int32(hs), 1,
-                        rowCache + 2 * c + h * hs, Int32(c3), scores.pointer, 1, 0,
-                        atty.pointer + r * c + h * hs, 1)
+                    // scores_j = q·k_j/√hs for the fed positions, softmax, atty = Σ_j p_j v_j;
+                    // when recording, the probabilities go straight into the workspace.
+                    let probs =
+                        record?.attentionRow(row: r, head: h, position: pos, layer: l)
+                        ?? scores.pointer
+                    Kernels.attendRow(
+                        query: rowCache + pos * c3 + h * hs, keys: rowCache + c + h * hs,
+                        values: rowCache + 2 * c + h * hs, stride: c3, count: pos + 1,
+                        headSize: hs, scale: scale, probabilities: probs,
+                        out: atty.pointer + r * c + h * hs)
                 }
             }
+            record?.rows(atty.pointer, width: c, rows: b, position: pos, layer: l, into: .atty)
             Kernels.linearForward(
                 out: tmp.pointer, inp: atty.pointer, weight: p + w.projW,
                 bias: p + w.projB, n: b, c: c, oc: c)
             for i in 0..<(b * c) { x[i] += tmp.pointer[i] }
+            record?.rows(x, width: c, rows: b, position: pos, layer: l, into: .residual2)
             Kernels.layerNormForward(
                 out: ln, mean: mean.pointer, rstd: rstd.pointer, inp: x,
                 weight: p + w.ln2w, bias: p + w.ln2b, n: b, c: c, eps: eps)
+            record?.layerNorm(
+                ln, mean: mean.pointer, rstd: rstd.pointer, width: c, rows: b, position: pos,
+                layer: l, into: (.ln2, .ln2Mean, .ln2Rstd))
             Kernels.linearForward(
                 out: fch.pointer, inp: ln, weight: p + w.fcW, bias: p + w.fcB,
                 n: b, c: c, oc: 4 * c)
-            Kernels.geluForward(out: gel.pointer, inp: fch.pointer, count: b * 4 * c)
+            if let record {
+                Kernels.geluForward(
+                    out: gel.pointer, sigmoid: sigmoid.pointer, inp: fch.pointer, count: b * 4 * c)
+                record.rows(
+                    fch.pointer, width: 4 * c, rows: b, position: pos, layer: l, into: .fch)
+                record.rows(
+                    gel.pointer, width: 4 * c, rows: b, position: pos, layer: l, into: .fchGelu)
+                record.rows(
+                    sigmoid.pointer, width: 4 * c, rows: b, position: pos, layer: l,
+                    into: .fchSigmoid)
+            } else {
+                Kernels.geluForward(out: gel.pointer, inp: fch.pointer, count: b * 4 * c)
+            }
             Kernels.linearForward(
                 out: tmp.pointer, inp: gel.pointer, weight: p + w.fcProjW,
                 bias: p + w.fcProjB, n: b, c: 4 * c, oc: c)
             for i in 0..<(b * c) { x[i] += tmp.pointer[i] }
+            record?.rows(x, width: c, rows: b, position: pos, layer: l, into: .residual3)
         }
         Kernels.layerNormForward(
             out: ln, mean: mean.pointer, rstd: rstd.pointer, inp: x,
             weight: p + lay.lnfw, bias: p + lay.lnfb, n: b, c: c, eps: eps)
+        record?.layerNorm(
+            ln, mean: mean.pointer, rstd: rstd.pointer, width: c, rows: b, position: pos,
+            into: (.lnf, .lnfMean, .lnfRstd))
         Kernels.gemm(false, true, b, v, c, 1, ln, c, p + lay.wte, c, 0, logits.pointer, v)
+        record?.rows(logits.pointer, width: v, rows: b, position: pos, into: .logits)
     }
 }

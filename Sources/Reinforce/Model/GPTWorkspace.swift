@@ -4,7 +4,7 @@
 /// Layout follows llm.c: per-layer activations are stacked with a stride of
 /// `capacity·length·width`, so a smaller batch uses the first rows of each slab and the
 /// forward/backward never allocate.
-/// - Complexity: memory O(L·B·T·(16C + NH·T) + B·T·V) floats, doubled for training.
+/// - Complexity: memory O(L·B·T·(16C + NH·T) + B·T·V) floats, about doubled for training.
 public final class GPTWorkspace: @unchecked Sendable {
     public let config: GPTConfig
     /// Maximum batch rows B.
@@ -29,6 +29,8 @@ public final class GPTWorkspace: @unchecked Sendable {
     /// Parameter gradient, `layout.count` floats (empty unless `training`).
     public let gradients: FloatBuffer
     let dlogits, dlnf, dresidual, dln, dqkv, datty, dfch, dfchGelu, dscratch: FloatBuffer
+    /// (L, B, T, 4C) σ inside the GELU, kept by a training forward for the backward.
+    let fchSigmoid: FloatBuffer
 
     public init(config: GPTConfig, capacity: Int, length: Int, training: Bool) {
         precondition(capacity >= 1 && length >= 1, "empty workspace")
@@ -71,6 +73,7 @@ public final class GPTWorkspace: @unchecked Sendable {
         dfch = FloatBuffer(count: g * bt * 4 * c)
         dfchGelu = FloatBuffer(count: g * bt * 4 * c)
         dscratch = FloatBuffer(count: g * t * t)
+        fchSigmoid = FloatBuffer(count: g * l * bt * 4 * c)
     }
 
     /// Logits of row `b`, position `t` of the last forward (a copy).

@@ -42,18 +42,15 @@ enum Kernels {
     }
 
     /// LayerNorm per row: out = (x − μ)·rstd·w + b, rstd = 1/√(var + ε); saves μ and rstd.
+    /// μ and var are eight-lane sums (`sum`, `squaredDeviations`), not left folds.
     static func layerNormForward(
         out: P, mean: P, rstd: P, inp: CP, weight: CP, bias: CP,
         n: Int, c: Int, eps: Float
     ) {
         for r in 0..<n {
             let x = inp + r * c, o = out + r * c
-            var m: Float = 0
-            for i in 0..<c { m += x[i] }
-            m /= Float(c)
-            var v: Float = 0
-            for i in 0..<c { let d = x[i] - m; v += d * d }
-            v /= Float(c)
+            let m = sum(x, count: c) / Float(c)
+            let v = squaredDeviations(x, from: m, count: c) / Float(c)
             let s = 1 / (v + eps).squareRoot()
             for i in 0..<c { o[i] = (x[i] - m) * s * weight[i] + bias[i] }
             mean[r] = m
@@ -70,12 +67,23 @@ enum Kernels {
         for r in 0..<n {
             let x = inp + r * c, d = dout + r * c, dx = dinp + r * c
             let m = mean[r], s = rstd[r]
-            var gMean: Float = 0, gnMean: Float = 0
-            for i in 0..<c {
+            // Σ g and Σ g·n̂ in eight lanes each, then the lanes and the tail in order.
+            var ag = SIMD8<Float>(), agn = SIMD8<Float>()
+            var i = 0
+            while i + 8 <= c {
+                let nh = (load8(x + i) - m) * s
+                let g = load8(weight + i) * load8(d + i)
+                ag += g
+                agn += g * nh
+                i += 8
+            }
+            var gMean = laneSum(ag), gnMean = laneSum(agn)
+            while i < c {
                 let nh = (x[i] - m) * s
                 let g = weight[i] * d[i]
                 gMean += g
                 gnMean += g * nh
+                i += 1
             }
             gMean /= Float(c)
             gnMean /= Float(c)
@@ -89,29 +97,41 @@ enum Kernels {
         }
     }
 
-    static let geluScale = Float((2 / Double.pi).squareRoot())
+    /// √(2/π) rounded to Float (a literal, so hot loops see a constant).
+    static let geluScale: Float = 0.797_884_560_802_865_4
+    /// −2√(2/π) and −2√(2/π)·0.044715 (Double products rounded once): v = −2u = x·(k₁ + k₂x²).
+    static let geluK1: Float = -1.595_769_121_605_730_8
+    static let geluK2: Float = -0.071_354_816_272_600_25
 
-    /// GELU, tanh approximation (GPT-2 `gelu_new`): ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+    /// GELU, tanh approximation (GPT-2 `gelu_new`): ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³),
+    /// computed as x·σ(2u) with σ(2u) = 1/(1 + e^{−2u}) (the same function: ½(1 + tanh u) =
+    /// σ(2u)); one exponential, one division, and no cancellation in 1 + tanh u for x ≪ 0.
+    /// `clampedExp` saturates σ to 1 and to ~4·10⁻³⁹ at the ends.
     static func geluForward(out: P, inp: CP, count: Int) {
         for i in 0..<count {
             let x = inp[i]
-            out[i] = 0.5 * x * (1 + fastTanh(geluScale * (x + 0.044715 * x * x * x)))
+            out[i] = x * (1 / (1 + clampedExp(x * (geluK1 + geluK2 * (x * x)))))
         }
     }
 
-    /// tanh(u) = 1 − 2/(e^{2u} + 1), through `expf` (several times faster than `tanhf` here,
-    /// absolute error ~1e-7; saturates correctly: e^{2u} = ∞ gives 1, 0 gives −1).
-    @inline(__always)
-    static func fastTanh(_ u: Float) -> Float { 1 - 2 / (expf(2 * u) + 1) }
-
-    /// dinp = dout · gelu'(inp) (overwrites dinp).
-    static func geluBackward(dinp: P, inp: CP, dout: CP, count: Int) {
+    /// `geluForward` that also keeps σ(2u) per element in `sigmoid` for `geluBackward`
+    /// (the training forward), so the backward needs no exponential. Same outputs.
+    static func geluForward(out: P, sigmoid sg: P, inp: CP, count: Int) {
         for i in 0..<count {
             let x = inp[i]
-            let u = geluScale * (x + 0.044715 * x * x * x)
-            let th = fastTanh(u)
-            let sech2 = 1 - th * th
-            let grad = 0.5 * (1 + th) + 0.5 * x * sech2 * geluScale * (1 + 3 * 0.044715 * x * x)
+            let s = 1 / (1 + clampedExp(x * (geluK1 + geluK2 * (x * x))))
+            sg[i] = s
+            out[i] = x * s
+        }
+    }
+
+    /// dinp = dout · gelu'(inp) (overwrites dinp), with σ = σ(2u) saved by the forward:
+    /// gelu'(x) = σ + x·σ(1 − σ)·2√(2/π)(1 + 3·0.044715x²).
+    static func geluBackward(dinp: P, inp: CP, sigmoid sgp: CP, dout: CP, count: Int) {
+        for i in 0..<count {
+            let x = inp[i]
+            let s = sgp[i]
+            let grad = s + x * (s * (1 - s)) * (2 * geluScale) * (1 + 3 * 0.044715 * (x * x))
             dinp[i] = grad * dout[i]
         }
     }
@@ -122,19 +142,21 @@ enum Kernels {
     }
 
     /// Numerically stable softmax of one row of `n` logits scaled by 1/temperature, into
-    /// `out`; returns log Σ exp(z/τ − max) + max, i.e. the log-partition of z/τ.
+    /// `out` (may be `logits`); returns log Σ exp(z/τ − max) + max, i.e. the log-partition of
+    /// z/τ. The exponentials are `fastExp` and Σ is `sum` (eight partial sums), so the three
+    /// passes vectorise.
+    /// - Complexity: O(n).
     @discardableResult
     static func softmax(out: P, logits: CP, n: Int, invTemperature: Float = 1) -> Float {
-        var mx = -Float.infinity
-        for i in 0..<n { mx = max(mx, logits[i] * invTemperature) }
-        var sum: Float = 0
-        for i in 0..<n {
-            let e = expf(logits[i] * invTemperature - mx)
-            out[i] = e
-            sum += e
+        let mx = maximum(logits, count: n) * invTemperature
+        if invTemperature == 1 {
+            for i in 0..<n { out[i] = fastExp(logits[i] - mx) }
+        } else {
+            for i in 0..<n { out[i] = fastExp(logits[i] * invTemperature - mx) }
         }
-        let inv = 1 / sum
+        let total = sum(out, count: n)
+        let inv = 1 / total
         for i in 0..<n { out[i] *= inv }
-        return mx + logf(sum)
+        return mx + logf(total)
     }
 }

@@ -76,9 +76,21 @@ public final class AdamW: @unchecked Sendable {
     public func update(parameters: FloatBuffer, gradients: FloatBuffer) -> Float {
         precondition(parameters.count == m.count && gradients.count == m.count, "size mismatch")
         let n = m.count, g = gradients.pointer, p = parameters.pointer
-        var sq: Double = 0
-        for i in 0..<n { sq += Double(g[i]) * Double(g[i]) }
-        let norm = Float(sq.squareRoot())
+        // ‖g‖² in Double, four interleaved partial sums (independent add chains).
+        var s0: Double = 0, s1: Double = 0, s2: Double = 0, s3: Double = 0
+        var j = 0
+        while j + 4 <= n {
+            s0 += Double(g[j]) * Double(g[j])
+            s1 += Double(g[j + 1]) * Double(g[j + 1])
+            s2 += Double(g[j + 2]) * Double(g[j + 2])
+            s3 += Double(g[j + 3]) * Double(g[j + 3])
+            j += 4
+        }
+        while j < n {
+            s0 += Double(g[j]) * Double(g[j])
+            j += 1
+        }
+        let norm = Float(((s0 + s1) + (s2 + s3)).squareRoot())
         let lr = currentLearningRate
         step += 1
         let s = settings
@@ -86,12 +98,17 @@ public final class AdamW: @unchecked Sendable {
         let c1 = 1 - Float(pow(Double(s.beta1), Double(step)))
         let c2 = 1 - Float(pow(Double(s.beta2), Double(step)))
         let mp = m.pointer, vp = v.pointer, dp = decay.pointer
+        // The scalar formula; `.magnitude` (vh ≥ 0, so the value is unchanged, and √−0 + ε =
+        // √0 + ε) tells the optimiser the square root cannot fail, so it is `sqrtps` without a
+        // per-element libm fallback and the loop vectorises.
+        let b1 = s.beta1, b2 = s.beta2, a1 = 1 - s.beta1, a2 = 1 - s.beta2
+        let eps = s.epsilon, wd = s.weightDecay
         for i in 0..<n {
             let gi = g[i] * clipScale
-            mp[i] = s.beta1 * mp[i] + (1 - s.beta1) * gi
-            vp[i] = s.beta2 * vp[i] + (1 - s.beta2) * gi * gi
+            mp[i] = b1 * mp[i] + a1 * gi
+            vp[i] = b2 * vp[i] + a2 * gi * gi
             let mh = mp[i] / c1, vh = vp[i] / c2
-            p[i] -= lr * (mh / (vh.squareRoot() + s.epsilon) + s.weightDecay * dp[i] * p[i])
+            p[i] -= lr * (mh / (vh.magnitude.squareRoot() + eps) + wd * dp[i] * p[i])
         }
         return norm
     }

@@ -8,7 +8,8 @@
 ///     θ ← Adam(θ, ∇θ −(1/B) Σ_i A_i Σ_t log π_θ(y_t|·))      (clipped, with warmup)
 ///     θ_ema ← (1 − μ)·θ_ema + μ·θ                           (EMA anchor only)
 ///
-/// - Complexity: per step one sampling pass (KV cache), one training forward + backward of
+/// - Complexity: per step one sampling pass (KV cache) that also records the policy's forward
+///   of the sampled batch (a separate forward only when every row ended early), one backward of
 ///   the policy and one forward per reference model at (B, prompt + N), plus O(P) for Adam
 ///   and the EMA. Buffers are allocated once.
 /// - SeeAlso: WARP paper §2 (eq. 1–2, REINFORCE with KL), §3.1 (EMA anchor), Algorithm 1.
@@ -97,7 +98,7 @@ public final class ReinforceTrainer: @unchecked Sendable {
         let ys = try sampler.sample(
             model: policy, prompts: xs, newTokens: s.newTokens,
             temperature: s.temperature, stopAtEnd: s.stopAtEnd,
-            generator: &generator)
+            generator: &generator, recordInto: policyWorkspace)
         let r = try reward.rewards(prompts: xs, completions: ys, vocabulary: vocabulary)
         guard r.count == b else {
             throw ReinforceError.batchMismatch(prompts: b, completions: r.count)
@@ -105,8 +106,11 @@ public final class ReinforceTrainer: @unchecked Sendable {
         let batch = try TokenBatch(
             sequences: zip(xs, ys).map { $0 + $1 },
             lossFrom: xs.map(\.count), maxSteps: policy.config.context)
-        let pol = try policy.score(batch, workspace: policyWorkspace)
-        let anc = try anchor.score(batch, workspace: anchorWorkspace).sequenceLogProbs
+        // The sampler recorded the policy's forward of this batch unless sampling stopped early.
+        let pol =
+            try policy.scoreRecorded(batch, workspace: policyWorkspace)
+            ?? policy.score(batch, workspace: policyWorkspace)
+        let anc = try anchor.sequenceLogProbs(batch, workspace: anchorWorkspace)
         let logPi = pol.sequenceLogProbs
         let kl = (0..<b).map { logPi[$0] - anc[$0] }
         var klSFT: Double?
@@ -114,8 +118,7 @@ public final class ReinforceTrainer: @unchecked Sendable {
             let ref =
                 reference === anchor
                 ? anc
-                : try reference.score(batch, workspace: ws)
-                    .sequenceLogProbs
+                : try reference.sequenceLogProbs(batch, workspace: ws)
             klSFT = (0..<b).reduce(0.0) { $0 + logPi[$1] - ref[$1] } / Double(b)
         }
         let objective = (0..<b).map { r[$0] - Double(s.beta) * kl[$0] }

@@ -28,6 +28,10 @@ struct TrainRLCommand: ParsableCommand {
     @Option(help: "Completions per step.") var batch = 16
     @Option(name: .customLong("new-tokens"), help: "Tokens per completion.") var newTokens = 12
     @Option(help: "Sampling temperature.") var temperature: Float = 0.9
+    @Flag(
+        inversion: .prefixedNo,
+        help: "End a completion at the end marker (--no-stop-at-end: always --new-tokens).")
+    var stopAtEnd = true
     @Option(help: "Adam learning rate.") var lr: Float = WarpSettings().reinforce.optimizer
         .learningRate
     @Option(help: "Reward: lexicon or external:COMMAND.") var reward = "lexicon"
@@ -70,6 +74,7 @@ struct TrainRLCommand: ParsableCommand {
         s.reinforce.batchSize = batch
         s.reinforce.newTokens = newTokens
         s.reinforce.temperature = temperature
+        s.reinforce.stopAtEnd = stopAtEnd
         s.reinforce.beta = beta
         s.reinforce.anchor = anchor == "ema" ? .ema(rate: mu) : .fixed
         s.reinforce.optimizer.learningRate = lr
