@@ -1,6 +1,7 @@
 import Diagnostics
 import Dispatch
 import Foundation
+import Merging
 import SafeTensors
 
 /// A finished RL run inside the loop.
