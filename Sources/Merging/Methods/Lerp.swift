@@ -15,7 +15,7 @@ public enum Lerp: MergeMethod {
     public static let id = MethodID.lerp
     public static let needsInit = false
     public static let needsStatistics = false
-    public static let formula = "Σ w_m θ_m (weights normalised)"
+    public static let formula = "Σ wm θm with the weights normalised to sum 1"
 
     public static func validate(_ plan: MergePlan, models: Int, hasInit: Bool) throws {
         try requireModels(1, plan: plan, got: models, hasInit: hasInit)

@@ -17,7 +17,7 @@ public enum Liti: MergeMethod {
     public static let needsInit = true
     public static let needsStatistics = false
     public static let mergeIsModel = true
-    public static let formula = "(1 − η)·θ_init + η·θ_merged"
+    public static let formula = "(1−η)·θ_init + η·θ_merged"
 
     public static func validate(_ plan: MergePlan, models: Int, hasInit: Bool) throws {
         if models != 1 {

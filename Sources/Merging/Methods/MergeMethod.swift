@@ -63,7 +63,8 @@ public protocol MergeMethod: SendableMetatype {
     static var needsStatistics: Bool { get }
     /// Whether the merge `s` is the one model itself (LITI: `s = θ_1`, not `θ_init + 1·δ_1`).
     static var mergeIsModel: Bool { get }
-    /// The formula of the merge, one line, for `--help` and the model card.
+    /// The formula of the merge, one line, for `--help` and the model card (in the help's
+    /// notation: `δm = θm − θ_init`, weights `wm`, `Ω = angle(δ1, δ2)`).
     static var formula: String { get }
     /// Checks the model count, the init and the method's own rules on `plan`.
     /// - Throws: `MergeError` naming what is wrong.

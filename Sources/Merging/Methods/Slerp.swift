@@ -52,7 +52,8 @@ public enum Slerp: MergeMethod {
     public static let id = MethodID.slerp
     public static let needsInit = true
     public static let needsStatistics = true
-    public static let formula = "θ_init + slerp of task vectors δ_m = θ_m − θ_init"
+    public static let formula =
+        "θ_init + sin((1−λ)Ω)/sin Ω · δ1 + sin(λΩ)/sin Ω · δ2"
 
     /// `sin Ω` below this with `cos Ω < 0` is near-antiparallel: Ω > 180° − asin(0.1) ≈ 174.26°.
     public static let antiparallelSine = 0.1

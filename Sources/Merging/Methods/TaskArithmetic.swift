@@ -13,7 +13,7 @@ public enum TaskArithmetic: MergeMethod {
     public static let displayName = "task arithmetic"
     public static let needsInit = true
     public static let needsStatistics = false
-    public static let formula = "θ_init + Σ w_m δ_m"
+    public static let formula = "θ_init + Σ wm δm"
 
     public static func validate(_ plan: MergePlan, models: Int, hasInit: Bool) throws {
         try requireModels(1, plan: plan, got: models, hasInit: hasInit)
