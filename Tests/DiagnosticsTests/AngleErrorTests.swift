@@ -117,3 +117,36 @@ import Testing
         #expect(e.description.first.map { !$0.isUppercase } ?? false)
     }
 }
+
+/// `angles` and the merge validate a family with the same check and throw the same error.
+@Test func anglesAndMergeShareTheFamilyCheck() throws {
+    let families = [
+        KnownFamily(angles: [0, 90], scales: [1, 1]) { store, m in
+            if m == 0 {
+                store.set(
+                    "model.norm.weight", shape: [4, 4], floats: Array(repeating: 1, count: 16))
+            }
+        },
+        KnownFamily(angles: [0, 90], scales: [1, 1]) { store, m in
+            if m == 1 { store.set("extra.weight", shape: [2], floats: [1, 2]) }
+        },
+        KnownFamily(angles: [0, 90], scales: [1, 1]) { store, m in
+            if m == 1 {
+                store.set(TensorInfo(name: "x", dtype: .i32, shape: [1]), bytes: [0, 0, 0, 0])
+            } else {
+                store.set("x", shape: [1], floats: [0])
+            }
+        },
+    ]
+    for family in families {
+        var anglesError: MergeError?
+        do {
+            _ = try AngleAnalysis().run(models: family.models, initial: family.base)
+        } catch { anglesError = error as? MergeError }
+        let expected = try #require(anglesError)
+        #expect(throws: expected) {
+            try MergeEngine.prepare(
+                MergePlan(method: .slerp), init: family.base, models: family.models)
+        }
+    }
+}
