@@ -6,6 +6,8 @@ import SafeTensors
 public enum MergeError: Error, Equatable, CustomStringConvertible, Sendable {
     /// Fewer models than the method needs.
     case tooFewModels(method: String, needed: Int, got: Int)
+    /// More models than the method merges (LITI takes exactly one merged model).
+    case tooManyModels(method: String, allowed: Int, got: Int)
     /// The method needs an init (SLERP, task arithmetic, LITI, any η ≠ 1) and none was given.
     case initRequired(method: String)
     /// `tensor` is in `presentIn` but not in `missingIn`.
@@ -36,6 +38,8 @@ public enum MergeError: Error, Equatable, CustomStringConvertible, Sendable {
         switch self {
         case let .tooFewModels(method, needed, got):
             "\(method) needs at least \(needed) models, got \(got)"
+        case let .tooManyModels(method, allowed, got):
+            "\(method) takes at most \(allowed) model\(allowed == 1 ? "" : "s"), got \(got)"
         case let .initRequired(method): "\(method) needs an init (the shared initialisation)"
         case let .missingTensor(t, missing, present):
             "tensor '\(t)' is in \(present) but not in \(missing)"

@@ -53,11 +53,22 @@ public struct MergePlan: Sendable, Equatable {
     public func methodType() throws -> any MergeMethod.Type { try MergeMethods.method(method) }
 
     /// Checks the plan against the number of models and whether an init is present: the
-    /// method's own rules (model count, init, weights), then λ, η, output dtype, tolerance.
+    /// method's model count and init, one finite weight per model, the method's own rules,
+    /// then λ, η, output dtype, tolerance.
     /// - Throws: `MergeError` naming what is wrong.
     public func validate(models: Int, hasInit: Bool) throws {
-        try methodType().validate(self, models: models, hasInit: hasInit)
+        let method = try methodType()
+        if models < method.modelCount.lowerBound {
+            throw MergeError.tooFewModels(
+                method: method.displayName, needed: method.modelCount.lowerBound, got: models)
+        }
+        if models > method.modelCount.upperBound {
+            throw MergeError.tooManyModels(
+                method: method.displayName, allowed: method.modelCount.upperBound, got: models)
+        }
+        if method.needsInit, !hasInit { throw MergeError.initRequired(method: method.displayName) }
         try checkWeights(models: models)
+        try method.validate(self, models: models, hasInit: hasInit)
         if let l = lambda, !l.isFinite {
             throw MergeError.invalidCoefficients(reason: "lambda \(l) is not finite")
         }

@@ -47,6 +47,16 @@ import Testing
         #expect(liti.formula == "\(Liti.formula) with η = 0.3")
     }
 
+    @Test func modelCountsAreDeclared() {
+        #expect(Slerp.modelCount.lowerBound == 2 && Liti.modelCount == 1...1)
+        #expect(throws: MergeError.tooManyModels(method: "liti", allowed: 1, got: 2)) {
+            try MergePlan(method: .liti).validate(models: 2, hasInit: true)
+        }
+        #expect(throws: MergeError.tooFewModels(method: "task arithmetic", needed: 1, got: 0)) {
+            try MergePlan(method: .taskArithmetic).validate(models: 0, hasInit: true)
+        }
+    }
+
     @Test func lambdaForMoreThanTwoModelsIsATypedError() {
         #expect(throws: MergeError.lambdaNeedsTwoModels(models: 3)) {
             try MergePlan(method: .slerp, lambda: 0.3).validate(models: 3, hasInit: true)
@@ -57,6 +67,7 @@ import Testing
     @Test func errorDescriptionsNameNoFlag() {
         let errors: [MergeError] = [
             .tooFewModels(method: "slerp", needed: 2, got: 1), .initRequired(method: "slerp"),
+            .tooManyModels(method: "liti", allowed: 1, got: 2),
             .missingTensor(tensor: "t", missingIn: "a", presentIn: "b"),
             .shapeMismatch(tensor: "t", files: ["a", "b"], shapes: [[1], [2]]),
             .dtypeMismatch(tensor: "t", files: ["a", "b"], dtypes: [.f32, .i32]),

@@ -13,12 +13,12 @@ extension MethodID {
 /// - Complexity: O(M) per group; one read of the inputs (no statistics pass).
 public enum Lerp: MergeMethod {
     public static let id = MethodID.lerp
+    public static let modelCount = 1...Int.max
     public static let needsInit = false
     public static let needsStatistics = false
     public static let formula = "Σ wm θm with the weights normalised to sum 1"
 
     public static func validate(_ plan: MergePlan, models: Int, hasInit: Bool) throws {
-        try requireModels(1, plan: plan, got: models, hasInit: hasInit)
         if let w = plan.weights { try requireNonNegativeWeights(w, firstPositive: false) }
     }
 

@@ -14,18 +14,11 @@ extension MethodID {
 /// - Complexity: O(1) per group; one read of the inputs.
 public enum Liti: MergeMethod {
     public static let id = MethodID.liti
+    public static let modelCount = 1...1
     public static let needsInit = true
     public static let needsStatistics = false
     public static let mergeIsModel = true
     public static let formula = "(1−η)·θ_init + η·θ_merged"
-
-    public static func validate(_ plan: MergePlan, models: Int, hasInit: Bool) throws {
-        if models != 1 {
-            throw MergeError.invalidCoefficients(
-                reason: "liti takes exactly one merged model, got \(models)")
-        }
-        if !hasInit { throw MergeError.initRequired(method: displayName) }
-    }
 
     public static func coefficients(plan: MergePlan, gram: [[Double]]) -> GroupCoefficients {
         GroupCoefficients(c: [1])

@@ -46,7 +46,8 @@ public struct GroupCoefficients: Sendable, Equatable {
 /// file in `Merging/Methods/` conforming to this protocol, a `MethodID` constant in it, and
 /// one line in `MergeMethods.all`.
 ///
-/// Contract: `validate` runs before any tensor is read; `coefficients` is pure and gets the
+/// Contract: `MergePlan.validate` checks `modelCount`, `needsInit` and the weights' count,
+/// then calls `validate`, before any tensor is read; `coefficients` is pure and gets the
 /// symmetric M×M Gram matrix of the group's task vectors (`δ_m·δ_n`, or `θ_m·θ_n` without an
 /// init) — from the statistics pass when `needsStatistics`, else all zeros.
 public protocol MergeMethod: SendableMetatype {
@@ -56,6 +57,8 @@ public protocol MergeMethod: SendableMetatype {
     static var displayName: String { get }
     /// How outputs are computed (default `.coefficients`).
     static var kind: MethodKind { get }
+    /// How many models it merges (`2...` for slerp, `1...1` for liti).
+    static var modelCount: ClosedRange<Int> { get }
     /// Whether θ_init is required.
     static var needsInit: Bool { get }
     /// Whether the coefficients need the group's Gram matrix before the write pass (a second
@@ -66,7 +69,8 @@ public protocol MergeMethod: SendableMetatype {
     /// The formula of the merge, one line, for `--help` and the model card (in the help's
     /// notation: `δm = θm − θ_init`, weights `wm`, `Ω = angle(δ1, δ2)`).
     static var formula: String { get }
-    /// Checks the model count, the init and the method's own rules on `plan`.
+    /// Checks the method's own rules on `plan` (weight signs, λ), after `MergePlan.validate`
+    /// has checked `modelCount`, `needsInit` and one finite weight per model. Default: none.
     /// - Throws: `MergeError` naming what is wrong.
     static func validate(_ plan: MergePlan, models: Int, hasInit: Bool) throws
     /// The group's coefficients from its Gram matrix.
@@ -77,18 +81,7 @@ extension MergeMethod {
     public static var kind: MethodKind { .coefficients }
     public static var displayName: String { id.rawValue }
     public static var mergeIsModel: Bool { false }
-
-    /// The checks every method shares, in this order: at least `needed` models, an init if
-    /// `needsInit`, then one finite weight per model.
-    static func requireModels(_ needed: Int, plan: MergePlan, got models: Int, hasInit: Bool)
-        throws
-    {
-        if models < needed {
-            throw MergeError.tooFewModels(method: displayName, needed: needed, got: models)
-        }
-        if needsInit, !hasInit { throw MergeError.initRequired(method: displayName) }
-        try plan.checkWeights(models: models)
-    }
+    public static func validate(_ plan: MergePlan, models: Int, hasInit: Bool) throws {}
 
     /// Weights must be ≥ 0 with a positive sum (slerp and lerp).
     static func requireNonNegativeWeights(_ w: [Double], firstPositive: Bool) throws {

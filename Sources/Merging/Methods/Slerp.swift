@@ -50,6 +50,7 @@ public struct SlerpStep: Sendable, Codable, Equatable {
 /// - SeeAlso: WARP paper, Equation (SLERP), eq. 26 (slerpm).
 public enum Slerp: MergeMethod {
     public static let id = MethodID.slerp
+    public static let modelCount = 2...Int.max
     public static let needsInit = true
     public static let needsStatistics = true
     public static let formula =
@@ -59,7 +60,6 @@ public enum Slerp: MergeMethod {
     public static let antiparallelSine = 0.1
 
     public static func validate(_ plan: MergePlan, models: Int, hasInit: Bool) throws {
-        try requireModels(2, plan: plan, got: models, hasInit: hasInit)
         if let w = plan.weights { try requireNonNegativeWeights(w, firstPositive: true) }
         if plan.lambda != nil, models != 2, plan.weights == nil {
             throw MergeError.lambdaNeedsTwoModels(models: models)

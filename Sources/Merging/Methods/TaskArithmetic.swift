@@ -11,13 +11,10 @@ extension MethodID {
 public enum TaskArithmetic: MergeMethod {
     public static let id = MethodID.taskArithmetic
     public static let displayName = "task arithmetic"
+    public static let modelCount = 1...Int.max
     public static let needsInit = true
     public static let needsStatistics = false
     public static let formula = "θ_init + Σ wm δm"
-
-    public static func validate(_ plan: MergePlan, models: Int, hasInit: Bool) throws {
-        try requireModels(1, plan: plan, got: models, hasInit: hasInit)
-    }
 
     public static func coefficients(plan: MergePlan, gram: [[Double]]) -> GroupCoefficients {
         GroupCoefficients(
