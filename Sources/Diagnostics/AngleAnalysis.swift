@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Merging
 import SafeTensors
@@ -7,18 +6,22 @@ import SafeTensors
 public struct AngleProgress: Sendable {
     public var bytesDone: Int
     public var bytesTotal: Int
+    /// Tensors finished (all of them once `bytesDone == bytesTotal`).
     public var piecesDone: Int
+    /// Tensors compared.
     public var piecesTotal: Int
 }
 
 /// Angles and norms of task vectors δ_m = θ_m − θ_init and full weights θ_m for M ≥ 2 models,
 /// per group of tensors, in one streaming pass over the inputs.
 ///
-/// Every tensor is cut into fixed pieces (`pieceElements`) that worker threads read through
-/// `ChunkedInputs`: chunk k of all M+1 inputs is read once and feeds all pairwise dots at
-/// once (`PairSums`, the merge engine's kernel). Per-piece Gram matrices are summed in piece
-/// order, so results do not depend on the number of threads. Without an init only full
-/// weights are compared.
+/// The family is checked by `FamilyCheck` and every float tensor with elements goes through
+/// `GramPass`, the statistics pass of SLERP: chunk k of all M+1 inputs is read once and feeds
+/// all pairwise sums at once (`PairSums`), on the same chunks, in the same order and with the
+/// same thread split as the merge, so results do not depend on the number of threads and
+/// equal the merge's to the last bit. The geometry is `GramStats`: task vectors by the Gram
+/// formula (the Ω SLERP uses), full weights with their distances (accurate tiny angles).
+/// Without an init only full weights are compared.
 ///
 ///     cos Ω = δ_i·δ_j / (‖δ_i‖‖δ_j‖),   cos ω = θ_i·θ_j / (‖θ_i‖‖θ_j‖)
 ///
@@ -30,23 +33,19 @@ public struct AngleAnalysis: Sendable {
     public var granularity: Granularity
     /// Worker threads.
     public var threads: Int
-    /// Largest piece of a tensor handled as one unit of work.
-    public var pieceElements: Int
-    /// Elements per decoded chunk: large enough that per-chunk costs (name lookups, page
-    /// release calls) vanish, small enough for the M+1 `Float` chunks to stay in L2.
+    /// Elements per chunk; the default is the merge's (`MergeEngine.chunkElements`), which
+    /// makes the sums equal to SLERP's statistics pass.
     public var chunkElements: Int
-    public static let defaultChunkElements = 1 << 16
     /// Warning thresholds.
     public var thresholds: AngleWarnings
 
     public init(
-        granularity: Granularity = .layer, threads: Int = 2, pieceElements: Int = 1 << 24,
-        chunkElements: Int = AngleAnalysis.defaultChunkElements,
+        granularity: Granularity = .layer, threads: Int = 2,
+        chunkElements: Int = MergeEngine.chunkElements,
         thresholds: AngleWarnings = AngleWarnings()
     ) {
         self.granularity = granularity
         self.threads = max(1, threads)
-        self.pieceElements = max(1, pieceElements)
         self.chunkElements = max(1, chunkElements)
         self.thresholds = thresholds
     }
@@ -55,9 +54,10 @@ public struct AngleAnalysis: Sendable {
     /// - Parameters:
     ///   - models: the M ≥ 2 models θ_1 … θ_M.
     ///   - initial: the shared init θ_init, or nil for full weights only.
-    ///   - progress: called from worker threads after each piece (serialised).
-    /// - Throws: `DiagnosticsError` for too few models, mismatched names/shapes/dtypes and
-    ///   non-finite values (naming tensor and file); store errors as they come.
+    ///   - progress: called on the calling thread after each block of chunks.
+    /// - Throws: `DiagnosticsError.tooFewModels`, `.noFloatTensors`; `MergeError` for a
+    ///   family that does not match (`.missingTensor`, `.shapeMismatch`, `.dtypeMismatch`) and
+    ///   for non-finite values (`.nonFinite`, naming tensor and file); store errors as they come.
     public func run(
         models: [any TensorStore], initial: (any TensorStore)? = nil,
         progress: (@Sendable (AngleProgress) -> Void)? = nil
@@ -65,30 +65,43 @@ public struct AngleAnalysis: Sendable {
         guard models.count >= 2 else { throw DiagnosticsError.tooFewModels(got: models.count) }
         let stores = (initial.map { [$0] } ?? []) + models
         let family = try FamilyCheck(stores: stores)
-        let pieces = WorkPiece.pieces(of: family.floats, pieceElements: pieceElements)
-        let results = try computePieces(
-            pieces, family: family, stores: stores, hasInit: initial != nil,
-            progress: progress)
+        let compared = family.floats.filter { $0.info.elementCount > 0 }
+        let skipped = family.entries.filter { !$0.isFloat || $0.info.elementCount == 0 }
+        if compared.isEmpty { throw DiagnosticsError.noFloatTensors(file: stores[0].label) }
 
-        // Sum pieces into tensors, tensors into groups, in order.
+        let pass = GramPass(
+            stores: stores, hasBase: initial != nil, threads: threads, chunkElements: chunkElements)
+        let bytesPerElement = compared.map { e in
+            e.inputs.reduce(0) { $0 + ($1.dtype.byteSize ?? 0) }
+        }
+        var state = AngleProgress(
+            bytesDone: 0,
+            bytesTotal: zip(compared, bytesPerElement).reduce(0) {
+                $0 + $1.0.info.elementCount * $1.1
+            },
+            piecesDone: 0, piecesTotal: compared.count)
+        var perTensor: [ExactName: PairSums] = [:]
+        for (t, entry) in compared.enumerated() {
+            perTensor[ExactName(entry.info.name)] = try pass.sums(of: entry.info) { elements in
+                state.bytesDone += elements * bytesPerElement[t]
+                if state.bytesDone == state.bytesTotal { state.piecesDone = state.piecesTotal }
+                progress?(state)
+            }
+            state.piecesDone = t + 1
+        }
+
+        // Sum tensors into groups, in storage order.
         let m = models.count
-        var perTensor = Array(
-            repeating: PairSums(models: m, hasBase: initial != nil), count: family.floats.count)
-        for (p, piece) in pieces.enumerated() { perTensor[piece.tensor].add(results[p]) }
-        var slot: [ExactName: Int] = [:]
-        for (t, info) in family.floats.enumerated() { slot[ExactName(info.name)] = t }
         var groups: [GroupAngles] = []
-        for group in Grouping.groups(family.floats, by: granularity) {
+        for group in Grouping.groups(compared.map(\.info), by: granularity) {
             var sum = PairSums(models: m, hasBase: initial != nil)
             for info in group.tensors {
-                if let t = slot[ExactName(info.name)] { sum.add(perTensor[t]) }
+                if let s = perTensor[ExactName(info.name)] { sum.add(s) }
             }
             let block =
                 granularity == .tensor
                 ? Grouping.block(of: group.name)?.index : group.blockIndex
-            let taskStats =
-                initial == nil
-                ? nil : GramStats(count: m, gram: sum.task, differenceGram: sum.distance)
+            let taskStats = initial == nil ? nil : GramStats(count: m, gram: sum.task)
             let weightStats = GramStats(count: m, gram: sum.weight, differenceGram: sum.distance)
             groups.append(
                 GroupAngles(
@@ -98,7 +111,7 @@ public struct AngleAnalysis: Sendable {
         }
         var report = AngleReport(
             initLabel: initial?.label, models: models.map(\.label), granularity: granularity,
-            groups: groups, skipped: family.skipped.map(\.name))
+            groups: groups, skipped: skipped.map(\.info.name))
         thresholds.annotate(&report)
         return report
     }

@@ -1,3 +1,4 @@
+import Merging
 import SafeTensors
 
 extension AngleReport {

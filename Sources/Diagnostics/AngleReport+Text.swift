@@ -1,4 +1,5 @@
 import Foundation
+import Merging
 
 extension AngleReport {
     /// The human-readable report: inputs, one table per group (norms, then per pair Ω, cos Ω,

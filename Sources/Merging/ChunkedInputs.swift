@@ -42,7 +42,10 @@ public struct RawChunk {
 ///
 /// - Complexity: one pass over each input's bytes; O(inputs × chunkElements) memory.
 public final class ChunkedInputs {
-    public static let defaultChunkElements = 1 << 16
+    /// The one chunk size of merges and `angles` (elements per input and thread: 64 KiB of
+    /// bf16, cache-sized). Sums are accumulated per chunk, so it fixes the bits of every Gram
+    /// matrix: the statistics pass of SLERP and `angles` use the same value.
+    public static let defaultChunkElements = 1 << 15
 
     public let stores: [any TensorStore]
     public let chunkElements: Int

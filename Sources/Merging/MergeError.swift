@@ -1,48 +1,69 @@
 import SafeTensors
 
-/// Everything that can be wrong with a merge's inputs or request. Each case names the tensor,
-/// the files and the numbers involved; `description` is one lowercase line.
+/// Everything that can be wrong with a merge's (or a family's) inputs or request. Each case
+/// names the tensor, the files and the numbers involved; `description` is one lowercase line
+/// in library terms (no command-line flag: the command line maps cases to advice).
 public enum MergeError: Error, Equatable, CustomStringConvertible, Sendable {
     /// Fewer models than the method needs.
     case tooFewModels(method: String, needed: Int, got: Int)
-    /// The method needs an init (SLERP, LITI) and none was given.
+    /// More models than the method merges (LITI takes exactly one merged model).
+    case tooManyModels(method: String, allowed: Int, got: Int)
+    /// The method needs an init (SLERP, task arithmetic, LITI, any η ≠ 1) and none was given.
     case initRequired(method: String)
     /// `tensor` is in `presentIn` but not in `missingIn`.
     case missingTensor(tensor: String, missingIn: String, presentIn: String)
     /// Shapes of `tensor` differ across `files` (same order as `shapes`).
     case shapeMismatch(tensor: String, files: [String], shapes: [[Int]])
-    /// A non-float tensor (integer, bool, or a float type we only copy) differs across inputs.
+    /// `tensor` is a mergeable float in some inputs and not in others (same order as `dtypes`).
+    case dtypeMismatch(tensor: String, files: [String], dtypes: [DType])
+    /// A tensor that is copied (integer, bool, or a float type we only copy) differs across
+    /// inputs.
     case unequalTensor(tensor: String, files: [String], dtypes: [DType])
     /// NaN or ±Inf in `tensor` of `file`.
     case nonFinite(tensor: String, file: String)
     /// A coefficient list has the wrong length or a bad value.
     case invalidCoefficients(reason: String)
+    /// A single λ was given for a merge of `models` ≠ 2 models without per-model weights.
+    case lambdaNeedsTwoModels(models: Int)
     /// A negative η without `allowNegativeEta`.
     case negativeEta(eta: Double)
     /// The number of outputs differs from the number of η values.
     case outputCount(etas: Int, outputs: Int)
     /// The requested output dtype cannot hold merged floats.
     case invalidOutputDType(dtype: DType)
+    /// No method of `MergeMethods.all` has this name.
+    case unknownMethod(name: String)
 
     public var description: String {
         switch self {
         case let .tooFewModels(method, needed, got):
             "\(method) needs at least \(needed) models, got \(got)"
-        case let .initRequired(method): "\(method) needs --init (the shared initialisation)"
+        case let .tooManyModels(method, allowed, got):
+            "\(method) takes at most \(allowed) model\(allowed == 1 ? "" : "s"), got \(got)"
+        case let .initRequired(method): "\(method) needs an init (the shared initialisation)"
         case let .missingTensor(t, missing, present):
             "tensor '\(t)' is in \(present) but not in \(missing)"
         case let .shapeMismatch(t, files, shapes):
             "tensor '\(t)' has different shapes: "
                 + zip(files, shapes).map { "\($0) \($1)" }.joined(separator: ", ")
+        case let .dtypeMismatch(t, files, dtypes):
+            "tensor '\(t)' is a float in some inputs and not in others: "
+                + zip(files, dtypes).map { "\($0) \($1.rawValue)" }.joined(separator: ", ")
         case let .unequalTensor(t, files, dtypes):
             "non-float tensor '\(t)' (\(dtypes.map(\.rawValue).joined(separator: "/"))) differs "
                 + "across inputs and cannot be merged: " + files.joined(separator: ", ")
         case let .nonFinite(t, file): "tensor '\(t)' in \(file) holds nan or infinite values"
         case let .invalidCoefficients(reason): "invalid coefficients: \(reason)"
+        case let .lambdaNeedsTwoModels(models):
+            "a single lambda weighs the second of two models, but there are \(models); "
+                + "give one weight per model instead"
         case let .negativeEta(eta):
-            "eta \(eta) is negative (moves away from the merge); pass --allow-negative-eta to do it anyway"
+            "eta \(eta) is negative (moves away from the merge) and negative eta is not allowed"
         case let .outputCount(etas, outputs): "\(etas) eta values but \(outputs) outputs"
         case let .invalidOutputDType(d): "output dtype \(d.rawValue) cannot hold merged floats"
+        case let .unknownMethod(name):
+            "unknown merge method '\(name)' (known: "
+                + MergeMethods.all.map { $0.id.rawValue }.joined(separator: ", ") + ")"
         }
     }
 }

@@ -25,45 +25,30 @@ public struct MergeLayout: Sendable {
         items.compactMap { if case let .copy(t) = $0 { t.name } else { nil } }
     }
 
-    /// Checks that all stores hold the same tensor names and shapes, then groups the float
-    /// tensors of the reference store (`stores[0]`) at `granularity`.
+    /// Checks the family (`FamilyCheck`: same names and shapes, floats in all inputs or in
+    /// none), then groups the float tensors of the reference store (`stores[0]`) at
+    /// `granularity`; the other tensors are copied, so their dtypes must agree too.
     ///
     /// - Parameters:
     ///   - stores: init first if there is one, then the models.
     ///   - outputDType: output dtype of merged tensors; `nil` keeps the reference's.
-    /// - Throws: `MergeError.missingTensor`, `.shapeMismatch`, `.unequalTensor` (a tensor that is
-    ///   a mergeable float in one input but not in another).
+    /// - Throws: `MergeError.missingTensor`, `.shapeMismatch`, `.dtypeMismatch` (from
+    ///   `FamilyCheck`); `.unequalTensor` for a copied tensor whose dtypes differ.
     /// - Complexity: O(inputs × tensors) with hashing; no tensor data is read.
     public init(stores: [any TensorStore], granularity: Granularity, outputDType: DType?) throws {
-        precondition(!stores.isEmpty, "a merge needs inputs")
-        let reference = stores[0]
-        let names = Set(reference.tensors.map { ExactName($0.name) })
-        for store in stores.dropFirst() {
-            for t in store.tensors where !names.contains(ExactName(t.name)) {
-                throw MergeError.missingTensor(
-                    tensor: t.name, missingIn: reference.label, presentIn: store.label)
-            }
-            let own = Set(store.tensors.map { ExactName($0.name) })
-            for t in reference.tensors where !own.contains(ExactName(t.name)) {
-                throw MergeError.missingTensor(
-                    tensor: t.name, missingIn: store.label, presentIn: reference.label)
-            }
-        }
+        let family = try FamilyCheck(stores: stores)
         var mergeable = Set<ExactName>()
-        for t in reference.tensors {
-            let infos = stores.map { $0.info(t.name)! }
-            if infos.contains(where: { $0.shape != t.shape }) {
-                throw MergeError.shapeMismatch(
-                    tensor: t.name, files: stores.map(\.label), shapes: infos.map(\.shape))
-            }
-            let floats = infos.map { $0.dtype.isConvertibleFloat && $0.dtype.byteSize != nil }
-            if floats.allSatisfy({ $0 }) {
+        for entry in family.entries {
+            let t = entry.info
+            if entry.isFloat {
                 mergeable.insert(ExactName(t.name))
-            } else if floats.contains(true) || infos.contains(where: { $0.dtype != t.dtype }) {
+            } else if entry.inputs.contains(where: { $0.dtype != t.dtype }) {
                 throw MergeError.unequalTensor(
-                    tensor: t.name, files: stores.map(\.label), dtypes: infos.map(\.dtype))
+                    tensor: t.name, files: stores.map { $0.file(of: t.name) },
+                    dtypes: entry.inputs.map(\.dtype))
             }
         }
+        let reference = stores[0]
         var items: [Item] = []
         var outputs: [TensorInfo] = []
         for group in Grouping.groups(reference.tensors, by: granularity) {

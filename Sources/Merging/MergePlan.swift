@@ -1,31 +1,15 @@
 import SafeTensors
 
-/// The merge methods of the engine. Each is "out = θ_init + Σ c_m δ_m" per group, with
-/// `δ_m = θ_m − θ_init` (or `θ_m` when there is no init) and coefficients `c` chosen from the
-/// group's Gram matrix of task vectors; a LITI front then maps every output through
-/// `(1 − η)·θ_init + η·out`.
-public enum MergeMethod: String, Sendable, Codable, CaseIterable {
-    /// Spherical interpolation of task vectors (paper Equation (SLERP)); slerpm for M > 2
-    /// (eq. 26). Needs an init and M ≥ 2.
-    case slerp
-    /// Weighted average `Σ w_m θ_m` with `w` normalised to sum to 1 (LERP, appendix B).
-    case lerp
-    /// Task arithmetic `θ_init + Σ w_m δ_m`, weights as given (Ilharco et al.). Needs an init.
-    case taskArithmetic = "task-arithmetic"
-    /// `θ_init + η·(θ_merged − θ_init)` of one merged model (paper Equation (LITI)); the η
-    /// values are the plan's `etas`. Needs an init and exactly one model.
-    case liti
-}
-
 /// What to merge and how: method, coefficients, granularity, output dtype and the η values
 /// of the outputs (one output per η).
 public struct MergePlan: Sendable, Equatable {
-    /// `sin Ω` below this is treated as parallel (SLERP → LERP, its limit) or, when
-    /// `cos Ω < 0`, antiparallel (LERP plus a warning). At 1e-6 the SLERP and LERP coefficients
+    /// `sin Ω` below this with `cos Ω > 0` is treated as parallel (SLERP → LERP, its limit);
+    /// near-antiparallel vectors have their own, wider cone (`Slerp.antiparallelSine`). At 1e-6 the SLERP and LERP coefficients
     /// differ by less than Ω²/6 ≈ 2e-13, far below any output dtype's resolution.
     public static let defaultParallelTolerance = 1e-6
 
-    public var method: MergeMethod
+    /// The method's name; `methodType` is its implementation in `MergeMethods.all`.
+    public var method: MethodID
     /// SLERP of two models: the weight λ of the second task vector (0 gives δ₁, 1 gives δ₂).
     /// Ignored when `weights` is set.
     public var lambda: Double?
@@ -48,7 +32,7 @@ public struct MergePlan: Sendable, Equatable {
     public var threads: Int
 
     public init(
-        method: MergeMethod, lambda: Double? = nil, weights: [Double]? = nil,
+        method: MethodID, lambda: Double? = nil, weights: [Double]? = nil,
         granularity: Granularity = .layer, outputDType: DType? = nil, etas: [Double] = [1],
         allowNegativeEta: Bool = false,
         parallelTolerance: Double = MergePlan.defaultParallelTolerance, threads: Int = 2
@@ -64,55 +48,29 @@ public struct MergePlan: Sendable, Equatable {
         self.threads = threads
     }
 
-    /// Checks the plan against the number of models and whether an init is present.
+    /// The implementation of `method`.
+    /// - Throws: `MergeError.unknownMethod`.
+    public func methodType() throws -> any MergeMethod.Type { try MergeMethods.method(method) }
+
+    /// Checks the plan against the number of models and whether an init is present: the
+    /// method's model count and init, one finite weight per model, the method's own rules,
+    /// then λ, η, output dtype, tolerance.
     /// - Throws: `MergeError` naming what is wrong.
     public func validate(models: Int, hasInit: Bool) throws {
-        switch method {
-        case .slerp:
-            if models < 2 { throw MergeError.tooFewModels(method: "slerp", needed: 2, got: models) }
-            if !hasInit { throw MergeError.initRequired(method: "slerp") }
-        case .lerp:
-            if models < 1 { throw MergeError.tooFewModels(method: "lerp", needed: 1, got: models) }
-        case .taskArithmetic:
-            if models < 1 {
-                throw MergeError.tooFewModels(method: "task arithmetic", needed: 1, got: models)
-            }
-            if !hasInit { throw MergeError.initRequired(method: "task arithmetic") }
-        case .liti:
-            if models != 1 {
-                throw MergeError.invalidCoefficients(
-                    reason: "liti takes exactly one merged model, got \(models)")
-            }
-            if !hasInit { throw MergeError.initRequired(method: "liti") }
+        let method = try methodType()
+        if models < method.modelCount.lowerBound {
+            throw MergeError.tooFewModels(
+                method: method.displayName, needed: method.modelCount.lowerBound, got: models)
         }
-        if let w = weights {
-            if w.count != models {
-                throw MergeError.invalidCoefficients(
-                    reason: "\(w.count) weights for \(models) models")
-            }
-            if let bad = w.first(where: { !$0.isFinite }) {
-                throw MergeError.invalidCoefficients(reason: "weight \(bad) is not finite")
-            }
-            if method == .slerp || method == .lerp {
-                if w.contains(where: { $0 < 0 }) {
-                    throw MergeError.invalidCoefficients(
-                        reason: "\(method.rawValue) weights must be ≥ 0")
-                }
-                if w.reduce(0, +) <= 0 || (method == .slerp && w[0] <= 0) {
-                    throw MergeError.invalidCoefficients(
-                        reason:
-                            "\(method.rawValue) weights must have a positive sum and first weight")
-                }
-            }
+        if models > method.modelCount.upperBound {
+            throw MergeError.tooManyModels(
+                method: method.displayName, allowed: method.modelCount.upperBound, got: models)
         }
-        if let l = lambda {
-            if !l.isFinite {
-                throw MergeError.invalidCoefficients(reason: "lambda \(l) is not finite")
-            }
-            if method == .slerp, models != 2, weights == nil {
-                throw MergeError.invalidCoefficients(
-                    reason: "--lambda is for two models; use --weights for \(models)")
-            }
+        if method.needsInit, !hasInit { throw MergeError.initRequired(method: method.displayName) }
+        try checkWeights(models: models)
+        try method.validate(self, models: models, hasInit: hasInit)
+        if let l = lambda, !l.isFinite {
+            throw MergeError.invalidCoefficients(reason: "lambda \(l) is not finite")
         }
         if etas.isEmpty { throw MergeError.invalidCoefficients(reason: "no eta values") }
         for e in etas {
@@ -129,6 +87,18 @@ public struct MergePlan: Sendable, Equatable {
         }
         if !(parallelTolerance >= 0 && parallelTolerance < 1) {
             throw MergeError.invalidCoefficients(reason: "parallel tolerance \(parallelTolerance)")
+        }
+    }
+
+    /// One finite weight per model, when weights are given.
+    /// - Throws: `MergeError.invalidCoefficients`.
+    public func checkWeights(models: Int) throws {
+        guard let w = weights else { return }
+        if w.count != models {
+            throw MergeError.invalidCoefficients(reason: "\(w.count) weights for \(models) models")
+        }
+        if let bad = w.first(where: { !$0.isFinite }) {
+            throw MergeError.invalidCoefficients(reason: "weight \(bad) is not finite")
         }
     }
 }

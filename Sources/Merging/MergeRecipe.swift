@@ -45,17 +45,13 @@ public struct MergeRecipe: Sendable {
         return pairs
     }
 
-    /// The formula this output follows, in one line.
+    /// The formula this output follows, in one line: the method's `formula`, wrapped in the
+    /// LITI map when the output has an η.
     public var formula: String {
         let e = eta.map { "\($0)" } ?? "1"
-        let merge: String
-        switch plan.method {
-        case .slerp: merge = "θ_init + slerp of task vectors δ_m = θ_m − θ_init"
-        case .lerp: merge = "Σ w_m θ_m (weights normalised)"
-        case .taskArithmetic: merge = "θ_init + Σ w_m δ_m"
-        case .liti: return "(1 − η)·θ_init + η·θ_merged with η = \(e)"
-        }
-        return eta == nil ? merge : "(1 − η)·θ_init + η·[\(merge)] with η = \(e)"
+        guard let method = try? plan.methodType() else { return plan.method.rawValue }
+        if method.mergeIsModel { return "\(method.formula) with η = \(e)" }
+        return eta == nil ? method.formula : "(1 − η)·θ_init + η·[\(method.formula)] with η = \(e)"
     }
 
     /// A short README.md for the output directory.

@@ -21,7 +21,7 @@ public struct MergeReport: Sendable, Codable, Equatable {
         public var mergedNorm: Double
     }
 
-    public var method: MergeMethod
+    public var method: MethodID
     public var granularity: Granularity
     public var etas: [Double]
     public var groups: [Group]
@@ -32,7 +32,7 @@ public struct MergeReport: Sendable, Codable, Equatable {
     public var bytesRead: Int
     public var bytesWritten: Int
 
-    public init(method: MergeMethod, granularity: Granularity, etas: [Double]) {
+    public init(method: MethodID, granularity: Granularity, etas: [Double]) {
         self.method = method
         self.granularity = granularity
         self.etas = etas
@@ -63,24 +63,19 @@ public struct MergeReport: Sendable, Codable, Equatable {
 }
 
 extension MergeReport.Group {
-    /// Builds the report entry from the Gram matrix and the coefficients.
+    /// Builds the report entry from the group's geometry (its Gram matrix: the same
+    /// `GramStats` that gives SLERP its Ω and `angles` its cosines) and the coefficients.
     init(
-        name: String, tensors: Int, elements: Int, gram: [[Double]], c: [Double],
+        name: String, tensors: Int, elements: Int, geometry: GramStats, c: [Double],
         steps: [SlerpStep]
     ) {
         self.name = name
         self.tensors = tensors
         self.elements = elements
-        norms = gram.indices.map { gram[$0][$0].squareRoot() }
-        if gram.count >= 2, gram[0][0] > 0, gram[1][1] > 0 {
-            cosine12 = min(1, max(-1, gram[0][1] / (norms[0] * norms[1])))
-        } else {
-            cosine12 = nil
-        }
+        norms = geometry.norms
+        cosine12 = geometry.count >= 2 ? geometry.cos(0, 1) : nil
         coefficients = c
         self.steps = steps
-        var merged = 0.0
-        for i in gram.indices { for j in gram.indices { merged += c[i] * c[j] * gram[i][j] } }
-        mergedNorm = max(0, merged).squareRoot()
+        mergedNorm = geometry.norm(of: c)
     }
 }

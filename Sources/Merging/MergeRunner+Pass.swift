@@ -12,10 +12,10 @@ private struct RawBox: @unchecked Sendable {
 }
 
 extension MergeRunner {
-    /// One pass over tensor `t`: with `gram`, returns the upper triangle of `δ_m·δ_n`
-    /// (row-major M×M, summed per chunk in chunk order); with `coefficients`, writes the
-    /// outputs' bytes to the sinks, one block at a time.
-    func pass(_ t: TensorInfo, coefficients c: [Double]?, gram wantGram: Bool) throws -> [Double] {
+    /// The write pass over tensor `t`: writes the outputs' bytes to the sinks, one block at a
+    /// time; with `gram`, also returns the upper triangle of `δ_m·δ_n` (row-major M×M, summed
+    /// per chunk in chunk order, as `GramPass` does).
+    func pass(_ t: TensorInfo, coefficients c: [Double], gram wantGram: Bool) throws -> [Double] {
         let n = t.elementCount
         let mm = m * m
         let outDType = outputDTypes[ExactName(t.name)] ?? t.dtype
@@ -34,7 +34,7 @@ extension MergeRunner {
             let blockEnd = min(n, blockStart + blockElements)
             let chunks = (blockEnd - blockStart + chunk - 1) / chunk
             partials.initialize(repeating: 0, count: chunks * mm)
-            let pool = c == nil ? statsWorkers : workers
+            let pool = workers
             let parts = max(1, min(pool.count, chunks))
             let errors = PartSlots<any Error>(count: parts)
             let start = blockStart
@@ -51,7 +51,6 @@ extension MergeRunner {
                             let partial = partialsBase + (at / self.chunk) * mm
                             kernel.accumulateGram(chunk, into: partial)
                         }
-                        guard let c else { return }
                         for k in etas.indices {
                             worker.outputs[k] = blockBoxes[k].pointer + at * outSize
                         }
@@ -72,19 +71,17 @@ extension MergeRunner {
             for ci in 0..<chunks {
                 for i in 0..<mm { tensorGram[i] += partials[ci * mm + i] }
             }
-            if c != nil {
-                // the writer thread appends this block while the next one is computed
-                try pipeline.drain()
-                let bytes = (blockEnd - blockStart) * outSize
-                let set = outSets[outSet]
-                let sinks = outputs
-                pipeline.submit {
-                    for (k, sink) in sinks.enumerated() {
-                        try sink.append(UnsafeRawBufferPointer(rebasing: set[k][0..<bytes]))
-                    }
+            // the writer thread appends this block while the next one is computed
+            try pipeline.drain()
+            let bytes = (blockEnd - blockStart) * outSize
+            let set = outSets[outSet]
+            let sinks = outputs
+            pipeline.submit {
+                for (k, sink) in sinks.enumerated() {
+                    try sink.append(UnsafeRawBufferPointer(rebasing: set[k][0..<bytes]))
                 }
-                outSet ^= 1
             }
+            outSet ^= 1
             blockStart = blockEnd
         }
         return tensorGram

@@ -21,22 +21,24 @@ final class MergeWorker: @unchecked Sendable {
 }
 
 /// One merge in progress: walks the layout's items, runs the passes, fills the report.
-/// Blocks of `chunksPerBlock` chunks are split across threads by whole chunks, and partial
-/// Gram sums are kept per chunk and added in chunk order, so results (and output bytes) do
-/// not depend on the number of threads.
+/// The statistics pass is `GramPass`; the write pass splits blocks of `chunksPerBlock` chunks
+/// across threads by whole chunks and adds the per-chunk Gram sums in chunk order, so results
+/// (and output bytes) do not depend on the number of threads.
 final class MergeRunner: @unchecked Sendable {
     let plan: MergePlan
+    let method: any MergeMethod.Type
     let stores: [any TensorStore]
     let outputs: [any MergeSink]
     let layout: MergeLayout
     let progress: ((MergeProgress) -> Void)?
     let kernel: MergeKernel
     let m: Int
+    let hasInit: Bool
     var report: MergeReport
     let workers: [MergeWorker]
-    /// Readers for SLERP's statistics pass (separate store instances when given, so streamed
-    /// inputs are read forward by each pass).
-    let statsWorkers: [MergeWorker]
+    /// The statistics pass (over separate store instances when given, so streamed inputs are
+    /// read forward by each pass); `nil` for methods without one.
+    let statistics: GramPass?
     /// Writes blocks to the sinks on a background thread.
     let pipeline = SinkPipeline()
     /// Two sets (ping-pong) of one output block per output, `blockElements × 8` bytes each.
@@ -50,35 +52,34 @@ final class MergeRunner: @unchecked Sendable {
     private let tensorsTotal: Int
 
     init(
-        plan: MergePlan, initial: (any TensorStore)?, models: [any TensorStore],
-        statistics: [any TensorStore]?, outputs: [any MergeSink], layout: MergeLayout,
-        progress: ((MergeProgress) -> Void)?
+        engine: MergeEngine, statistics statisticsStores: [any TensorStore]?,
+        outputs: [any MergeSink], progress: ((MergeProgress) -> Void)?
     ) {
-        self.plan = plan
-        stores = (initial.map { [$0] } ?? []) + models
+        plan = engine.plan
+        method = engine.method
+        let all = (engine.initial.map { [$0] } ?? []) + engine.models
+        stores = all
         self.outputs = outputs
-        self.layout = layout
+        layout = engine.layout
         self.progress = progress
-        m = models.count
+        m = engine.models.count
+        hasInit = engine.initial != nil
         kernel = MergeKernel(
-            models: models.count, hasInit: initial != nil, sIsModel: plan.method == .liti)
+            models: m, hasInit: hasInit, sIsModel: engine.method.mergeIsModel)
         report = MergeReport(method: plan.method, granularity: plan.granularity, etas: plan.etas)
-        let all = (initial.map { [$0] } ?? []) + models
         // streamed stores serialise reads: splitting a tensor across threads would seek back
-        let parallel = (all + (statistics ?? [])).allSatisfy { $0.access == .randomAccess }
+        let parallel = (all + (statisticsStores ?? [])).allSatisfy { $0.access == .randomAccess }
         let threads = parallel ? max(1, plan.threads) : 1
         workers = (0..<threads).map { _ in
             MergeWorker(
                 stores: all, chunkElements: MergeEngine.chunkElements, outputs: outputs.count)
         }
-        if let statistics {
-            statsWorkers = (0..<threads).map { _ in
-                MergeWorker(
-                    stores: statistics, chunkElements: MergeEngine.chunkElements, outputs: 0)
-            }
-        } else {
-            statsWorkers = workers
-        }
+        statistics =
+            engine.method.needsStatistics
+            ? GramPass(
+                stores: statisticsStores ?? all, hasBase: hasInit, threads: threads,
+                sums: hasInit ? .task : .weight, chunkElements: MergeEngine.chunkElements)
+            : nil
         let blockBytes = MergeEngine.chunkElements * MergeEngine.chunksPerBlock * 8
         outSets = (0..<2).map { _ in
             outputs.map { _ in
@@ -88,16 +89,15 @@ final class MergeRunner: @unchecked Sendable {
         var dtypes: [ExactName: DType] = [:]
         for t in layout.outputTensors { dtypes[ExactName(t.name)] = t.dtype }
         outputDTypes = dtypes
-        let inputs = stores
         let bytesOf = { (t: TensorInfo) in
-            inputs.reduce(0) { $0 + ($1.info(t.name)?.byteCount ?? 0) }
+            all.reduce(0) { $0 + ($1.info(t.name)?.byteCount ?? 0) }
         }
         let mergedBytes = layout.groups.reduce(0) { sum, g in
             sum + g.tensors.reduce(0) { $0 + bytesOf($1) }
         }
         let inputBytes = layout.outputTensors.reduce(0) { $0 + bytesOf($1) }
         // SLERP reads merged tensors twice (statistics, then write).
-        bytesTotal = inputBytes + (plan.method == .slerp ? mergedBytes : 0)
+        bytesTotal = inputBytes + (engine.method.needsStatistics ? mergedBytes : 0)
         tensorsTotal = layout.outputTensors.count
     }
 
@@ -128,24 +128,23 @@ final class MergeRunner: @unchecked Sendable {
 
     private func mergeGroup(_ group: TensorGroup) throws {
         var gram = [Double](repeating: 0, count: m * m)
-        var c: [Double]
-        var steps: [SlerpStep] = []
-        if plan.method == .slerp {
+        let coefficients: GroupCoefficients
+        if let statistics {
             for t in group.tensors {
-                let g = try pass(t, coefficients: nil, gram: true)
-                try checkFinite(t, gram: g)
+                let sums = try statistics.sums(of: t)
+                let g = hasInit ? sums.task : sums.weight
                 for i in 0..<(m * m) { gram[i] += g[i] }
                 bytesDone += stores.reduce(0) { $0 + ($1.info(t.name)?.byteCount ?? 0) }
             }
-            (c, steps) = MergeCoefficients.coefficients(plan: plan, gram: symmetric(gram))
+            coefficients = method.coefficients(plan: plan, gram: symmetric(gram))
             for t in group.tensors {
-                _ = try pass(t, coefficients: c, gram: false)
+                _ = try pass(t, coefficients: coefficients.c, gram: false)
                 tensorDone(t)
             }
         } else {
-            c = MergeCoefficients.coefficients(plan: plan, gram: symmetric(gram)).c
+            coefficients = method.coefficients(plan: plan, gram: symmetric(gram))
             for t in group.tensors {
-                let g = try pass(t, coefficients: c, gram: true)
+                let g = try pass(t, coefficients: coefficients.c, gram: true)
                 try checkFinite(t, gram: g)
                 for i in 0..<(m * m) { gram[i] += g[i] }
                 tensorDone(t)
@@ -155,12 +154,14 @@ final class MergeRunner: @unchecked Sendable {
         report.groups.append(
             MergeReport.Group(
                 name: group.name, tensors: group.tensors.count, elements: elements,
-                gram: symmetric(gram), c: c, steps: steps))
-        for s in steps where s.fallback == .antiparallel {
-            let degrees = (s.omega ?? 0) * 180 / Double.pi
+                geometry: GramStats(rows: symmetric(gram)), c: coefficients.c,
+                steps: coefficients.steps))
+        for s in coefficients.steps where s.fallback == .antiparallel {
+            let degrees = ((s.omega ?? 0) * 180 / Double.pi * 100).rounded() / 100
             report.warnings.append(
-                "group '\(group.name)': task vectors are antiparallel at step \(s.model) "
-                    + "(Ω = \(degrees)°); used lerp, which nearly cancels them")
+                "group '\(group.name)': task vectors are near-antiparallel at step \(s.model) "
+                    + "(Ω = \(degrees)°, sin Ω < \(Slerp.antiparallelSine)); used lerp, "
+                    + "which nearly cancels them")
         }
     }
 
@@ -186,15 +187,7 @@ final class MergeRunner: @unchecked Sendable {
     /// squared norms are not finite (any NaN/Inf in an input makes some δ_m non-finite).
     private func checkFinite(_ t: TensorInfo, gram: [Double]) throws {
         guard (0..<m).contains(where: { !gram[$0 * m + $0].isFinite }) else { return }
-        for store in stores {
-            var bad = false
-            try ChunkedInputs(stores: [store], chunkElements: chunk).forEachChunk(of: t.name) {
-                if !bad, !$0.allFinite(input: 0) { bad = true }
-            }
-            if bad { throw MergeError.nonFinite(tensor: t.name, file: store.label) }
-        }
-        throw MergeError.nonFinite(
-            tensor: t.name + " (task-vector norm overflows)", file: stores[0].label)
+        try GramPass.throwNonFinite(t.name, stores: stores, chunkElements: chunk)
     }
 
     // MARK: copies
@@ -211,7 +204,7 @@ final class MergeRunner: @unchecked Sendable {
             }
             if !equal {
                 throw MergeError.unequalTensor(
-                    tensor: t.name, files: stores.map(\.label),
+                    tensor: t.name, files: stores.map { $0.file(of: t.name) },
                     dtypes: stores.map { $0.info(t.name)?.dtype ?? t.dtype })
             }
             for s in stores { s.release(t.name, in: start..<end) }

@@ -5,9 +5,9 @@ import Testing
 
 @testable import Diagnostics
 
-/// Small chunks and pieces so chunk, block and piece boundaries fall inside tensors.
+/// Small chunks so chunk and block boundaries fall inside tensors.
 func smallAnalysis(_ g: Granularity) -> AngleAnalysis {
-    AngleAnalysis(granularity: g, threads: 2, pieceElements: 50, chunkElements: 37)
+    AngleAnalysis(granularity: g, threads: 2, chunkElements: 37)
 }
 
 struct KnownCase: Sendable, CustomTestStringConvertible {
@@ -66,7 +66,7 @@ func matchesDoubleReferenceForEveryDtypeAndThreadCount(_ dtype: DType, _ threads
     let family = KnownFamily(
         angles: [5, 80, 150], scales: [0.01, 0.02, 0.015], dtype: dtype, seed: 7)
     let analysis = AngleAnalysis(
-        granularity: .layer, threads: threads, pieceElements: 40, chunkElements: 33)
+        granularity: .layer, threads: threads, chunkElements: 33)
     let report = try analysis.run(models: family.models, initial: family.base)
     for group in report.groups {
         let ref = try referenceGram(
@@ -80,9 +80,9 @@ func matchesDoubleReferenceForEveryDtypeAndThreadCount(_ dtype: DType, _ threads
 
 @Test func resultsDoNotDependOnThreads() throws {
     let family = KnownFamily(angles: [0, 87, 93], scales: [1, 1.1, 0.9], seed: 3)
-    let one = try AngleAnalysis(threads: 1, pieceElements: 30, chunkElements: 17)
+    let one = try AngleAnalysis(threads: 1, chunkElements: 17)
         .run(models: family.models, initial: family.base)
-    let four = try AngleAnalysis(threads: 4, pieceElements: 30, chunkElements: 17)
+    let four = try AngleAnalysis(threads: 4, chunkElements: 17)
         .run(models: family.models, initial: family.base)
     #expect(one == four)
 }

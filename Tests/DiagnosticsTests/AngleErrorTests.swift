@@ -20,7 +20,7 @@ import Testing
         values[33] = .nan
         store.set(name, shape: [70], floats: values)
     }
-    #expect(throws: DiagnosticsError.nonFinite(tensor: name, file: "m2.safetensors")) {
+    #expect(throws: MergeError.nonFinite(tensor: name, file: "m2.safetensors")) {
         try smallAnalysis(.layer).run(models: family.models, initial: family.base)
     }
 }
@@ -33,7 +33,7 @@ import Testing
         values[2] = -.infinity
         store.set(name, shape: [16], floats: values)
     }
-    #expect(throws: DiagnosticsError.nonFinite(tensor: name, file: "base.safetensors")) {
+    #expect(throws: MergeError.nonFinite(tensor: name, file: "base.safetensors")) {
         try smallAnalysis(.tensor).run(models: family.models, initial: family.base)
     }
 }
@@ -44,7 +44,7 @@ import Testing
             store.set("model.norm.weight", shape: [4, 4], floats: Array(repeating: 1, count: 16))
         }
     }
-    let expected = DiagnosticsError.shapeMismatch(
+    let expected = MergeError.shapeMismatch(
         tensor: "model.norm.weight",
         files: ["base.safetensors", "m1.safetensors", "m2.safetensors"],
         shapes: [[16], [4, 4], [16]])
@@ -60,7 +60,7 @@ import Testing
         if m == 1 { store.set("extra.weight", shape: [2], floats: [1, 2]) }
     }
     #expect(
-        throws: DiagnosticsError.missingTensor(
+        throws: MergeError.missingTensor(
             tensor: "extra.weight", missingIn: "base.safetensors", presentIn: "m2.safetensors")
     ) {
         try AngleAnalysis().run(models: family.models, initial: family.base)
@@ -69,7 +69,7 @@ import Testing
         if m == -1 { store.set("extra.weight", shape: [2], floats: [1, 2]) }
     }
     #expect(
-        throws: DiagnosticsError.missingTensor(
+        throws: MergeError.missingTensor(
             tensor: "extra.weight", missingIn: "m1.safetensors", presentIn: "base.safetensors")
     ) {
         try AngleAnalysis().run(models: other.models, initial: other.base)
@@ -85,7 +85,7 @@ import Testing
         }
     }
     #expect(
-        throws: DiagnosticsError.dtypeMismatch(
+        throws: MergeError.dtypeMismatch(
             tensor: "x", files: ["base.safetensors", "m1.safetensors", "m2.safetensors"],
             dtypes: [.f32, .f32, .i32])
     ) {
@@ -104,14 +104,49 @@ import Testing
 }
 
 @Test func errorDescriptionsAreOneLowercaseLine() {
-    let errors: [DiagnosticsError] = [
-        .tooFewModels(got: 1), .nonFinite(tensor: "t", file: "f"), .noFloatTensors(file: "f"),
-        .missingTensor(tensor: "t", missingIn: "a", presentIn: "b"),
-        .dtypeMismatch(tensor: "t", files: ["a"], dtypes: [.i8]),
-        .cannotWrite(path: "p", reason: "r"), .cannotPlot(reason: "r"),
+    let errors: [any Error & CustomStringConvertible] = [
+        DiagnosticsError.tooFewModels(got: 1), MergeError.nonFinite(tensor: "t", file: "f"),
+        DiagnosticsError.noFloatTensors(file: "f"),
+        MergeError.missingTensor(tensor: "t", missingIn: "a", presentIn: "b"),
+        MergeError.dtypeMismatch(tensor: "t", files: ["a"], dtypes: [.i8]),
+        DiagnosticsError.cannotWrite(path: "p", reason: "r"),
+        DiagnosticsError.cannotPlot(reason: "r"),
     ]
     for e in errors {
         #expect(!e.description.contains("\n"))
         #expect(e.description.first.map { !$0.isUppercase } ?? false)
+    }
+}
+
+/// `angles` and the merge validate a family with the same check and throw the same error.
+@Test func anglesAndMergeShareTheFamilyCheck() throws {
+    let families = [
+        KnownFamily(angles: [0, 90], scales: [1, 1]) { store, m in
+            if m == 0 {
+                store.set(
+                    "model.norm.weight", shape: [4, 4], floats: Array(repeating: 1, count: 16))
+            }
+        },
+        KnownFamily(angles: [0, 90], scales: [1, 1]) { store, m in
+            if m == 1 { store.set("extra.weight", shape: [2], floats: [1, 2]) }
+        },
+        KnownFamily(angles: [0, 90], scales: [1, 1]) { store, m in
+            if m == 1 {
+                store.set(TensorInfo(name: "x", dtype: .i32, shape: [1]), bytes: [0, 0, 0, 0])
+            } else {
+                store.set("x", shape: [1], floats: [0])
+            }
+        },
+    ]
+    for family in families {
+        var anglesError: MergeError?
+        do {
+            _ = try AngleAnalysis().run(models: family.models, initial: family.base)
+        } catch { anglesError = error as? MergeError }
+        let expected = try #require(anglesError)
+        #expect(throws: expected) {
+            try MergeEngine.prepare(
+                MergePlan(method: .slerp), init: family.base, models: family.models)
+        }
     }
 }

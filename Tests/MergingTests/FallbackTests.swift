@@ -4,7 +4,8 @@ import Testing
 
 @testable import Merging
 
-/// The degenerate geometries of SLERP, at the documented tolerance `sin Ω < 1e-6`.
+/// The degenerate geometries of SLERP, at the documented tolerances: `sin Ω < 1e-6` (parallel)
+/// and `sin Ω < 0.1` with `cos Ω < 0` (near-antiparallel).
 @Suite struct FallbackTests {
     /// Two-element task vectors δ₁ = (1, 0), δ₂ = r·(cos Ω, sin Ω) on init 0, in F64.
     static func stores(omega: Double, r: Double = 1) -> (InMemoryStore, [InMemoryStore]) {
@@ -39,14 +40,49 @@ import Testing
         #expect(diff.allSatisfy { $0 < 1e-12 })
     }
 
+    /// Near-antiparallel: `cos Ω < 0` and `sin Ω < Slerp.antiparallelSine` (0.1, i.e.
+    /// Ω > 180° − 5.74°) fall back to LERP with a warning naming the group and the angle; just
+    /// outside that cone SLERP is used and its coefficients stay below 1/sin Ω ≤ 10.
     @Test func antiparallelFallsBackWithWarning() throws {
         let below = try Self.run(omega: Double.pi - asin(0.9e-6))
         #expect(below.groups[0].steps[0].fallback == .antiparallel)
         #expect(below.warnings.count == 1)
         #expect(below.warnings[0].contains("'w'"))
-        let above = try Self.run(omega: Double.pi - asin(1.1e-6))
-        #expect(above.groups[0].steps[0].fallback == nil)
-        #expect(above.warnings.isEmpty)
+        // the issue's case: 179.3° was merged with coefficients of 80.8 and no warning
+        let issue = try Self.run(omega: 179.3 * Double.pi / 180)
+        #expect(issue.groups[0].steps[0].fallback == .antiparallel)
+        #expect(issue.groups[0].coefficients == [0.5, 0.5])
+        #expect(issue.warnings.count == 1 && issue.warnings[0].contains("179.3"))
+        let s = Slerp.antiparallelSine
+        let inside = try Self.run(omega: Double.pi - asin(s * 0.999))
+        #expect(inside.groups[0].steps[0].fallback == .antiparallel)
+        #expect(inside.groups[0].coefficients == [0.5, 0.5])
+        #expect(inside.warnings.count == 1)
+        #expect(inside.warnings[0].contains("group 'w'") && inside.warnings[0].contains("Ω = 174."))
+        let outside = try Self.run(omega: Double.pi - asin(s * 1.001))
+        #expect(outside.groups[0].steps[0].fallback == nil)
+        #expect(outside.warnings.isEmpty)
+        #expect(outside.groups[0].coefficients.allSatisfy { abs($0) > 1 && abs($0) <= 1 / s })
+    }
+
+    /// The same cone seen from the parallel side: sin Ω = 0.0999 with cos Ω > 0 is an ordinary
+    /// small angle (SLERP), and at the threshold on the far side the pair helper switches.
+    @Test func antiparallelThresholdIsOnlyOnTheFarSide() {
+        let s = Slerp.antiparallelSine
+        let t = MergePlan.defaultParallelTolerance
+        for sine in [s * 0.999, s * 1.001] {
+            let near = Slerp.pair(
+                n1: 1, n2: 1, dot: (1 - sine * sine).squareRoot(), lambda: 0.3, tolerance: t)
+            #expect(near.fallback == nil)
+            let far = Slerp.pair(
+                n1: 1, n2: 1, dot: -(1 - sine * sine).squareRoot(), lambda: 0.3, tolerance: t)
+            #expect(far.fallback == (sine < s ? .antiparallel : nil))
+            if far.fallback == nil {
+                #expect(abs(far.alpha) <= 1 / sine && abs(far.beta) <= 1 / sine)
+            } else {
+                #expect(far.alpha == 0.7 && far.beta == 0.3)
+            }
+        }
     }
 
     @Test func zeroTaskVectorFallsBackToLerp() throws {
@@ -66,11 +102,11 @@ import Testing
     /// Ω from acos near cos = 1 is good to ~1e-4 relative at sin Ω = 1e-6: test at ±0.1 %.
     @Test func slerpPairBoundary() {
         let t = MergePlan.defaultParallelTolerance
-        let at = MergeCoefficients.slerpPair(
+        let at = Slerp.pair(
             n1: 1, n2: 1, dot: (1 - t * t).squareRoot(), lambda: 0.3,
             tolerance: t * 1.001)
         #expect(at.fallback == .parallel)
-        let out = MergeCoefficients.slerpPair(
+        let out = Slerp.pair(
             n1: 1, n2: 1, dot: (1 - t * t).squareRoot(), lambda: 0.3,
             tolerance: t * 0.999)
         #expect(out.fallback == nil)

@@ -22,9 +22,9 @@ import Testing
         _ plan: MergePlan, initial: any TensorStore, models: [any TensorStore],
         paths: [String]
     ) throws {
-        let layout = try MergeEngine.layout(plan, init: initial, models: models)
-        let sinks = try paths.map { try SafeTensorsSink(path: $0, tensors: layout.outputTensors) }
-        _ = try MergeEngine.run(plan, init: initial, models: models, outputs: sinks)
+        let merge = try MergeEngine.prepare(plan, init: initial, models: models)
+        let sinks = try paths.map { try SafeTensorsSink(path: $0, tensors: merge.outputTensors) }
+        _ = try merge.run(into: sinks)
     }
 
     static func bytes(_ path: String) throws -> Data {

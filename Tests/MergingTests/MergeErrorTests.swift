@@ -58,7 +58,7 @@ import Testing
         b.set(
             TensorInfo(name: "b", dtype: .i32, shape: [3]), bytes: [UInt8](repeating: 0, count: 12))
         #expect(
-            throws: MergeError.unequalTensor(
+            throws: MergeError.dtypeMismatch(
                 tensor: "b", files: ["init", "model1", "model2"],
                 dtypes: [.f32, .f32, .i32])
         ) {
@@ -73,7 +73,7 @@ import Testing
         var v = try target.floats(of: "a")
         v[2] = bad
         target.set("a", shape: [2, 2], floats: v)
-        for method in [MergeMethod.slerp, .taskArithmetic] {
+        for method in [MethodID.slerp, .taskArithmetic] {
             #expect(throws: MergeError.nonFinite(tensor: "a", file: target.label)) {
                 try MergeEngine.runInMemory(MergePlan(method: method), init: i, models: [a, b])
             }

@@ -246,8 +246,13 @@ extension ExtrapolateCommand: ParsableCommandRunnable {}
         let dir = MergeCLIFixture.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try MergeCLIFixture.family(in: dir)
-        #expect(throws: MergeError.negativeEta(eta: -0.5)) {
+        #expect {
             try run(["liti", dir + "/ft1", "--init", dir + "/base", "--eta=-0.5", "-o", dir + "/n"])
+        } throws: { error in
+            // the library's typed error, with the command line's advice naming the flag
+            let advised = error as? AdvisedError
+            return advised?.error == MergeError.negativeEta(eta: -0.5)
+                && advised?.description.contains("--allow-negative-eta") == true
         }
         try run([
             "liti", dir + "/ft1", "--init", dir + "/base", "--eta", "-0.5", "--allow-negative-eta",

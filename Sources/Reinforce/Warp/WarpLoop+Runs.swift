@@ -1,6 +1,7 @@
 import Diagnostics
 import Dispatch
 import Foundation
+import Merging
 import SafeTensors
 
 /// One RL run to train: its name, settings and directory (nil: in memory).

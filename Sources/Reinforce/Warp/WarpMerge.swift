@@ -33,14 +33,14 @@ enum WarpMerge {
     ) throws -> (outputs: [GPT], report: MergeReport) {
         let initStore = initial.store(label: labels.initial)
         let stores = zip(models, labels.models).map { $0.store(label: $1) }
-        let layout = try MergeEngine.layout(plan, init: initStore, models: stores)
+        let merge = try MergeEngine.prepare(plan, init: initStore, models: stores)
         let outputs = plan.etas.map { _ in
             GPT(config: initial.config, values: FloatBuffer(count: initial.layout.count))
         }
         let sinks = try outputs.map {
-            try GPTParameterSink(model: $0, tensors: layout.outputTensors)
+            try GPTParameterSink(model: $0, tensors: merge.outputTensors)
         }
-        let report = try MergeEngine.run(plan, init: initStore, models: stores, outputs: sinks)
+        let report = try merge.run(into: sinks)
         return (outputs, report)
     }
 }

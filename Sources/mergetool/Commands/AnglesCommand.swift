@@ -59,7 +59,7 @@ struct AnglesCommand: ParsableCommand {
     var threads: Int = 2
 
     @Option(name: .customLong("chunk-elements"), help: .hidden)
-    var chunkElements: Int = AngleAnalysis.defaultChunkElements
+    var chunkElements: Int = MergeEngine.chunkElements
 
     @Flag(help: "No progress line and no warnings on stderr.")
     var quiet = false

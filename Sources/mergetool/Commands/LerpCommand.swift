@@ -8,9 +8,9 @@ struct LerpCommand: ParsableCommand {
         abstract:
             "Average models linearly, or add weighted task vectors to an init (task arithmetic).",
         discussion: """
-            Without --init: lerp = Σ wm θm with the weights normalised to sum 1 (uniform by \
-            default).
-            With --init: task arithmetic θ_init + Σ wm (θm − θ_init), weights used as given \
+            Without --init: lerp = \(Lerp.formula) (uniform by default).
+            With --init: task arithmetic \(TaskArithmetic.formula) with δm = θm − θ_init, \
+            weights used as given \
             (default 1/M, the plain average). LERP shrinks the task vector when task vectors \
             are not aligned (paper Lemma 2); compare slerp, which keeps its norm.
 
@@ -46,10 +46,12 @@ struct LerpCommand: ParsableCommand {
     }
 
     func run() throws {
-        try MergeCommandRun(
-            name: "lerp", method: initial == nil ? .lerp : .taskArithmetic,
-            weights: weights?.values, etas: eta?.values, models: models, initPath: initial,
-            grouping: grouping, merge: merge, output: output
-        ).run()
+        try ErrorAdvice.mergeCommand {
+            try MergeCommandRun(
+                name: "lerp", method: initial == nil ? .lerp : .taskArithmetic,
+                weights: weights?.values, etas: eta?.values, models: models, initPath: initial,
+                grouping: grouping, merge: merge, output: output
+            ).run()
+        }
     }
 }

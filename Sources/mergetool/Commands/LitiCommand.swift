@@ -6,7 +6,7 @@ struct LitiCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "liti",
         abstract:
-            "Move a merged checkpoint toward its init: (1−η)·θ_init + η·θ_merged (WARP stage 3).",
+            "Move a merged checkpoint toward its init: \(Liti.formula) (WARP stage 3).",
         discussion: """
             η = 0 gives the init, η = 1 the merged model; η = 0.3 is the paper's next init. \
             Several η write a KL-reward front, OUT/eta-<η>/ each. η > 1 extrapolates (see \
@@ -39,9 +39,11 @@ struct LitiCommand: ParsableCommand {
         name: String, merged: String, initial: String, etas: [Double],
         merge: MergeOptions, output: OutputOptions
     ) throws {
-        try MergeCommandRun(
-            name: name, method: .liti, etas: etas, models: [merged], initPath: initial,
-            merge: merge, output: output
-        ).run()
+        try ErrorAdvice.mergeCommand {
+            try MergeCommandRun(
+                name: name, method: .liti, etas: etas, models: [merged], initPath: initial,
+                merge: merge, output: output
+            ).run()
+        }
     }
 }

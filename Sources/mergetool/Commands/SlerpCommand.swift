@@ -11,11 +11,13 @@ struct SlerpCommand: ParsableCommand {
             Task vectors δm = θm − θ_init are merged layer by layer (one angle Ω per \
             transformer block by default):
 
-              slerp = θ_init + sin((1−λ)Ω)/sin Ω · δ1 + sin(λΩ)/sin Ω · δ2
+              slerp = \(Slerp.formula)
 
             For M > 2 models: slerpm(θ1…θM) = slerp(slerpm(θ1…θM−1), θM, λ = 1/M) (paper \
             eq. 26), or λk = wk / Σj≤k wj with --weights. Zero or parallel task vectors \
-            (sin Ω < 1e-6) use lerp, SLERP's limit; antiparallel ones use lerp with a warning.
+            (sin Ω < 1e-6) use lerp, SLERP's limit; near-antiparallel ones (cos Ω < 0 and \
+            sin Ω < \(Slerp.antiparallelSine), i.e. Ω > 174.26°, where the coefficients \
+            would exceed 10) use lerp with a warning naming the group and Ω.
 
             With --eta, each output is the LITI point (1−η)·θ_init + η·slerp, all from one read \
             of the inputs; several η write OUT/eta-<η>/ (η > 1 extrapolates).
@@ -61,10 +63,13 @@ struct SlerpCommand: ParsableCommand {
     }
 
     func run() throws {
-        try MergeCommandRun(
-            name: "slerp", method: .slerp, lambda: lambda, weights: weights?.values,
-            etas: eta?.values, models: models, initPath: initial, grouping: grouping, merge: merge,
-            output: output
-        ).run()
+        try ErrorAdvice.mergeCommand {
+            try MergeCommandRun(
+                name: "slerp", method: .slerp, lambda: lambda, weights: weights?.values,
+                etas: eta?.values, models: models, initPath: initial, grouping: grouping,
+                merge: merge,
+                output: output
+            ).run()
+        }
     }
 }

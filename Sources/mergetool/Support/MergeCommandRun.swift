@@ -22,7 +22,7 @@ struct MergeCommandRun {
     /// `MergeOptions` (threads, η policy), the grouping (slerp and lerp) and `OutputOptions`
     /// (dtype, shards). `etas` is `nil` when `--eta` was not given (one plain output).
     init(
-        name: String, method: MergeMethod, lambda: Double? = nil, weights: [Double]? = nil,
+        name: String, method: MethodID, lambda: Double? = nil, weights: [Double]? = nil,
         etas: [Double]?, models: [String], initPath: String?, grouping: GroupingOptions? = nil,
         merge: MergeOptions, output: OutputOptions
     ) throws {
@@ -57,7 +57,8 @@ struct MergeCommandRun {
     func run() throws {
         let initial = try initPath.map { try CheckpointIO.open($0) }
         let models = try modelPaths.map { try CheckpointIO.open($0) }
-        let layout = try MergeEngine.layout(plan, init: initial, models: models)
+        let merge = try MergeEngine.prepare(plan, init: initial, models: models)
+        let layout = merge.layout
         let paths = outputPaths()
         if paths.count > 1,
             outputPath.hasSuffix(".safetensors") || outputPath.hasSuffix(".safetensors.zst")
@@ -111,9 +112,7 @@ struct MergeCommandRun {
         let started = Date()
         let report: MergeReport
         do {
-            report = try MergeEngine.run(
-                plan, init: initial, models: models, outputs: sinks,
-                progress: { progress.update($0) })
+            report = try merge.run(into: sinks, progress: { progress.update($0) })
             try front?.commit()
             progress.finish()
         } catch {
