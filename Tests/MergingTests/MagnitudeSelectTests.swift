@@ -1,0 +1,47 @@
+import Testing
+
+@testable import Merging
+
+/// The radix select against a full sort, with many ties of magnitude at the threshold.
+@Suite struct MagnitudeSelectTests {
+    static func keptByRadix(_ x: [Double], k: Int) -> [Bool] {
+        x.withUnsafeBufferPointer { MagnitudeThreshold(topK: k, of: $0).mask(of: $0) }
+    }
+
+    static func keptBySort(_ x: [Double], k: Int) -> [Bool] {
+        var m = [Bool](repeating: false, count: x.count)
+        for i in MethodReference.rankOrder(x).prefix(k) { m[i] = true }
+        return m
+    }
+
+    @Test(arguments: [1, 2, 3, 4, 5])
+    func everyKMatchesFullSortWithTies(seed: UInt64) {
+        var rng = TestRandom(state: seed)
+        let x = rng.vector(37, coarse: true)
+        for k in 0...x.count {
+            #expect(Self.keptByRadix(x, k: k) == Self.keptBySort(x, k: k), "k = \(k)")
+        }
+    }
+
+    @Test func wideMagnitudesAndSignedZeros() {
+        let x: [Double] = [
+            0, -0.0, 1e-310, -1e-310, 5e300, -5e300, 1, -1, 1, 0.5, -0.5, 3, 2.5e-8, -0.0,
+        ]
+        for k in 0...x.count {
+            #expect(Self.keptByRadix(x, k: k) == Self.keptBySort(x, k: k), "k = \(k)")
+        }
+    }
+
+    @Test func tieAtThresholdKeepsLowerIndices() {
+        // magnitudes 2, 1, 1, 1, 1: k = 3 keeps the 2 and the first two 1s (indices 1 and 2)
+        let x: [Double] = [2, -1, 1, -1, 1]
+        #expect(Self.keptByRadix(x, k: 3) == [true, true, true, false, false])
+        let t = x.withUnsafeBufferPointer { MagnitudeThreshold(topK: 3, of: $0) }
+        #expect(t == MagnitudeThreshold(bits: Double(1).bitPattern, keptAtThreshold: 2))
+    }
+
+    @Test func allZeroKeepsTheFirstK() {
+        let x = [Double](repeating: 0, count: 6)
+        #expect(Self.keptByRadix(x, k: 2) == [true, true, false, false, false, false])
+    }
+}
