@@ -266,6 +266,10 @@ extension Recipe {
                 }
                 return .number(x)
             }
+            if node.scalar != nil {
+                throw RecipeError.invalidValue(
+                    key: key, line: line(node), expected: "a number, not a quoted string")
+            }
             guard let list = node.sequence, !list.isEmpty else {
                 throw RecipeError.invalidValue(
                     key: key, line: line(node), expected: "a number, a list of numbers or filters")
