@@ -196,3 +196,69 @@ import Testing
         #expect(r.layerRange == [0, 12])
     }
 }
+
+/// `Recipe.merge(tensor:…)`: the recipe's resolved parameters reach the method.
+@Suite struct RecipeMergeTests {
+    @Test func tiesRecipeMatchesTheDirectCall() throws {
+        let r = try Recipe(
+            yaml: """
+                models:
+                  - model: base
+                  - model: a
+                    parameters: {weight: [0.2, 1.0], density: 0.5}
+                  - model: b
+                    parameters:
+                      weight: 0.5
+                      density:
+                        - filter: mlp
+                          value: 0.25
+                        - value: 1
+                base_model: base
+                merge_method: ties
+                parameters: {lambda: 0.7}
+                """)
+        var rng = TestRandom(state: 3)
+        let base = rng.vector(8)
+        let ms = [rng.vector(8, coarse: true), rng.vector(8, coarse: true)]
+        let b = InputBuffers(base: base, models: ms)
+        let name = "model.layers.1.mlp.up_proj.weight"
+        let pos = r.position(of: name, layerCount: 3)
+        let got = try r.merge(
+            tensor: name, shape: [2, 4], position: pos, base: UnsafeBufferPointer(b.base!),
+            models: b.models.map { UnsafeBufferPointer($0) })
+        let p = [
+            ModelParameters(weight: 0.6, density: 0.5), ModelParameters(weight: 0.5, density: 0.25),
+        ]
+        let want = try Elementwise.ties(
+            b.input(name: name, shape: [2, 4], parameters: p), options: .init(lambda: 0.7))
+        #expect(got == want)
+    }
+
+    @Test func warpStepsAreNotPerTensor() throws {
+        let r = try Recipe(
+            yaml:
+                "models: [{model: m}]\nbase_model: i\nmerge_method: liti\nparameters: {eta: 0.5}\n")
+        #expect(!r.isPerTensor)
+        #expect(throws: RecipeError.notPerTensor(method: "liti")) {
+            try r.merge(tensor: "w", shape: [1], position: .afterBlocks, base: nil, models: [])
+        }
+    }
+
+    @Test func sliceRangeSetsPositionsAndMustCoverTheModel() throws {
+        let r = try Recipe(
+            yaml: """
+                slices:
+                  - sources:
+                      - {model: a, layer_range: [0, 4]}
+                      - {model: b, layer_range: [0, 4]}
+                merge_method: slerp
+                base_model: a
+                parameters: {t: [0, 1]}
+                """)
+        #expect(r.position(of: "model.layers.3.mlp.w", layerCount: 4) == .block(index: 3, count: 4))
+        #expect(throws: Never.self) { try r.checkLayerRange(layerCount: 4) }
+        #expect(throws: RecipeError.layerRange(range: [0, 4], layers: 32)) {
+            try r.checkLayerRange(layerCount: 32)
+        }
+    }
+}
