@@ -222,4 +222,24 @@ import Testing
                 key: "granularity", line: 3, expected: "one of layer, tensor, model")
         ) { try Recipe(yaml: text) }
     }
+
+    @Test func requiredParametersAreCheckedAtParse() {
+        #expect(throws: RecipeError.missingModelParameter(name: "weight", model: "b")) {
+            try Recipe(
+                yaml: "models: [{model: a, parameters: {weight: 1}}, {model: b}]\n"
+                    + "merge_method: linear\n")
+        }
+        #expect(throws: RecipeError.missingKey(key: "t", section: "parameters")) {
+            try Recipe(
+                yaml: "models: [{model: a}, {model: b}]\nbase_model: a\nmerge_method: slerp\n")
+        }
+    }
+
+    @Test func iterationCountMustBeAnInteger() {
+        let text = "models: [{model: a}, {model: b}]\nmerge_method: karcher\n"
+        #expect(
+            throws: RecipeError.invalidValue(
+                key: "max_iter", line: 3, expected: "an integer from 0 to 1000000")
+        ) { try Recipe(yaml: text + "parameters: {max_iter: 1e300}\n") }
+    }
 }

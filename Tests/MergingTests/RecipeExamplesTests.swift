@@ -49,3 +49,11 @@ import Testing
         #expect(try Recipe(yaml: odd.yaml()).models[0].model == "a \"b\"\\c: d")
     }
 }
+
+@Test func writerNumbersReadAsFloatsInYAML11() {
+    #expect(Recipe.number(1e-8) == "1.0e-08")
+    #expect(Recipe.number(2.5e-7) == "2.5e-07")
+    #expect(Recipe.number(10) == "10")
+    #expect(Recipe.number(0.25) == "0.25")
+    #expect(Recipe.number(-3) == "-3")
+}

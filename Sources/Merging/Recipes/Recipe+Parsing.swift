@@ -106,6 +106,14 @@ extension Recipe {
                     + (method.excludesBase && baseModel != nil ? " besides base_model" : ""),
                 got: count)
         }
+        for p in method.globalParameters where p.required && parameters[p.name] == nil {
+            throw RecipeError.missingKey(key: p.name, section: "parameters")
+        }
+        for p in method.modelParameters where p.required && parameters[p.name] == nil {
+            for m in mergedModels where models[m].parameters[p.name] == nil {
+                throw RecipeError.missingModelParameter(name: p.name, model: models[m].model)
+            }
+        }
         if method == .liti || method == .extrapolate || method == .warpSlerp {
             let allowNegative = parameters["allow_negative_eta"] == .bool(true)
             for eta in etas {
@@ -259,6 +267,12 @@ extension Recipe {
                     key: key, line: line(node), expected: "true or false")
             }
         case .string: return .string(try string(node, key: key))
+        case .count:
+            guard let s = plain(node), let n = Int(s), n >= 0, n <= 1_000_000 else {
+                throw RecipeError.invalidValue(
+                    key: key, line: line(node), expected: "an integer from 0 to 1000000")
+            }
+            return .number(Double(n))
         case .number, .front:
             if let s = plain(node) {
                 guard let x = Double(s), x.isFinite else {

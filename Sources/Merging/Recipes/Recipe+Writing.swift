@@ -4,7 +4,7 @@ extension Recipe {
     ///
     /// Keys in a fixed order (models or one slice, base_model, merge_method, parameters, dtype,
     /// out_dtype, tokenizer_source, seed); parameters in the method's order; strings always
-    /// double-quoted; numbers in Swift's shortest round-tripping form.
+    /// double-quoted; numbers by `number(_:)`.
     /// - Complexity: linear in the recipe.
     public func yaml() -> String {
         let r = resolved()
@@ -64,12 +64,22 @@ extension Recipe {
 
     private static func inline(_ s: RecipeSetting) -> String {
         switch s {
-        case let .number(x): "\(x)"
+        case let .number(x): number(x)
         case let .bool(b): b ? "true" : "false"
         case let .string(t): quoted(t)
-        case let .gradient(xs): "[" + xs.map { "\($0)" }.joined(separator: ", ") + "]"
+        case let .gradient(xs): "[" + xs.map(number).joined(separator: ", ") + "]"
         case .filtered: preconditionFailure("filters do not nest")
         }
+    }
+
+    /// Integral values without a fraction (`10`, as counts need), others in Swift's shortest
+    /// round-tripping form with a `.0` before a bare exponent (`1.0e-08`), which YAML 1.1
+    /// readers such as mergekit's also take as a float.
+    static func number(_ x: Double) -> String {
+        if x == x.rounded() && x.magnitude < 1e15 { return String(Int64(x)) }
+        let s = "\(x)"
+        guard let e = s.firstIndex(of: "e"), !s[..<e].contains(".") else { return s }
+        return s[..<e] + ".0" + s[e...]
     }
 
     /// A YAML double-quoted scalar.

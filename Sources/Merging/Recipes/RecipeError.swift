@@ -19,6 +19,9 @@ public enum RecipeError: Error, Equatable, CustomStringConvertible, Sendable {
     case modelCount(method: String, expected: String, got: Int)
     /// A required parameter has no value for a tensor (no filter matched, no default).
     case missingParameter(name: String, tensor: String, model: String?)
+    /// A merged model with no value anywhere (its parameters or the global ones) for a
+    /// parameter the method requires.
+    case missingModelParameter(name: String, model: String)
     /// A slice's `layer_range` that is not the whole model (layer stacking is not supported).
     case layerRange(range: [Int], layers: Int)
     /// A WARP step asked of the per-tensor methods; it runs in the merge engine.
@@ -45,6 +48,9 @@ public enum RecipeError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .missingParameter(name, tensor, model):
             "recipe: parameter '\(name)' has no value for tensor '\(tensor)'"
                 + (model.map { " of model \($0)" } ?? "")
+        case let .missingModelParameter(name, model):
+            "recipe: model '\(model)' has no '\(name)' (set it in its parameters or in the "
+                + "global parameters)"
         case let .layerRange(range, layers):
             "recipe: layer_range \(range) does not cover the models' \(layers) layers; "
                 + "only whole-model slices are supported"

@@ -31,6 +31,8 @@ public enum RecipeMethod: String, CaseIterable, Sendable {
         case number
         case bool
         case string
+        /// A plain non-negative integer (no gradient, no filters).
+        case count
         /// A number or a plain list of numbers taken as a set of outputs (LITI's front); no
         /// gradient, no filters.
         case front
@@ -105,7 +107,7 @@ public enum RecipeMethod: String, CaseIterable, Sendable {
             ]
         case .karcher:
             return [
-                Parameter("max_iter", .number, .number(10)),
+                Parameter("max_iter", .count, .number(10)),
                 Parameter("tol", .number, .number(1e-5)),
             ]
         case .warpSlerp:
