@@ -45,3 +45,29 @@ import Testing
         #expect(Self.keptByRadix(x, k: 2) == [true, true, false, false, false, false])
     }
 }
+
+/// The streaming form: chunks fed per pass give the same threshold and mask.
+@Suite struct MagnitudeStreamTests {
+    @Test(arguments: [0, 1, 17, 50, 99, 100])
+    func chunkedPassesMatchOneBuffer(k: Int) {
+        var rng = TestRandom(state: 31)
+        let x = rng.vector(100, coarse: true)
+        let whole = x.withUnsafeBufferPointer { MagnitudeThreshold(topK: k, of: $0) }
+        var builder = MagnitudeThreshold.Builder(topK: k)
+        var passes = 0
+        x.withUnsafeBufferPointer { all in
+            while builder.threshold == nil {
+                for start in stride(from: 0, to: 100, by: 33) {
+                    builder.add(UnsafeBufferPointer(rebasing: all[start..<min(100, start + 33)]))
+                }
+                builder.endPass()
+                passes += 1
+            }
+        }
+        #expect(builder.threshold == whole)
+        #expect(passes <= 8)
+        var cursor = MagnitudeThreshold.Cursor(builder.threshold!)
+        let streamed = x.map { cursor.keeps($0) }
+        #expect(streamed == MagnitudeSelectTests.keptBySort(x, k: k))
+    }
+}

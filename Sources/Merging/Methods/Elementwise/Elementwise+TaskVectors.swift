@@ -28,10 +28,11 @@ extension Elementwise {
     ///                        mixed = Σ k_m w_m δ'_m,        D = Σ k_m w_m (D = 0 → 1)
     ///     out = base + λ · (normalize ? mixed / D : mixed)
     ///
+    /// Elementwise: works on any chunk (all arguments being the same chunk of each tensor).
     /// - Complexity: O(M·n) time, one output tensor.
     /// - SeeAlso: Ilharco et al. 2023 (task arithmetic); Yadav et al. 2023, TIES-Merging, §3
     ///   steps 2 (Elect, by summed magnitude) and 3 (Disjoint merge).
-    static func combine(
+    public static func combine(
         base: UnsafeBufferPointer<Double>, deltas: [[Double]], weights: [Double], consensus: Bool,
         normalize: Bool, lambda: Double
     ) -> [Double] {

@@ -22,8 +22,10 @@
 /// Elementwise-only methods (linear, task_arithmetic, dare_*) stream chunk by chunk; DARE's
 /// drops depend only on (seed, tensor name, model index, element index), so any chunking gives
 /// the same output. The others need one or more passes over the whole tensor before the
-/// elementwise pass (norms, dots, magnitude thresholds); the thresholds of `MagnitudeSelect`
-/// are exactly what a streaming engine would compute in its statistics passes.
+/// elementwise pass (norms, dots, magnitude thresholds). For the magnitude methods a streaming
+/// engine runs `MagnitudeThreshold.Builder` over the chunks of each task vector (8 passes, one
+/// 256-bin histogram), then per chunk thins with `MagnitudeThreshold.Cursor` (or
+/// `dropRandom(…, elementOffset:)`) and calls `combine`, which is elementwise.
 public enum Elementwise {}
 
 /// One model's parameters for one tensor, after filters and gradients are resolved.

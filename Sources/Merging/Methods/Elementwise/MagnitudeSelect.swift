@@ -10,7 +10,8 @@
 /// byte among the elements that share the prefix found so far.
 ///
 /// - Complexity: O(8·n) time (at most 8 passes over the input), O(1) extra memory. A streaming
-///   engine runs the same passes over chunks and keeps only `MagnitudeThreshold`.
+///   engine runs the same passes over chunks with `Builder` and applies the result with
+///   `Cursor`, keeping only 16 bytes per model between passes.
 public struct MagnitudeThreshold: Sendable, Equatable {
     /// Bit pattern of `|x|` of the k-th ranked element (`UInt64.max` when k = 0).
     public var bits: UInt64
@@ -24,29 +25,83 @@ public struct MagnitudeThreshold: Sendable, Equatable {
     /// - Precondition: `0 <= k <= values.count`; values are finite.
     public init(topK k: Int, of values: UnsafeBufferPointer<Double>) {
         precondition(k >= 0 && k <= values.count, "k out of range")
-        if k == 0 {
-            self = .none
-            return
+        var builder = Builder(topK: k)
+        while builder.threshold == nil {
+            builder.add(values)
+            builder.endPass()
         }
-        var prefix: UInt64 = 0
-        var mask: UInt64 = 0
-        var remaining = k
-        var histogram = [Int](repeating: 0, count: 256)
-        for shift in stride(from: 56, through: 0, by: -8) {
-            for d in 0..<256 { histogram[d] = 0 }
-            for x in values {
+        self = builder.threshold!
+    }
+
+    /// The radix select over a stream: feed every chunk of the tensor once per pass (any
+    /// chunking, any order), call `endPass()`, and repeat until `threshold` is set (at most 8
+    /// passes; none when k = 0). Memory: one 256-bin histogram.
+    public struct Builder: Sendable {
+        private var prefix: UInt64 = 0
+        private var mask: UInt64 = 0
+        private var remaining: Int
+        private var shift: UInt64 = 56
+        private var histogram = [Int](repeating: 0, count: 256)
+        /// Set once the k-th element is found.
+        public private(set) var threshold: MagnitudeThreshold?
+
+        /// - Precondition: `k >= 0` and no larger than the number of elements streamed.
+        public init(topK k: Int) {
+            precondition(k >= 0)
+            remaining = k
+            if k == 0 { threshold = MagnitudeThreshold.none }
+        }
+
+        /// Counts one chunk in the current pass.
+        public mutating func add(_ chunk: UnsafeBufferPointer<Double>) {
+            guard threshold == nil else { return }
+            for x in chunk {
                 let b = x.magnitude.bitPattern
-                if b & mask == prefix { histogram[Int((b >> UInt64(shift)) & 0xff)] += 1 }
+                if b & mask == prefix { histogram[Int((b >> shift) & 0xff)] += 1 }
             }
+        }
+
+        /// Fixes the next byte of the threshold from this pass's histogram.
+        public mutating func endPass() {
+            guard threshold == nil else { return }
             var digit = 255
             while digit > 0 && histogram[digit] < remaining {
                 remaining -= histogram[digit]
                 digit -= 1
             }
-            prefix |= UInt64(digit) << UInt64(shift)
-            mask |= 0xff << UInt64(shift)
+            precondition(histogram[digit] >= remaining, "k exceeds the number of elements")
+            prefix |= UInt64(digit) << shift
+            mask |= 0xff << shift
+            for d in 0..<256 { histogram[d] = 0 }
+            if shift == 0 {
+                threshold = MagnitudeThreshold(bits: prefix, keptAtThreshold: remaining)
+            } else {
+                shift -= 8
+            }
         }
-        self.init(bits: prefix, keptAtThreshold: remaining)
+    }
+
+    /// Applies a threshold to the elements in index order, chunk after chunk.
+    public struct Cursor: Sendable {
+        public let bits: UInt64
+        private var equalLeft: Int
+
+        public init(_ threshold: MagnitudeThreshold) {
+            bits = threshold.bits
+            equalLeft = threshold.keptAtThreshold
+        }
+
+        /// Whether the next element (in index order) is kept.
+        @inline(__always)
+        public mutating func keeps(_ x: Double) -> Bool {
+            let b = x.magnitude.bitPattern
+            if b > bits { return true }
+            if b == bits && equalLeft > 0 {
+                equalLeft -= 1
+                return true
+            }
+            return false
+        }
     }
 
     public init(bits: UInt64, keptAtThreshold: Int) {
@@ -56,16 +111,8 @@ public struct MagnitudeThreshold: Sendable, Equatable {
 
     /// Calls `body(i)` for each kept index in increasing order.
     public func forEachKept(in values: UnsafeBufferPointer<Double>, _ body: (Int) -> Void) {
-        var equalLeft = keptAtThreshold
-        for (i, x) in values.enumerated() {
-            let b = x.magnitude.bitPattern
-            if b > bits {
-                body(i)
-            } else if b == bits && equalLeft > 0 {
-                equalLeft -= 1
-                body(i)
-            }
-        }
+        var cursor = Cursor(self)
+        for (i, x) in values.enumerated() where cursor.keeps(x) { body(i) }
     }
 
     /// A mask of the kept elements.
