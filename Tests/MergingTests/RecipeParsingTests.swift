@@ -110,7 +110,7 @@ import Testing
                 == .block(index: 3, count: 8))
         #expect(LayerPosition(tensor: "transformer.wte.weight", layerCount: 8) == .beforeBlocks)
         #expect(LayerPosition(tensor: "model.norm.weight", layerCount: 8) == .afterBlocks)
-        #expect(LayerPosition.block(index: 0, count: 1).t == 0)
+        #expect(LayerPosition.block(index: 0, count: 1).t == 1)
     }
 
     @Test func filterStarAndFirstMatchWins() {

@@ -86,10 +86,11 @@ public enum LayerPosition: Sendable, Equatable {
         }
     }
 
-    /// t = index / (count − 1) for a block (0 when there is one block), 0 before, 1 after.
+    /// t = index / (count − 1) for a block (1 when there is one block, as in mergekit), 0 before,
+    /// 1 after.
     public var t: Double {
         switch self {
-        case let .block(i, n): n > 1 ? Double(i) / Double(n - 1) : 0
+        case let .block(i, n): n > 1 ? Double(i) / Double(n - 1) : 1
         case .beforeBlocks: 0
         case .afterBlocks: 1
         }
