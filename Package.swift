@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -31,7 +32,11 @@ let package = Package(
             dependencies: [
                 "CZstd", "CSafeTensors", .product(name: "Crypto", package: "swift-crypto"),
             ]),
-        .target(name: "Merging", dependencies: ["SafeTensors", "CMergeKernels"]),
+        .target(
+            name: "Merging",
+            dependencies: [
+                "SafeTensors", "CMergeKernels", .product(name: "Yams", package: "Yams"),
+            ]),
         .target(name: "Diagnostics", dependencies: ["SafeTensors", "Merging"]),
         .target(name: "Reinforce", dependencies: ["SafeTensors", "Merging", "Diagnostics", "CBLAS"]),
         .executableTarget(

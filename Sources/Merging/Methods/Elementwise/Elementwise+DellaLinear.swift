@@ -1,0 +1,20 @@
+extension Elementwise {
+    /// mergekit `della_linear`: DELLA's MagPrune drops, then a weighted sum (no sign election).
+    ///
+    ///     δ'_m = dropByRank(θ_m − base, ρ_m, ε_m, rescale)
+    ///     out  = base + λ · Σ w_m δ'_m / (normalize ? Σ w_m : 1)
+    ///
+    /// Defaults: `epsilon` 0.15, `rescale` true, `normalize` false, λ = 1.
+    /// - Throws: `MergeError.invalidCoefficients` when ρ ± ε leaves (0, 1).
+    /// - Complexity: O(M·n log C).
+    /// - SeeAlso: Deep et al. 2024, DELLA-Merging.
+    public static func dellaLinear(_ input: TensorMergeInput, options: TaskVectorOptions = .init())
+        throws -> [Double]
+    {
+        try input.check(method: "della_linear", minModels: 1, needsBase: true)
+        return combine(
+            base: input.base!, deltas: try dellaDeltas(input, options: options),
+            weights: input.parameters.map(\.weight), consensus: false,
+            normalize: options.normalize ?? false, lambda: options.lambda)
+    }
+}
