@@ -74,7 +74,8 @@ public final class ExternalWarp: @unchecked Sendable {
     public init(config: ExternalWarpConfig, directory: String) throws {
         try config.validate()
         self.config = config
-        self.directory = WarpRunDirectory(directory)
+        // absolute: jobs run it from elsewhere
+        self.directory = WarpRunDirectory(URL(fileURLWithPath: directory).standardizedFileURL.path)
     }
 
     /// The run in `directory` as its `warp.json` describes it (what a job runs).
@@ -100,6 +101,14 @@ public final class ExternalWarp: @unchecked Sendable {
     /// - Throws: `ReinforceError.runDirectoryMismatch` when it describes another run.
     public func prepare() throws {
         let path = directory.configuration
+        for dir in [directory.steps, directory.logs] {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: dir, withIntermediateDirectories: true)
+            } catch {
+                throw ReinforceError.cannotWrite(path: dir, reason: "\(error)")
+            }
+        }
         if let data = FileManager.default.contents(atPath: path) {
             let existing = try? JSONDecoder().decode(ExternalWarpConfig.self, from: data)
             guard let existing, existing.sameRun(as: config) else {
@@ -143,6 +152,9 @@ public final class ExternalWarp: @unchecked Sendable {
         try? writeText("\(Self.hostName) \(getpid())\n", to: directory.runningMarker(task))
         defer { try? fm.removeItem(atPath: directory.runningMarker(task)) }
         let start = Date()
+        let stamp = { ISO8601DateFormatter().string(from: Date()) }
+        appendLine(
+            "== \(stamp()) \(task) on \(Self.hostName), pid \(getpid())", to: directory.log(task))
         do {
             var record: [String: String] = [:]
             switch task {
@@ -155,7 +167,10 @@ public final class ExternalWarp: @unchecked Sendable {
             record["seconds"] = String(format: "%.3f", Date().timeIntervalSince(start))
             record["host"] = Self.hostName
             try writeJSON(record, to: directory.doneMarker(task))
+            appendLine(
+                "== \(stamp()) \(task) done in \(record["seconds"]!) s", to: directory.log(task))
         } catch {
+            appendLine("== \(stamp()) \(task) failed: \(error)", to: directory.log(task))
             try? writeText("\(error)\n", to: directory.failedMarker(task))
             throw error
         }

@@ -105,10 +105,16 @@ public struct SlurmWarpExecutor: Sendable {
         for e in options.extra { lines.append("#SBATCH \(e)") }
         lines.append("set -eu")
         let step = "\(q(program)) warp step --run-dir \(q(directory.root)) --step"
+        // each task's output is appended to its log, logs/NAME.log
         if job.isArray, let first = job.tasks.first, case let .train(i, _)? = WarpTask(first) {
-            lines.append("\(step) \"train:\(i):${SLURM_ARRAY_TASK_ID}\"")
+            let log = directory.path("logs", "train-\(i)-")
+            lines.append(
+                "\(step) \"train:\(i):${SLURM_ARRAY_TASK_ID}\" "
+                    + ">>\(q(log))\"${SLURM_ARRAY_TASK_ID}.log\" 2>&1")
         } else {
-            for t in job.tasks { lines.append("\(step) \(t)") }
+            for t in job.tasks.compactMap(WarpTask.init) {
+                lines.append("\(step) \(t) >>\(q(directory.log(t))) 2>&1")
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }
