@@ -27,6 +27,9 @@ extension WarpCommand {
             evaluator = evaluator ?? Self.builtinEvaluator(settings, program: Self.program)
         }
         let absolute = { (p: String) in URL(fileURLWithPath: p).standardizedFileURL.path }
+        if let sft = executor.sft, !FileManager.default.fileExists(atPath: sft) {
+            throw ValidationError("--sft \(sft): no such checkpoint")
+        }
         return ExternalWarpConfig(
             settings: settings, trainer: WarpCommandTemplate(trainer),
             evaluator: evaluator.map(WarpCommandTemplate.init), sft: executor.sft.map(absolute))
