@@ -168,6 +168,58 @@ struct WarpExternalTests {
         #expect(status.output.contains("merge:1       pending"))
     }
 
+    @Test(.enabled(if: WarpBinary.exists, "needs .build/debug/mergetool (swift build)"))
+    func failedRunIsRedoneByTheSameCommand() throws {
+        let dir = try WarpBinary.setUp()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // run 2 of iteration 2 fails once (after writing part of a checkpoint), then trains
+        let flaky =
+            "if [ {iteration} = 2 ] && [ {run} = 2 ] && [ ! -e {workdir}/failed-once ]; then "
+            + "mkdir -p {out}; echo partial > {out}/model.safetensors; "
+            + "touch {workdir}/failed-once; exit 3; fi; " + WarpBinary.trainer
+        let common = WarpBinary.common(sft: dir + "/sft/policy")
+        let args =
+            [
+                "warp", "--run-dir", dir + "/w", "--trainer", flaky, "--evaluator",
+                WarpBinary.evaluator,
+            ]
+            + common
+        let first = try WarpBinary.run(args)
+        #expect(first.status != 0)
+        #expect(
+            first.output.contains(
+                "error: iteration 2 run 2: trainer exited with status 3 (trainer log: "
+                    + dir + "/w/iteration-2/run-2/trainer.log)"), "\(first.output)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/w/steps/train-2-2.done"))
+        #expect(FileManager.default.fileExists(atPath: dir + "/w/steps/merge-1.done"))
+        let second = try WarpBinary.run(args)
+        try #require(second.status == 0, "\(second.output)")
+        let builtin = try WarpBinary.run(["warp", "--run-dir", dir + "/builtin"] + common)
+        try #require(builtin.status == 0, "\(builtin.output)")
+        #expect(
+            try WarpBinary.front(dir + "/w/summary.json")
+                == WarpBinary.front(dir + "/builtin/summary.json"))
+        // the merge of iteration 1 was not redone: its log holds one attempt
+        let mergeLog = try String(contentsOfFile: dir + "/w/logs/merge-1.log", encoding: .utf8)
+        #expect(mergeLog.components(separatedBy: "merge:1 done").count == 2)
+    }
+
+    @Test(.enabled(if: WarpBinary.exists, "needs .build/debug/mergetool (swift build)"))
+    func evaluatorWithoutKLIsNamed() throws {
+        let dir = try WarpBinary.setUp()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = try WarpBinary.run(
+            [
+                "warp", "--run-dir", dir + "/w", "--trainer", WarpBinary.trainer, "--evaluator",
+                #"echo '{"reward": 0.5}'"#,
+            ] + WarpBinary.common(sft: dir + "/sft/policy"))
+        #expect(run.status != 0)
+        #expect(
+            run.output.contains(
+                "error: evaluator on \(dir)/w/iteration-1/eta-0.00: its JSON has no numeric 'kl' "
+                    + "(log: \(dir)/w/iteration-1/evaluator.log)"), "\(run.output)")
+    }
+
     @Test func optionsAndPlaceholdersAreChecked() throws {
         func message(_ args: [String]) -> String? {
             do {

@@ -10,7 +10,8 @@ import Foundation
 /// queue:
 ///
 ///     done      its completion marker exists
-///     running   its job is running (squeue), or a live process on this host marked it running
+///     running   its job is running (squeue), or (without a job) a live process on this host
+///               marked it running
 ///     pending   its job is queued, or it was not submitted yet
 ///     failed    its last attempt wrote a failed marker, or its job left the queue without
 ///               completing it (failed, cancelled, timed out)
@@ -41,7 +42,9 @@ public struct WarpTaskStatus: Sendable, Equatable {
                     detail: "job \(qid) \(q.state.lowercased())"
                         + (running || q.reason == "None" ? "" : " (\(q.reason))"), log: log)
             }
-            if isRunningHere(dir.runningMarker(task)) {
+            // a Slurm task's state is the queue's: a process still dying after scancel is not
+            // running (only tasks without a job, run here, are judged by their marker)
+            if queue == nil || qid == nil, isRunningHere(dir.runningMarker(task)) {
                 return .init(task: task, state: .running, detail: "", log: log)
             }
             if let error = try? String(contentsOfFile: dir.failedMarker(task), encoding: .utf8) {
