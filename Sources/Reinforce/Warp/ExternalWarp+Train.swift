@@ -46,9 +46,10 @@ extension ExternalWarp {
             throw ReinforceError.trainerFailed(run: name, log: log, reason: "trainer " + failure)
         }
         try checkCheckpoint(out, iteration: i, run: name, log: log)
+        let value = Dictionary(values, uniquingKeysWith: { a, _ in a })
         return [
-            "seed": values[2].1, "prompt_seed": values[8].1, "command": command, "log": log,
-            "policy": out,
+            "seed": value["seed"] ?? "", "prompt_seed": value["prompt_seed"] ?? "",
+            "command": command, "log": log, "policy": out,
         ]
     }
 
