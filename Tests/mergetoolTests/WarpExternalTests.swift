@@ -205,6 +205,41 @@ struct WarpExternalTests {
     }
 
     @Test(.enabled(if: WarpBinary.exists, "needs .build/debug/mergetool (swift build)"))
+    func controllerKilledMidRunResumes() throws {
+        let dir = try WarpBinary.setUp()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let common = WarpBinary.common(sft: dir + "/sft/policy")
+        let slow = "sleep 1; " + WarpBinary.trainer
+        let args =
+            [
+                "warp", "--run-dir", dir + "/w", "--trainer", slow, "--evaluator",
+                WarpBinary.evaluator,
+            ]
+            + common
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: WarpBinary.path)
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let marker = dir + "/w/steps/train-2-1.running"
+        for _ in 0..<600 where !FileManager.default.fileExists(atPath: marker) {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        p.terminate()  // SIGTERM while iteration 2 trains: its trainers are killed with it
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 143)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/w/steps/train-2-1.done"))
+        let resumed = try WarpBinary.run(args)
+        try #require(resumed.status == 0, "\(resumed.output)")
+        let builtin = try WarpBinary.run(["warp", "--run-dir", dir + "/builtin"] + common)
+        try #require(builtin.status == 0, "\(builtin.output)")
+        #expect(
+            try WarpBinary.front(dir + "/w/summary.json")
+                == WarpBinary.front(dir + "/builtin/summary.json"))
+    }
+
+    @Test(.enabled(if: WarpBinary.exists, "needs .build/debug/mergetool (swift build)"))
     func evaluatorWithoutKLIsNamed() throws {
         let dir = try WarpBinary.setUp()
         defer { try? FileManager.default.removeItem(atPath: dir) }
