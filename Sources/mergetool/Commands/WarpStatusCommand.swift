@@ -20,6 +20,11 @@ struct WarpStatusCommand: ParsableCommand {
     var runDir: String
 
     func run() throws {
+        guard FileManager.default.fileExists(atPath: WarpRunDirectory(runDir).configuration) else {
+            throw ReinforceError.fileNotFound(
+                path: WarpRunDirectory(runDir).configuration
+                    + " (status follows runs started with --trainer, --evaluator or --executor)")
+        }
         let warp = try ExternalWarp.open(directory: runDir)
         var queue: [String: Slurm.QueuedJob]?
         if !SlurmWarpExecutor.recordedJobs(warp.directory).isEmpty {
