@@ -35,6 +35,12 @@ public enum ReinforceError: Error, Equatable, CustomStringConvertible, Sendable 
     case notEnoughMemory(what: String, needed: Double, available: Double, detail: String)
     case allocationFailed(floats: Int)
     case nonFiniteTraining(step: Int, what: String)
+    // WARP with an external trainer, evaluator or scheduler
+    case trainerFailed(run: String, log: String, reason: String)
+    case evaluatorFailed(checkpoint: String, log: String, reason: String)
+    case warpStepFailed(step: String, log: String, reason: String)
+    case schedulerFailed(command: String, reason: String)
+    case runDirectoryMismatch(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -90,6 +96,13 @@ public enum ReinforceError: Error, Equatable, CustomStringConvertible, Sendable 
         case let .nonFiniteTraining(step, what):
             "training step \(step) produced a non-finite \(what); stopped without writing it"
                 + " (the last checkpoint is kept)"
+        case let .trainerFailed(run, log, reason): "\(run): \(reason) (trainer log: \(log))"
+        case let .evaluatorFailed(checkpoint, log, reason):
+            "evaluator on \(checkpoint): \(reason) (log: \(log))"
+        case let .warpStepFailed(step, log, reason): "step \(step) failed: \(reason) (log: \(log))"
+        case let .schedulerFailed(command, reason): "\(command): \(reason)"
+        case let .runDirectoryMismatch(path, reason):
+            "\(path) holds another WARP run: \(reason); use another --run-dir"
         }
     }
 

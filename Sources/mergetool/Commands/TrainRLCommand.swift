@@ -47,6 +47,8 @@ struct TrainRLCommand: ParsableCommand {
     @Option(name: .customLong("eval-every"), help: "Held-out evaluation every E steps (0: never).")
     var evalEvery = 0
     @Option(help: "Seed of sampling and prompt order.") var seed: UInt64 = 0
+    @Option(name: .customLong("prompt-seed"), help: "Seed of the prompt order (default: --seed).")
+    var promptSeed: UInt64?
     @Flag(help: "Print steps per second and tokens per second at the end (benchmark).")
     var timing = false
     @Flag(help: "No progress on stderr.") var quiet = false
@@ -79,7 +81,7 @@ struct TrainRLCommand: ParsableCommand {
         s.reinforce.anchor = anchor == "ema" ? .ema(rate: mu) : .fixed
         s.reinforce.optimizer.learningRate = lr
         s.reinforce.seed = seed
-        s.promptSeed = seed
+        s.promptSeed = promptSeed ?? seed
         s.steps = steps
         s.checkpointEvery = checkpointEvery
         s.evalEvery = evalEvery

@@ -75,6 +75,7 @@ struct WarpCommand: ParsableCommand {
         help: "Seed of the loop; each run's seeds are hashed from (seed, iteration, run, role).")
     var seed: UInt64 = 0
     @Flag(help: "No progress on stderr.") var quiet = false
+    @OptionGroup(title: "Trainer, evaluator and executor") var executor: ExecutorOptions
 
     /// `--baseline`: a list of β like every other list option, or `none`.
     enum BaselineBetas: ExpressibleByArgument, Equatable {
@@ -161,6 +162,9 @@ struct WarpCommand: ParsableCommand {
 
     func run() throws {
         BLASThreads.set(1)
+        if !executor.isInProcess || executor.evaluator != nil {
+            return try runExternal()
+        }
         let settings = try settings
         var config = settings.sft.model
         config.vocabSize = try SFTRun.corpus(settings.sft).vocabulary.count
@@ -175,7 +179,7 @@ struct WarpCommand: ParsableCommand {
                 stderrLine(String(format: "[%6.1fs] ", Date().timeIntervalSince(clock)) + line)
             }
         }
-        let summary = try loop.run()
+        let summary = try loop.run(sft: try executor.sft.map { try PolicyCheckpoint.load($0) })
         print(summary.table(), terminator: "")
         print(
             String(

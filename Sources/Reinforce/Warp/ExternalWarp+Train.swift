@@ -1,0 +1,99 @@
+import Foundation
+import Merging
+import SafeTensors
+
+extension ExternalWarp {
+    /// The placeholder values of run `m` of iteration `i` (`WarpCommandTemplate`).
+    public func trainerValues(iteration i: Int, run m: Int) -> [(String, String)] {
+        let seeds = settings.seeds
+        return [
+            ("init", initialPath(iteration: i)),
+            ("out", directory.runPolicy(m, iteration: i)),
+            ("seed", "\(seeds.seed(.runSampling, iteration: i, run: m))"),
+            ("run", "\(m)"),
+            ("iteration", "\(i)"),
+            ("steps", "\(settings.steps)"),
+            ("sft", sftPolicy),
+            ("workdir", directory.run(m, iteration: i)),
+            ("prompt_seed", "\(seeds.seed(.runPrompts, iteration: i, run: m))"),
+            ("eval_seed", "\(settings.evaluationSettings.seed)"),
+        ]
+    }
+
+    /// The train task: runs the trainer command for run `m` of iteration `i`, its output in
+    /// `run-M/trainer.log`, then checks the checkpoint it wrote to `{out}` against θ_init
+    /// (same tensors, shapes and dtypes: the merge engine's family check). A previous
+    /// attempt's `{out}` is removed first (it was never marked done); `{workdir}` is kept, so a
+    /// trainer that resumes from its own checkpoints there does.
+    /// - Returns: the run's record for its completion marker (seed, command).
+    /// - Throws: `ReinforceError.trainerFailed` naming the run and its log.
+    func train(iteration i: Int, run m: Int) throws -> [String: String] {
+        let fm = FileManager.default
+        let out = directory.runPolicy(m, iteration: i)
+        let log = directory.trainerLog(m, iteration: i)
+        let name = "iteration \(i) run \(m)"
+        if fm.fileExists(atPath: out) { try fm.removeItem(atPath: out) }
+        try fm.createDirectory(
+            atPath: directory.run(m, iteration: i), withIntermediateDirectories: true)
+        let values = trainerValues(iteration: i, run: m)
+        let command = config.trainer.expanded(values)
+        appendLine(
+            "== \(ISO8601DateFormatter().string(from: Date())) on \(Self.hostName): \(command)",
+            to: log)
+        self.log?("\(name): \(command)")
+        let (ending, _) = config.trainer.run(values, log: log, captureStdout: false)
+        if let failure = WarpCommandTemplate.failure(ending) {
+            throw ReinforceError.trainerFailed(run: name, log: log, reason: "trainer " + failure)
+        }
+        try checkCheckpoint(out, iteration: i, run: name, log: log)
+        let value = Dictionary(values, uniquingKeysWith: { a, _ in a })
+        return [
+            "seed": value["seed"] ?? "", "prompt_seed": value["prompt_seed"] ?? "",
+            "command": command, "log": log, "policy": out,
+        ]
+    }
+
+    /// Checks that `out` is a checkpoint of θ_init's family: every tensor of the init, with
+    /// the same shape and dtype, and no other.
+    /// - Throws: `ReinforceError.trainerFailed` with the reason (missing checkpoint, missing
+    ///   or extra tensor, shape or dtype mismatch) and the log.
+    func checkCheckpoint(_ out: String, iteration i: Int, run name: String, log: String) throws {
+        do {
+            let initial = try Checkpoint.open(initialPath(iteration: i))
+            guard FileManager.default.fileExists(atPath: out) else {
+                throw ReinforceError.fileNotFound(path: out)
+            }
+            let trained = try Checkpoint.open(out)
+            let plan = MergePlan(method: .liti, etas: [1], threads: 1)
+            _ = try MergeEngine.layout(plan, init: initial, models: [trained])
+            let have = Set(initial.tensors.map(\.name))
+            for t in trained.tensors where !have.contains(t.name) {
+                throw MergeError.missingTensor(
+                    tensor: t.name, missingIn: initialPath(iteration: i), presentIn: out)
+            }
+            for (a, b) in zip(
+                initial.tensors.sorted { $0.name < $1.name },
+                trained.tensors.sorted { $0.name < $1.name })
+            where a.dtype != b.dtype {
+                throw MergeError.unequalTensor(
+                    tensor: a.name, files: [initialPath(iteration: i), out],
+                    dtypes: [a.dtype, b.dtype])
+            }
+        } catch {
+            throw ReinforceError.trainerFailed(
+                run: name, log: log,
+                reason: "its checkpoint \(out) does not match the init: \(error)")
+        }
+    }
+
+    func appendLine(_ line: String, to path: String) {
+        let data = Data((line + "\n").utf8)
+        if let handle = FileHandle(forWritingAtPath: path) {
+            defer { try? handle.close() }
+            _ = try? handle.seekToEnd()
+            try? handle.write(contentsOf: data)
+        } else {
+            _ = FileManager.default.createFile(atPath: path, contents: data)
+        }
+    }
+}
