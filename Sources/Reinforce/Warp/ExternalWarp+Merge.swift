@@ -20,7 +20,7 @@ extension ExternalWarp {
         let etas = settings.mergedEtas
         let plan = MergePlan(
             method: .slerp, granularity: settings.granularity, etas: etas, threads: 1)
-        let layout = try MergeEngine.layout(plan, init: initial, models: models)
+        let merge = try MergeEngine.prepare(plan, init: initial, models: models)
         var sinks: [any MergeSink] = []
         do {
             for eta in etas {
@@ -28,7 +28,7 @@ extension ExternalWarp {
                 sinks.append(
                     try CheckpointWriter(
                         path: directory.liti(eta: eta, iteration: i),
-                        tensors: layout.outputTensors, metadata: recipe.metadata(),
+                        tensors: merge.outputTensors, metadata: recipe.metadata(),
                         inputs: runs + [initPath], auxiliaryFrom: initPath,
                         extraFiles: ["README.md": Array(recipe.modelCard().utf8)],
                         replacing: .anyCheckpoint))
@@ -38,7 +38,7 @@ extension ExternalWarp {
             throw error
         }
         log?("iteration \(i): merging \(runs.count) runs (SLERP + LITI at \(etas.count) η)")
-        let report = try MergeEngine.run(plan, init: initial, models: models, outputs: sinks)
+        let report = try merge.run(into: sinks)
         for w in report.warnings { log?("warning: \(w)") }
         if i < settings.iterations {
             try Self.copyCheckpoint(

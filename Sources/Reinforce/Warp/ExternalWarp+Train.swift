@@ -65,7 +65,7 @@ extension ExternalWarp {
             }
             let trained = try Checkpoint.open(out)
             let plan = MergePlan(method: .liti, etas: [1], threads: 1)
-            _ = try MergeEngine.layout(plan, init: initial, models: [trained])
+            _ = try MergeEngine.prepare(plan, init: initial, models: [trained])
             let have = Set(initial.tensors.map(\.name))
             for t in trained.tensors where !have.contains(t.name) {
                 throw MergeError.missingTensor(
