@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Reinforce
@@ -63,11 +64,9 @@ import Testing
     }
 
     @Test func customCorpusFromFile() throws {
-        let dir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("task-corpus-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("docs.txt").path
+        let dir = Fixture.tempDir("task-corpus")
+        defer { Fixture.cleanup(dir) }
+        let path = dir + "/docs.txt"
         try Data("Great phone!\n\n   \nBad battery, great screen.\n".utf8)
             .write(to: URL(fileURLWithPath: path))
         let corpus = try Corpus(fileAt: path)
@@ -79,9 +78,9 @@ import Testing
         let small = try Corpus(fileAt: path, maxVocabularySize: 3)
         #expect(small.sequences[0] == [0, 2, 1, 1, 0])
 
-        let missing = dir.appendingPathComponent("none.txt").path
+        let missing = dir + "/none.txt"
         #expect(throws: ReinforceError.fileNotFound(path: missing)) { try Corpus(fileAt: missing) }
-        let empty = dir.appendingPathComponent("empty.txt").path
+        let empty = dir + "/empty.txt"
         try Data("\n  \n".utf8).write(to: URL(fileURLWithPath: empty))
         #expect(throws: ReinforceError.emptyCorpus(path: empty)) { try Corpus(fileAt: empty) }
     }
