@@ -122,6 +122,18 @@ struct EndToEndTests {
         #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
     }
 
+    /// Writing over the input is refused before anything is written: exit 1, one line.
+    @Test func convertOntoItsInputExits1AndKeepsTheInput() throws {
+        let dir = Fixture.tempDir("e2e")
+        defer { Fixture.cleanup(dir) }
+        try Fixture.writeCheckpoint(Fixture.smallStore(), to: dir + "/in.safetensors")
+        let before = Fixture.read(dir + "/in.safetensors")
+        let r = try Binary.run(["convert", "in.safetensors", "-o", "in.safetensors"], in: dir)
+        #expect(r.status == 1 && !r.signalled)
+        #expect(r.stderr == "error: in.safetensors: refusing to write over one of the inputs\n")
+        #expect(Fixture.read(dir + "/in.safetensors") == before)
+    }
+
     @Test(arguments: subcommands)
     func helpOfEverySubcommandExitsZero(_ command: [String]) throws {
         let r = try Binary.run(command + ["--help"])

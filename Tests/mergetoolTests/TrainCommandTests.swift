@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Reinforce
+import TestSupport
 import Testing
 
 @testable import mergetool
@@ -99,8 +100,9 @@ struct TrainCommandTests {
     /// In process: a 3-step SFT of a tiny model, then eval of it against itself (KL 0) as
     /// JSON and CSV, and its logits as JSON.
     @Test func sftThenEvalInProcess() throws {
-        let dir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("r3-cli-\(UUID().uuidString)").path
+        let root = Fixture.tempDir("r3-cli")
+        defer { Fixture.cleanup(root) }
+        let dir = root + "/sft"
         let sft = try parse(
             [
                 "train", "sft", "-o", dir, "--steps", "3", "--layers", "1",
