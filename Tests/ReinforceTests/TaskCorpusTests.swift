@@ -48,6 +48,16 @@ import Testing
         #expect(mean(.negative) < mean(.neutral) && mean(.neutral) < mean(.positive))
     }
 
+    /// The tests' fixture generator (TestSupport) and the library's are one sequence, so a
+    /// fixture seed means the same numbers in every test target.
+    @Test(arguments: [0, 1, 42, UInt64.max])
+    func fixtureGeneratorIsTheLibrarySequence(_ seed: UInt64) {
+        var library = SeededGenerator(seed: seed)
+        var fixture = SplitMix64(seed: seed)
+        #expect((0..<1000).allSatisfy { _ in library.next() == fixture.next() })
+        #expect(library.state == fixture.state)
+    }
+
     @Test func seededGeneratorMatchesSplitMix64() {
         // Reference values of SplitMix64 from seed 0 (Vigna's splitmix64.c).
         var g = SeededGenerator(seed: 0)
