@@ -45,10 +45,20 @@ let package = Package(
                 "SafeTensors", "Merging", "Diagnostics", "Reinforce",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "CZstd"]),
-        .testTarget(name: "MergingTests", dependencies: ["Merging", "SafeTensors", "CMergeKernels"]),
-        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "Merging", "SafeTensors"]),
-        .testTarget(name: "ReinforceTests", dependencies: ["Reinforce", "SafeTensors", "CBLAS"]),
-        .testTarget(name: "mergetoolTests", dependencies: ["mergetool"]),
+        // Fixtures every test target shares (not a product): the seeded generator, scratch
+        // directories, byte images, checkpoint writers, the built binary and its runner.
+        .target(name: "TestSupport", dependencies: ["SafeTensors"], path: "Tests/TestSupport"),
+        .testTarget(
+            name: "SafeTensorsTests", dependencies: ["SafeTensors", "CZstd", "TestSupport"]),
+        .testTarget(
+            name: "MergingTests",
+            dependencies: ["Merging", "SafeTensors", "CMergeKernels", "TestSupport"]),
+        .testTarget(
+            name: "DiagnosticsTests",
+            dependencies: ["Diagnostics", "Merging", "SafeTensors", "TestSupport"]),
+        .testTarget(
+            name: "ReinforceTests",
+            dependencies: ["Reinforce", "SafeTensors", "CBLAS", "TestSupport"]),
+        .testTarget(name: "mergetoolTests", dependencies: ["mergetool", "TestSupport"]),
     ]
 )

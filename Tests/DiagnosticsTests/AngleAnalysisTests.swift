@@ -1,6 +1,7 @@
 import Foundation
 import Merging
 import SafeTensors
+import TestSupport
 import Testing
 
 @testable import Diagnostics
@@ -103,7 +104,7 @@ func matchesDoubleReferenceForEveryDtypeAndThreadCount(_ dtype: DType, _ threads
 
 @Test func tinyWeightAnglesStayAccurate() throws {
     // θ ≈ 1000 with task vectors ~1e-3: ω ≈ 1e-6 rad, where θ·θ/(‖θ‖‖θ‖) rounds to 1.
-    var rng = SplitMix(11)
+    var rng = SplitMix64(seed: 11)
     let base = InMemoryStore(label: "b"), a = InMemoryStore(label: "a"),
         c = InMemoryStore(label: "c")
     let n = 4096

@@ -1,6 +1,7 @@
 import Foundation
 import Merging
 import SafeTensors
+import TestSupport
 import Testing
 
 @testable import Diagnostics
@@ -34,7 +35,7 @@ func normsApartWarnAboveTwoX(_ scale: Float, _ warns: Bool) throws {
 
 @Test func outlyingAngleWarnsOnlyThere() throws {
     // Eight single-tensor groups near 90°, one at 30°.
-    var rng = SplitMix(5)
+    var rng = SplitMix64(seed: 5)
     let base = InMemoryStore(label: "b"), a = InMemoryStore(label: "a"),
         c = InMemoryStore(label: "c")
     let angles: [Double] = [88, 91, 90, 89.5, 92, 30, 90.5, 89, 91.5]

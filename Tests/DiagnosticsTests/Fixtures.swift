@@ -1,27 +1,9 @@
 import Foundation
 import Merging
 import SafeTensors
+import TestSupport
 
 @testable import Diagnostics
-
-/// A small deterministic random source (SplitMix64) so fixtures are the same on every run.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Roughly normal: sum of uniforms.
-    mutating func gaussian() -> Float {
-        var s: Float = 0
-        for _ in 0..<4 { s += Float.random(in: -1...1, using: &self) }
-        return s * 0.866
-    }
-}
 
 /// The tensors of the fixture model: two blocks, an embedding, a final norm.
 let fixtureTensors: [(String, [Int])] = [
@@ -45,7 +27,7 @@ struct KnownFamily {
         angles: [Double], scales: [Float], dtype: DType = .f32, seed: UInt64 = 1,
         extra: (InMemoryStore, Int) -> Void = { _, _ in }
     ) {
-        var rng = SplitMix(seed)
+        var rng = SplitMix64(seed: seed)
         base = InMemoryStore(label: "base.safetensors")
         models = angles.indices.map { InMemoryStore(label: "m\($0 + 1).safetensors") }
         for (name, shape) in fixtureTensors {
@@ -94,19 +76,4 @@ func referenceGram(
 func close(_ a: Double?, _ b: Double?, _ tol: Double) -> Bool {
     guard let a, let b else { return a == nil && b == nil }
     return abs(a - b) <= tol * max(1, abs(b))
-}
-
-/// Writes a store to a temporary safetensors file and returns its path.
-func writeTemporary(_ store: InMemoryStore, in dir: String, name: String) throws -> String {
-    let path = dir + "/" + name
-    let writer = try SafeTensorsWriter(path: path, tensors: store.tensors)
-    while let t = writer.currentTensor { try writer.copy(t.name, from: store) }
-    try writer.finish()
-    return path
-}
-
-func temporaryDirectory() throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("diag-\(UUID())").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
 }

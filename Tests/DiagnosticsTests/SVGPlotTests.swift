@@ -81,7 +81,12 @@ func figure11ParsesAndHasOneBarPerBin(_ bins: Int) throws {
     let lines = doc.elements.filter { $0.name == "polyline" }
     #expect(lines.count == 2 * report.pairs.count)
     #expect(doc.texts.contains("m1–m2"))
-    #expect(throws: DiagnosticsError.self) { try sampleReport(.model).byLayerFigure() }
+    #expect(
+        throws: DiagnosticsError.cannotPlot(
+            reason: "no group lies in a numbered block (use --by layer or --by tensor)")
+    ) {
+        try sampleReport(.model).byLayerFigure()
+    }
 }
 
 @Test func genericPlotWithLineScatterAndLegend() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import SafeTensors
+import TestSupport
 import Testing
 
 @testable import Merging
@@ -24,9 +25,8 @@ import Testing
 
     /// Files in errors are the shard that holds the tensor, not the checkpoint directory.
     @Test func errorsNameTheShard() throws {
-        let dir = NSTemporaryDirectory() + "family-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = Fixture.tempDir("family")
+        defer { Fixture.cleanup(dir) }
         let family = Family(specs: [("a", [40]), ("b", [40]), ("c", [40])], models: 2)
         var sources = [family.initStore()] + family.modelStores()
         sources[2].set(
@@ -34,10 +34,7 @@ import Testing
         var stores: [any TensorStore] = []
         for (k, source) in sources.enumerated() {
             let path = dir + "/m\(k)"
-            let writer = try CheckpointWriter(
-                path: path, tensors: source.tensors, metadata: [], shardSize: 200)
-            for t in source.tensors { try writer.copy(t.name, from: source) }
-            try writer.finish()
+            try Fixture.writeCheckpoint(source, to: path, shardSize: 200)
             stores.append(try Checkpoint.open(path))
         }
         let files = stores.map { $0.file(of: "c") }

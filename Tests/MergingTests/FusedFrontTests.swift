@@ -1,23 +1,12 @@
 import Foundation
 import SafeTensors
+import TestSupport
 import Testing
 
 @testable import Merging
 
 /// A LITI front fused with the merge equals separate runs, byte for byte, through files.
 @Suite struct FusedFrontTests {
-    static func temporaryDirectory() throws -> String {
-        let dir = NSTemporaryDirectory() + "merging-tests-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
-
-    static func write(_ store: InMemoryStore, to path: String) throws {
-        let writer = try SafeTensorsWriter(path: path, tensors: store.tensors)
-        for t in store.tensors { try writer.copy(t.name, from: store) }
-        try writer.finish()
-    }
-
     static func run(
         _ plan: MergePlan, initial: any TensorStore, models: [any TensorStore],
         paths: [String]
@@ -32,13 +21,13 @@ import Testing
     }
 
     @Test func fusedFrontEqualsSlerpThenLiti() throws {
-        let dir = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = Fixture.tempDir("merging")
+        defer { Fixture.cleanup(dir) }
         var family = Family(specs: Family.llamaLike, models: 2, seed: 9)
         family.roundValues(to: .bf16)
-        try Self.write(family.initStore(.bf16), to: "\(dir)/init.safetensors")
+        try Fixture.writeSafetensors(family.initStore(.bf16), in: dir, name: "init.safetensors")
         for (k, m) in family.modelStores(.bf16).enumerated() {
-            try Self.write(m, to: "\(dir)/m\(k).safetensors")
+            try Fixture.writeSafetensors(m, in: dir, name: "m\(k).safetensors")
         }
         let initial = try SafeTensorsFile(path: "\(dir)/init.safetensors")
         let models = try (0..<2).map { try SafeTensorsFile(path: "\(dir)/m\($0).safetensors") }
@@ -73,8 +62,8 @@ import Testing
     }
 
     @Test func failedMergeLeavesNoFiles() throws {
-        let dir = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = Fixture.tempDir("merging")
+        defer { Fixture.cleanup(dir) }
         let family = Family(specs: Family.llamaLike, models: 2)
         let models = family.modelStores()
         var v = try models[1].floats(of: "lm_head.weight")

@@ -1,5 +1,6 @@
 import CMergeKernels
 import SafeTensors
+import TestSupport
 import Testing
 
 @testable import Merging
@@ -16,7 +17,7 @@ import Testing
         var kinds: [Int32]
 
         init(count n: Int, inputs: Int, seed: UInt64, kinds pattern: [DType]) {
-            var rng = SeededRandom(seed: seed)
+            var rng = SplitMix64(seed: seed)
             let base = (0..<n).map { _ in rng.normalish() }
             values = []
             bytes = []

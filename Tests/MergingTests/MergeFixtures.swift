@@ -1,23 +1,8 @@
 import Foundation
 import SafeTensors
+import TestSupport
 
 @testable import Merging
-
-/// Deterministic random numbers (SplitMix64) so fixtures are the same on every run.
-struct SeededRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [-1, 1).
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 52) - 1 }
-    mutating func normalish() -> Double { (0..<4).reduce(0) { s, _ in s + uniform() } / 2 }
-}
 
 /// A small model family: tensor specs and Double values per store.
 struct Family {
@@ -28,7 +13,7 @@ struct Family {
     /// Base values ~ N(0, 1)-ish, fine-tunes = base + scale·noise.
     init(specs: [(String, [Int])], models count: Int, scale: Double = 0.01, seed: UInt64 = 1) {
         self.specs = specs.map { (name: $0.0, shape: $0.1) }
-        var rng = SeededRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var base: [String: [Double]] = [:]
         for (name, shape) in specs {
             base[name] = (0..<shape.reduce(1, *)).map { _ in rng.normalish() }

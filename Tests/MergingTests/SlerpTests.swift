@@ -1,5 +1,6 @@
 import Foundation
 import SafeTensors
+import TestSupport
 import Testing
 
 @testable import Merging
@@ -78,7 +79,7 @@ import Testing
     /// Paper Lemma 1: with equal norms ‖δ₁‖ = ‖δ₂‖ = l, ‖δ_slerp‖ = l for every λ.
     @Test(arguments: [0.1, 0.25, 0.5, 0.9])
     func lemma1PreservesNorm(lambda: Double) throws {
-        var rng = SeededRandom(seed: 3)
+        var rng = SplitMix64(seed: 3)
         let n = 1000
         let base = (0..<n).map { _ in rng.normalish() }
         var d1 = (0..<n).map { _ in rng.normalish() }

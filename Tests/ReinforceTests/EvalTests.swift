@@ -124,9 +124,14 @@ struct EvalTests {
     @Test func badSettingsThrow() throws {
         var s = EvaluationSettings()
         s.samplesPerPrompt = 0
-        #expect(throws: ReinforceError.self) { try s.validate() }
+        #expect(
+            throws: ReinforceError.invalidOption(
+                name: "samples per prompt", reason: "0 is out of range")
+        ) { try s.validate() }
         s = EvaluationSettings()
         s.temperature = 0
-        #expect(throws: ReinforceError.self) { try s.validate() }
+        #expect(
+            throws: ReinforceError.invalidOption(name: "temperature", reason: "0.0 is out of range")
+        ) { try s.validate() }
     }
 }

@@ -70,7 +70,9 @@ import Testing
     }
 
     @Test func badInputsThrow() throws {
-        #expect(throws: ReinforceError.self) {
+        #expect(
+            throws: ReinforceError.invalidConfig(reason: "dModel 64 is not a multiple of heads 3")
+        ) {
             try GPT(config: GPTConfig(heads: 3, vocabSize: 5), seed: 0)
         }
         let model = Tiny.model()

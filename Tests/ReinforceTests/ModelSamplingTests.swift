@@ -103,17 +103,17 @@ import Testing
             model: m, prompts: [[0, 3], [0]], newTokens: 4,
             temperature: 1, generator: &g)
         #expect(out == [[0], [0]])
-        #expect(throws: ReinforceError.self) {
+        #expect(throws: ReinforceError.sequenceTooLong(index: 0, length: 8, context: 7)) {
             try sampler.sample(
                 model: m, prompts: [[0, 1, 2]], newTokens: 5, temperature: 1,
                 generator: &g)
         }
-        #expect(throws: ReinforceError.self) {
+        #expect(throws: ReinforceError.emptySequence(index: 0)) {
             try sampler.sample(
                 model: m, prompts: [[]], newTokens: 1, temperature: 1,
                 generator: &g)
         }
-        #expect(throws: ReinforceError.self) {
+        #expect(throws: ReinforceError.invalidOption(name: "temperature", reason: "-1.0")) {
             try sampler.sample(
                 model: m, prompts: [[0]], newTokens: 1, temperature: -1,
                 generator: &g)

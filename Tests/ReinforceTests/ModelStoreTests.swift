@@ -78,6 +78,10 @@ import Testing
         #expect(object["bos_token_id"] as? Int == 0 && object["eos_token_id"] as? Int == 0)
         #expect(abs((object["layer_norm_epsilon"] as? Double ?? 0) - 1e-5) < 1e-12)
         #expect(try GPTConfig(huggingFaceJSON: data) == config)
-        #expect(throws: ReinforceError.self) { try GPTConfig(huggingFaceJSON: Data("{}".utf8)) }
+        #expect(
+            throws: ReinforceError.invalidConfig(reason: "config.json has no integer 'n_layer'")
+        ) {
+            try GPTConfig(huggingFaceJSON: Data("{}".utf8))
+        }
     }
 }

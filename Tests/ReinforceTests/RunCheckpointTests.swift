@@ -1,5 +1,6 @@
 import Foundation
 import SafeTensors
+import TestSupport
 import Testing
 
 @testable import Reinforce
@@ -7,7 +8,7 @@ import Testing
 @Suite("Run: checkpoints, layout and resume")
 struct RunCheckpointTests {
     @Test func policyRoundTripsWithHuggingFaceNamesAndConfig() throws {
-        let dir = try RunFixture.directory("ckpt")
+        let dir = Fixture.tempDir("ckpt")
         let model = try RunFixture.model(seed: 3)
         let path = dir + "/policy"
         try PolicyCheckpoint.save(model, vocabulary: RunFixture.vocabulary, to: path)
@@ -55,7 +56,7 @@ struct RunCheckpointTests {
     }
 
     @Test func missingConfigIsAnError() throws {
-        let dir = try RunFixture.directory("noconfig")
+        let dir = Fixture.tempDir("noconfig")
         #expect(throws: ReinforceError.fileNotFound(path: dir + "/config.json")) {
             try PolicyCheckpoint.load(dir)
         }
@@ -79,7 +80,7 @@ struct RunCheckpointTests {
                 directory: dir, evaluator: evaluator
             ).run()
         }
-        let a = try RunFixture.directory("resume-a"), b = try RunFixture.directory("resume-b")
+        let a = Fixture.tempDir("resume-a"), b = Fixture.tempDir("resume-b")
         let memory = try run(nil)
         let straight = try run(a)
         #expect(straight.resumedFrom == nil)
@@ -113,7 +114,7 @@ struct RunCheckpointTests {
 
     @Test func rerunWithOtherSettingsIsRefused() throws {
         let sft = try RunFixture.model(seed: 1)
-        let dir = try RunFixture.directory("mismatch")
+        let dir = Fixture.tempDir("mismatch")
         _ = try RLRun(
             initial: sft, sft: sft, reward: SentimentLexiconReward(),
             vocabulary: RunFixture.vocabulary,
@@ -121,7 +122,11 @@ struct RunCheckpointTests {
         ).run()
         var other = RunFixture.rlSettings(steps: 1)
         other.reinforce.beta = 0.5
-        #expect(throws: ReinforceError.self) {
+        let refusal = ReinforceError.invalidOption(
+            name: "run directory",
+            reason: dir + " holds a run with other settings (see its run.json); use a new directory"
+        )
+        #expect(throws: refusal) {
             try RLRun(
                 initial: sft, sft: sft, reward: SentimentLexiconReward(),
                 vocabulary: RunFixture.vocabulary, settings: other, directory: dir
@@ -130,7 +135,7 @@ struct RunCheckpointTests {
     }
 
     @Test func metricsLogKeepsRowsThroughTheResumeStep() throws {
-        let dir = try RunFixture.directory("log")
+        let dir = Fixture.tempDir("log")
         let log = try MetricsLog(directory: dir, name: "m", columns: ["step", "x"])
         for t in 1...5 { try log.append([Double(t), t == 3 ? nil : 0.1 * Double(t)]) }
         let kept = try MetricsLog(

@@ -13,14 +13,6 @@ enum RunFixture {
 
     static func model(seed: UInt64) throws -> GPT { try GPT(config: config, seed: seed) }
 
-    /// A fresh temporary directory.
-    static func directory(_ tag: String) throws -> String {
-        let dir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("r3-\(tag)-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
-
     /// A short, fast RL run: batch 4, 4 tokens, lr high enough to move.
     static func rlSettings(steps: Int, anchor: ReinforceSettings.AnchorKind = .ema(rate: 0.1))
         -> RLRunSettings

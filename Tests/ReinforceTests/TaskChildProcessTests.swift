@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Reinforce
@@ -17,46 +18,12 @@ private func batch(_ n: Int) -> (prompts: [[Int]], completions: [[Int]]) {
     )
 }
 
-/// A fresh temporary directory.
-func childTestDirectory() throws -> String {
-    let dir = FileManager.default.temporaryDirectory
-        .appendingPathComponent("child-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-}
-
-/// The PIDs a command wrote to `file`, one per line.
-func pids(in file: String) throws -> [pid_t] {
-    try String(contentsOfFile: file, encoding: .utf8)
-        .split(whereSeparator: \.isNewline).compactMap { pid_t($0) }
-}
-
-/// Whether `pid` is a live process (a zombie child of ours is reaped and counts as gone).
-/// Waits for a killed process to finish dying (SIGKILL is delivered asynchronously).
-func isAlive(_ pid: pid_t) -> Bool {
-    for _ in 0..<5000 {
-        var status: Int32 = 0
-        _ = waitpid(pid, &status, WNOHANG)
-        if kill(pid, 0) == -1 && errno == ESRCH { return false }
-        #if os(Linux)
-            if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                let close = stat.lastIndex(of: ")"),
-                stat[stat.index(close, offsetBy: 2)] == "Z"
-            {
-                return false
-            }
-        #endif
-        usleep(2000)
-    }
-    return true
-}
-
 @Suite struct TaskChildProcessTests {
     /// The shell, a background grandchild and a `setsid` grandchild (its own session and
     /// group) all die when the command times out.
     @Test func timeoutKillsTheWholeTreeIncludingSetsidChildren() throws {
-        let dir = try childTestDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = Fixture.tempDir("child")
+        defer { Fixture.cleanup(dir) }
         let file = dir + "/pids"
         let command =
             "echo $$ > \(file); sleep 300 & echo $! >> \(file); "
@@ -66,30 +33,32 @@ func isAlive(_ pid: pid_t) -> Bool {
             try ExternalReward(command: command, timeout: 1)
                 .rewards(prompts: p, completions: c, vocabulary: vocab)
         }
-        let started = try pids(in: file)
+        let started = try Processes.pids(in: file)
         #expect(started.count == 3)
-        for pid in started { #expect(!isAlive(pid), "pid \(pid) survived") }
+        for pid in started { #expect(!Processes.isAlive(pid), "pid \(pid) survived") }
     }
 
     /// A grandchild holding the inherited stdout open: the command's exit ends the batch (no
     /// timeout), and the grandchild is killed.
     @Test(arguments: ["sleep 300", "setsid sleep 300"])
     func grandchildHoldingStdoutDoesNotHoldTheBatch(background: String) throws {
-        let dir = try childTestDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = Fixture.tempDir("child")
+        defer { Fixture.cleanup(dir) }
         let file = dir + "/pids"
         let command = "\(background) & echo $! > \(file); cat >/dev/null; echo 1; echo 2"
         let (p, c) = batch(2)
         let r = try ExternalReward(command: command, timeout: 600)
             .rewards(prompts: p, completions: c, vocabulary: vocab)
         #expect(r == [1, 2])
-        for pid in try pids(in: file) { #expect(!isAlive(pid), "pid \(pid) survived") }
+        for pid in try Processes.pids(in: file) {
+            #expect(!Processes.isAlive(pid), "pid \(pid) survived")
+        }
     }
 
     /// A command that fails still has its children killed.
     @Test func failingCommandHasItsChildrenKilled() throws {
-        let dir = try childTestDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = Fixture.tempDir("child")
+        defer { Fixture.cleanup(dir) }
         let file = dir + "/pids"
         let command = "sleep 300 & echo $! > \(file); echo broken >&2; exit 4"
         let (p, c) = batch(1)
@@ -100,7 +69,9 @@ func isAlive(_ pid: pid_t) -> Bool {
             try ExternalReward(command: command).rewards(
                 prompts: p, completions: c, vocabulary: vocab)
         }
-        for pid in try pids(in: file) { #expect(!isAlive(pid), "pid \(pid) survived") }
+        for pid in try Processes.pids(in: file) {
+            #expect(!Processes.isAlive(pid), "pid \(pid) survived")
+        }
     }
 
     @Test func stdoutAboveTheByteLimitIsRefused() {

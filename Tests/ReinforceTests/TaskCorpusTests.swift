@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Reinforce
@@ -47,6 +48,16 @@ import Testing
         #expect(mean(.negative) < mean(.neutral) && mean(.neutral) < mean(.positive))
     }
 
+    /// The tests' fixture generator (TestSupport) and the library's are one sequence, so a
+    /// fixture seed means the same numbers in every test target.
+    @Test(arguments: [0, 1, 42, UInt64.max])
+    func fixtureGeneratorIsTheLibrarySequence(_ seed: UInt64) {
+        var library = SeededGenerator(seed: seed)
+        var fixture = SplitMix64(seed: seed)
+        #expect((0..<1000).allSatisfy { _ in library.next() == fixture.next() })
+        #expect(library.state == fixture.state)
+    }
+
     @Test func seededGeneratorMatchesSplitMix64() {
         // Reference values of SplitMix64 from seed 0 (Vigna's splitmix64.c).
         var g = SeededGenerator(seed: 0)
@@ -63,11 +74,9 @@ import Testing
     }
 
     @Test func customCorpusFromFile() throws {
-        let dir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("task-corpus-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("docs.txt").path
+        let dir = Fixture.tempDir("task-corpus")
+        defer { Fixture.cleanup(dir) }
+        let path = dir + "/docs.txt"
         try Data("Great phone!\n\n   \nBad battery, great screen.\n".utf8)
             .write(to: URL(fileURLWithPath: path))
         let corpus = try Corpus(fileAt: path)
@@ -79,9 +88,9 @@ import Testing
         let small = try Corpus(fileAt: path, maxVocabularySize: 3)
         #expect(small.sequences[0] == [0, 2, 1, 1, 0])
 
-        let missing = dir.appendingPathComponent("none.txt").path
+        let missing = dir + "/none.txt"
         #expect(throws: ReinforceError.fileNotFound(path: missing)) { try Corpus(fileAt: missing) }
-        let empty = dir.appendingPathComponent("empty.txt").path
+        let empty = dir + "/empty.txt"
         try Data("\n  \n".utf8).write(to: URL(fileURLWithPath: empty))
         #expect(throws: ReinforceError.emptyCorpus(path: empty)) { try Corpus(fileAt: empty) }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Reinforce
@@ -13,13 +14,36 @@ import Testing
     }
 
     @Test func vocabularyRejectsBadTokens() {
-        #expect(throws: ReinforceError.self) { try Vocabulary(tokens: ["<unk>", "<bos>", "a"]) }
-        #expect(throws: ReinforceError.self) { try Vocabulary(tokens: ["<bos>"]) }
-        #expect(throws: ReinforceError.self) {
+        #expect(
+            throws: ReinforceError.invalidVocabulary(
+                reason: "the first two tokens must be <bos> and <unk>")
+        ) {
+            try Vocabulary(tokens: ["<unk>", "<bos>", "a"])
+        }
+        #expect(
+            throws: ReinforceError.invalidVocabulary(
+                reason: "the first two tokens must be <bos> and <unk>")
+        ) {
+            try Vocabulary(tokens: ["<bos>"])
+        }
+        #expect(
+            throws: ReinforceError.invalidVocabulary(
+                reason: "token 'a' appears twice (ids 2 and 3)")
+        ) {
             try Vocabulary(tokens: ["<bos>", "<unk>", "a", "a"])
         }
-        #expect(throws: ReinforceError.self) { try Vocabulary(tokens: ["<bos>", "<unk>", "a b"]) }
-        #expect(throws: ReinforceError.self) { try Vocabulary(tokens: ["<bos>", "<unk>", ""]) }
+        #expect(
+            throws: ReinforceError.invalidVocabulary(
+                reason: "token 2 'a b' is empty or holds whitespace")
+        ) {
+            try Vocabulary(tokens: ["<bos>", "<unk>", "a b"])
+        }
+        #expect(
+            throws: ReinforceError.invalidVocabulary(
+                reason: "token 2 '' is empty or holds whitespace")
+        ) {
+            try Vocabulary(tokens: ["<bos>", "<unk>", ""])
+        }
     }
 
     @Test func encodeDecodeRoundTrip() throws {
@@ -61,26 +85,28 @@ import Testing
         let again = try Vocabulary.fromText(text, maxSize: 12)
         #expect(try Vocabulary.fromText(text, maxSize: 12) == again)
         #expect(again.count == 12)
-        #expect(throws: ReinforceError.self) { try Vocabulary.fromText(" \n ", maxSize: 10) }
-        #expect(throws: ReinforceError.self) { try Vocabulary.fromText("a b", maxSize: 2) }
+        #expect(throws: ReinforceError.invalidVocabulary(reason: "the text holds no words")) {
+            try Vocabulary.fromText(" \n ", maxSize: 10)
+        }
+        #expect(throws: ReinforceError.invalidVocabulary(reason: "maxSize 2 is below 3")) {
+            try Vocabulary.fromText("a b", maxSize: 2)
+        }
     }
 
     @Test func vocabularyFileRoundTripAndErrors() throws {
-        let dir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("task-vocab-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("vocab.json").path
+        let dir = Fixture.tempDir("task-vocab")
+        defer { Fixture.cleanup(dir) }
+        let path = dir + "/vocab.json"
         try ReviewCorpus.vocabulary.save(to: path)
         #expect(try Vocabulary.load(from: path) == ReviewCorpus.vocabulary)
         let raw = try String(contentsOfFile: path, encoding: .utf8)
         #expect(raw.hasPrefix("[\"<bos>\",\"<unk>\","))
 
-        let missing = dir.appendingPathComponent("nope.json").path
+        let missing = dir + "/nope.json"
         #expect(throws: ReinforceError.fileNotFound(path: missing)) {
             try Vocabulary.load(from: missing)
         }
-        let bad = dir.appendingPathComponent("bad.json").path
+        let bad = dir + "/bad.json"
         try Data("{\"a\": 1}".utf8).write(to: URL(fileURLWithPath: bad))
         #expect { try Vocabulary.load(from: bad) } throws: { error in
             if case .invalidVocabularyFile(let p, _) = error as? ReinforceError { return p == bad }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Reinforce
@@ -135,8 +136,8 @@ private func allocatedFloats(_ object: Any) -> Int {
     /// A step whose gradient overflows stops the run with the step named; the checkpoint of
     /// the step before stays the last, and no final policy is written.
     @Test func nonFiniteStepStopsTheRunAndKeepsTheLastCheckpoint() throws {
-        let dir = try RunFixture.directory("nonfinite")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = Fixture.tempDir("nonfinite")
+        defer { Fixture.cleanup(dir) }
         let sft = try RunFixture.model(seed: 1)
         var settings = RunFixture.rlSettings(steps: 3)
         settings.checkpointEvery = 1

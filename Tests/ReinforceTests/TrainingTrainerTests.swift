@@ -122,7 +122,10 @@ private struct MeanIDReward: RewardFunction {
         let policy = try GPT(config: Self.config, seed: 3)
         var settings = ReinforceSettings()
         settings.anchor = .fixed
-        #expect(throws: ReinforceError.self) {
+        #expect(
+            throws: ReinforceError.invalidOption(
+                name: "anchor", reason: "a fixed anchor needs a model")
+        ) {
             try ReinforceTrainer(
                 policy: policy, reward: FractionReward(target: 1),
                 vocabulary: Self.vocabulary, prompts: prompts(seed: 1),
@@ -130,12 +133,14 @@ private struct MeanIDReward: RewardFunction {
         }
         settings = ReinforceSettings()
         settings.newTokens = 10
-        #expect(throws: ReinforceError.self) {
+        #expect(throws: ReinforceError.sequenceTooLong(index: 0, length: 11, context: 10)) {
             try ReinforceTrainer(
                 policy: policy, reward: FractionReward(target: 1),
                 vocabulary: Self.vocabulary, prompts: prompts(seed: 1),
                 settings: settings)
         }
-        #expect(throws: ReinforceError.self) { try SFTTrainer(model: policy, sequences: []) }
+        #expect(throws: ReinforceError.invalidOption(name: "corpus", reason: "no sequences")) {
+            try SFTTrainer(model: policy, sequences: [])
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Merging
 import SafeTensors
+import TestSupport
 import Testing
 
 @testable import Reinforce
@@ -179,7 +180,7 @@ extension WarpMergeTests {
     /// A checkpoint saved from the lent buffer reads back bit for bit.
     @Test func checkpointSavedWithoutCopyRoundTrips() throws {
         let model = try RunFixture.model(seed: 8)
-        let dir = try RunFixture.directory("gpt-store") + "/policy"
+        let dir = Fixture.tempDir("gpt-store") + "/policy"
         try PolicyCheckpoint.save(model, vocabulary: RunFixture.vocabulary, to: dir)
         let back = try PolicyCheckpoint.load(dir).model
         #expect(Self.bytes(back) == Self.bytes(model))

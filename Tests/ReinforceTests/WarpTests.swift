@@ -1,6 +1,7 @@
 import Foundation
 import Merging
 import SafeTensors
+import TestSupport
 import Testing
 
 @testable import Reinforce
@@ -98,7 +99,7 @@ struct WarpTests {
     }
 
     @Test func runDirectoryLayout() throws {
-        let dir = try RunFixture.directory("warp")
+        let dir = Fixture.tempDir("warp")
         var settings = Self.settings()
         settings.baselines = [0]
         settings.baselineSteps = 2
@@ -159,7 +160,7 @@ struct WarpTests {
     /// Every output of every planned step exists after a run, and every input of a step is
     /// the output of an earlier step.
     @Test func planStepsFindTheirFilesInTheRunDirectory() throws {
-        let root = try RunFixture.directory("warp-plan")
+        let root = Fixture.tempDir("warp-plan")
         var settings = Self.settings()
         settings.iterations = 2
         settings.front = [0, 0.5]  // without 1: θ_slerp is still written (eta-1.00)

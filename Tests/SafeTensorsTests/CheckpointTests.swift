@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import SafeTensors
@@ -23,15 +24,15 @@ import Testing
         }
     }
 
-    @Test func zstdOutputDecompressesToThePlainFile() throws {
-        guard FileManager.default.fileExists(atPath: "/usr/bin/zstd") else { return }
+    @Test(.enabled(if: hasZstdCLI, "zstd CLI not installed (make deps installs it)"))
+    func zstdOutputDecompressesToThePlainFile() throws {
         let dir = Fixture.tempDir()
         defer { Fixture.cleanup(dir) }
         let store = Fixture.sampleStore(count: 9, elements: 5000)
         try Fixture.writeCheckpoint(store, to: dir + "/p.safetensors")
         try Fixture.writeCheckpoint(store, to: dir + "/c.safetensors.zst")
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/zstd")
+        p.executableURL = URL(fileURLWithPath: try #require(Tools.zstd))
         p.arguments = ["-q", "-d", dir + "/c.safetensors.zst", "-o", dir + "/d.safetensors"]
         try p.run()
         p.waitUntilExit()
@@ -39,8 +40,8 @@ import Testing
         #expect(Fixture.read(dir + "/d.safetensors") == Fixture.read(dir + "/p.safetensors"))
     }
 
-    @Test func readsZstdCliOutputWithoutRecordedSize() throws {
-        guard FileManager.default.fileExists(atPath: "/usr/bin/zstd") else { return }
+    @Test(.enabled(if: hasZstdCLI, "zstd CLI not installed (make deps installs it)"))
+    func readsZstdCliOutputWithoutRecordedSize() throws {
         let dir = Fixture.tempDir()
         defer { Fixture.cleanup(dir) }
         let store = Fixture.sampleStore(count: 5, elements: 300)

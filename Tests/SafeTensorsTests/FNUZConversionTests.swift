@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import SafeTensors
@@ -123,7 +124,7 @@ struct FNUZReference {
             let f = Float(mid)
             for v in [Double(f), Double(f.nextUp), Double(f.nextDown)] { xs += [v, -v] }
         }
-        var rng = SplitMix(seed: 11)
+        var rng = SplitMix64(seed: 11)
         for _ in 0..<20_000 {
             xs.append(Double(Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()))))
         }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import SafeTensors
@@ -85,7 +86,7 @@ struct ReferenceFormat {
         }
         let top = (v.last!.value + format.nextBeyondMax) / 2
         out += [Float(top), Float(top).nextUp, Float(top).nextDown, Float(format.nextBeyondMax)]
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         for _ in 0..<20_000 {
             out.append(Float(bitPattern: UInt32(truncatingIfNeeded: rng.next())))
         }
@@ -169,7 +170,7 @@ struct ReferenceFormat {
         let x = 1 + 0x1p-8 + 0x1p-30
         #expect(FloatConversion.bf16Bits(x) == 0x3f81)
         #expect(FloatConversion.bf16Bits(1 + 0x1p-8) == 0x3f80)  // a true tie: to even
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         for _ in 0..<20_000 {
             let d = Double(bitPattern: rng.next() & 0xbfff_ffff_ffff_ffff)  // |d| < 2
             #expect(Self.bf16.round(d) == FloatConversion.bf16Bits(d))
@@ -206,19 +207,6 @@ struct ReferenceFormat {
     }
 }
 
-/// A tiny deterministic generator (SplitMix64).
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite struct DoubleNarrowingTests {
     /// Double → every narrow type rounds once (checked against the reference rounder on
     /// Doubles, including values just off Float-representable ties).
@@ -234,7 +222,7 @@ struct SplitMix: RandomNumberGenerator {
             let mid = (v[i].value + v[i + 1].value) / 2
             xs += [mid, mid.nextUp, mid.nextDown, mid + mid * 0x1p-40, mid - mid * 0x1p-40]
         }
-        var rng = SplitMix(seed: 3)
+        var rng = SplitMix64(seed: 3)
         for _ in 0..<5000 {
             xs.append(Double(bitPattern: rng.next() & 0xbfff_ffff_ffff_ffff) * 100)
         }

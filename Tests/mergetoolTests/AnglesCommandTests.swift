@@ -1,4 +1,6 @@
 import Foundation
+import Merging
+import TestSupport
 import Testing
 
 @testable import mergetool
@@ -31,8 +33,7 @@ func writeAnglesFixture(_ path: String, _ tensors: [(String, [Float])]) throws {
 /// init = 1 everywhere; model 1 adds e_even, model 2 adds e_odd (orthogonal task vectors),
 /// model 3 adds 2·e_even (parallel to model 1, twice the norm).
 func anglesFamily() throws -> (dir: String, base: String, models: [String]) {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("angles-\(UUID())").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let dir = Fixture.tempDir("angles")
     let names = ["model.layers.0.w", "model.layers.1.w", "lm_head.weight"]
     func store(_ f: (Int) -> Float) -> [(String, [Float])] {
         names.map { ($0, (0..<64).map { 1 + f($0) }) }
@@ -60,7 +61,7 @@ func anglesCommand(_ args: [String]) throws -> AnglesCommand {
 
 @Test func anglesJSONHasKnownAngles() throws {
     let f = try anglesFamily()
-    defer { try? FileManager.default.removeItem(atPath: f.dir) }
+    defer { Fixture.cleanup(f.dir) }
     let out = try anglesCommand(f.models + ["--init", f.base, "--json", "--quiet"]).execute()
     let report = try JSONDecoder().decode(AnglesJSON.self, from: Data(out.stdout.utf8))
     #expect(report.models == f.models)
@@ -79,7 +80,7 @@ func anglesCommand(_ args: [String]) throws -> AnglesCommand {
 
 @Test func anglesCSVHasOneRowPerGroupAndPair() throws {
     let f = try anglesFamily()
-    defer { try? FileManager.default.removeItem(atPath: f.dir) }
+    defer { Fixture.cleanup(f.dir) }
     let out = try anglesCommand(f.models + ["--init", f.base, "--csv", "--by", "model"]).execute()
     let lines = out.stdout.split(separator: "\n")
     #expect(lines.count == 1 + 3)
@@ -89,7 +90,7 @@ func anglesCommand(_ args: [String]) throws -> AnglesCommand {
 
 @Test func anglesTableAndPlots() throws {
     let f = try anglesFamily()
-    defer { try? FileManager.default.removeItem(atPath: f.dir) }
+    defer { Fixture.cleanup(f.dir) }
     let plot = f.dir + "/fig.svg", byLayer = f.dir + "/layers.svg"
     let out = try anglesCommand(
         Array(f.models[0...1]) + ["--init", f.base, "--plot", plot, "--plot-by-layer", byLayer]
@@ -105,7 +106,7 @@ func anglesCommand(_ args: [String]) throws -> AnglesCommand {
 
 @Test func anglesWithoutInitComparesWeightsOnly() throws {
     let f = try anglesFamily()
-    defer { try? FileManager.default.removeItem(atPath: f.dir) }
+    defer { Fixture.cleanup(f.dir) }
     let out = try anglesCommand(f.models + ["--json", "--by", "tensor"]).execute()
     let report = try JSONDecoder().decode(AnglesJSON.self, from: Data(out.stdout.utf8))
     #expect(report.groups.allSatisfy { $0.task_vectors == nil })
@@ -113,19 +114,22 @@ func anglesCommand(_ args: [String]) throws -> AnglesCommand {
 }
 
 @Test(arguments: [
-    ["one.safetensors"],
-    ["a", "b", "--json", "--csv"],
-    ["a", "b", "--by", "block"],
-    ["a", "b", "--by", "model", "--plot-by-layer", "x.svg"],
-    ["a", "b", "--threads", "0"],
+    (["one.safetensors"], "angles need at least 2 models, got 1"),
+    (["a", "b", "--json", "--csv"], "--json and --csv cannot be used together"),
+    (["a", "b", "--by", "block"], "--by must be layer, tensor or model, not 'block'"),
+    (
+        ["a", "b", "--by", "model", "--plot-by-layer", "x.svg"],
+        "--plot-by-layer needs --by layer or --by tensor"
+    ),
+    (["a", "b", "--threads", "0"], "--threads must be at least 1, got 0"),
 ])
-func anglesRejectsBadArguments(_ args: [String]) {
-    #expect(throws: (any Error).self) { try MergeTool.parseAsRoot(["angles"] + args) }
+func anglesRejectsBadArguments(_ args: [String], message: String) {
+    #expect(MergeCLIFixture.parseError(["angles"] + args) == message)
 }
 
 @Test func anglesShapeMismatchNamesTensorAndFiles() throws {
     let f = try anglesFamily()
-    defer { try? FileManager.default.removeItem(atPath: f.dir) }
+    defer { Fixture.cleanup(f.dir) }
     let odd = f.dir + "/odd.safetensors"
     try writeAnglesFixture(
         odd,
@@ -133,11 +137,9 @@ func anglesRejectsBadArguments(_ args: [String]) {
             ("model.layers.0.w", [1, 2]), ("model.layers.1.w", Array(repeating: 1, count: 64)),
             ("lm_head.weight", Array(repeating: 1, count: 64)),
         ])
-    do {
+    let expected = MergeError.shapeMismatch(
+        tensor: "model.layers.0.w", files: [f.base, f.models[0], odd], shapes: [[64], [64], [2]])
+    #expect(throws: expected) {
         _ = try anglesCommand([f.models[0], odd, "--init", f.base, "--quiet"]).execute()
-        Issue.record("expected an error")
-    } catch {
-        let text = String(describing: error)
-        #expect(text.contains("model.layers.0.w") && text.contains(odd) && text.contains("[2]"))
     }
 }

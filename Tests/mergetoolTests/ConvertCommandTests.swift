@@ -1,5 +1,7 @@
+import ArgumentParser
 import Foundation
 import Merging
+import TestSupport
 import Testing
 
 @testable import SafeTensors
@@ -14,10 +16,10 @@ import Testing
 
     @Test(arguments: ["o.safetensors", "o.safetensors.zst", "odir", "odir-sharded", "odir-zstd"])
     func byteExactCopy(_ out: String) throws {
-        let dir = CLIFixture.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let src = CLIFixture.store()
-        try CLIFixture.write(src, to: dir + "/in")
+        let dir = Fixture.tempDir("cli")
+        defer { Fixture.cleanup(dir) }
+        let src = Fixture.smallStore()
+        try Fixture.writeCheckpoint(src, to: dir + "/in")
         FileManager.default.createFile(atPath: dir + "/in/config.json", contents: Data("{}".utf8))
         var args = [dir + "/in", "-o", dir + "/" + out]
         if out == "odir-sharded" { args += ["--shard-size", "10"] }
@@ -37,10 +39,10 @@ import Testing
 
     @Test(arguments: ["f32", "f64", "f16", "bf16"])
     func dtypeConversionConvertsFloatsOnly(_ dtype: String) throws {
-        let dir = CLIFixture.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let src = CLIFixture.store()
-        try CLIFixture.write(src, to: dir + "/in.safetensors")
+        let dir = Fixture.tempDir("cli")
+        defer { Fixture.cleanup(dir) }
+        let src = Fixture.smallStore()
+        try Fixture.writeCheckpoint(src, to: dir + "/in.safetensors")
         try run([dir + "/in.safetensors", "-o", dir + "/out.safetensors", "--dtype", dtype])
         let back = try Checkpoint.open(dir + "/out.safetensors")
         let d = DType(userName: dtype)!
@@ -52,8 +54,8 @@ import Testing
     }
 
     @Test func f32ToBF16RoundsToNearestEven() throws {
-        let dir = CLIFixture.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = Fixture.tempDir("cli")
+        defer { Fixture.cleanup(dir) }
         let s = InMemoryStore()
         let xs: [Float] = [
             Float(bitPattern: 0x3f80_8000), Float(bitPattern: 0x3f81_8000),
@@ -61,7 +63,7 @@ import Testing
             .nan, -.infinity, Float(bitPattern: 0x0000_8000),
         ]
         s.set("x", shape: [xs.count], floats: xs, dtype: .f32)
-        try CLIFixture.write(s, to: dir + "/in.safetensors")
+        try Fixture.writeCheckpoint(s, to: dir + "/in.safetensors")
         try run([dir + "/in.safetensors", "-o", dir + "/out.safetensors", "--dtype", "bf16"])
         let raw = try Checkpoint.open(dir + "/out.safetensors").bytes(of: "x")
         let codes = stride(from: 0, to: raw.count, by: 2).map {
@@ -74,31 +76,31 @@ import Testing
     }
 
     @Test func refusesOutputEqualToInput() throws {
-        let dir = CLIFixture.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try CLIFixture.write(CLIFixture.store(), to: dir + "/in.safetensors")
+        let dir = Fixture.tempDir("cli")
+        defer { Fixture.cleanup(dir) }
+        try Fixture.writeCheckpoint(Fixture.smallStore(), to: dir + "/in.safetensors")
         let before = try Data(contentsOf: URL(fileURLWithPath: dir + "/in.safetensors"))
-        #expect(throws: (any Error).self) {
+        #expect(throws: ExitCode.failure) {
             try run([dir + "/in.safetensors", "-o", dir + "/in.safetensors"])
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/in.safetensors")) == before)
     }
 
     @Test func validatesOutputFlags() {
-        #expect(throws: (any Error).self) {
-            try MergeTool.parseAsRoot(["convert", "a", "-o", "b.safetensors", "--zstd"])
-        }
-        #expect(throws: (any Error).self) {
-            try MergeTool.parseAsRoot([
-                "convert", "a", "-o", "b.safetensors", "--shard-size", "5GB",
-            ])
-        }
-        #expect(throws: (any Error).self) {
-            try MergeTool.parseAsRoot(["convert", "a", "-o", "b", "--shard-size", "lots"])
-        }
-        #expect(throws: (any Error).self) {
-            try MergeTool.parseAsRoot(["convert", "a", "-o", "b", "--dtype", "i8"])
-        }
+        let parseError = MergeCLIFixture.parseError
+        #expect(
+            parseError(["convert", "a", "-o", "b.safetensors", "--zstd"])
+                == "--zstd with 'b.safetensors': name the output 'b.safetensors.zst'")
+        #expect(
+            parseError(["convert", "a", "-o", "b.safetensors", "--shard-size", "5GB"])
+                == "--shard-size needs a directory output, not 'b.safetensors'")
+        #expect(
+            parseError(["convert", "a", "-o", "b", "--shard-size", "lots"])
+                == "--shard-size: invalid size 'lots': use a number with a unit, e.g. 500MB, 5GB, 4GiB"
+        )
+        #expect(
+            parseError(["convert", "a", "-o", "b", "--dtype", "i8"])
+                == "--dtype must be bf16, f16, f32 or f64, not 'i8'")
         #expect(
             (try? MergeTool.parseAsRoot([
                 "convert", "a", "-o", "b", "--shard-size", "4GiB", "--dtype", "bf16",

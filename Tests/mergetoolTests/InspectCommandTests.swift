@@ -1,36 +1,10 @@
+import ArgumentParser
 import Foundation
+import TestSupport
 import Testing
 
 @testable import SafeTensors
 @testable import mergetool
-
-/// A small checkpoint for the command tests: two bf16 tensors, one i64 scalar, metadata.
-enum CLIFixture {
-    static func tempDir() -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "cli-\(UUID().uuidString)"
-        ).path
-        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
-
-    static func store() -> InMemoryStore {
-        let s = InMemoryStore(label: "fixture", metadata: ["format": "pt"])
-        s.set(
-            "model.embed.weight", shape: [2, 3], floats: [1, -2, 0.5, 3, 1e-3, -0.0], dtype: .bf16)
-        s.set("model.norm.weight", shape: [3], floats: [1, 1, 1.25], dtype: .bf16)
-        s.set(TensorInfo(name: "step", dtype: .i64, shape: []), bytes: [7, 0, 0, 0, 0, 0, 0, 0])
-        return s
-    }
-
-    static func write(_ store: any TensorStore, to path: String, shardSize: Int? = nil) throws {
-        let w = try CheckpointWriter(
-            path: path, tensors: store.tensors,
-            metadata: Checkpoint.metadataPairs(store), shardSize: shardSize)
-        for t in store.tensors { try w.copy(t.name, from: store) }
-        try w.finish()
-    }
-}
 
 @Suite struct InspectCommandTests {
     @Test func parsesFlags() throws {
@@ -41,9 +15,9 @@ enum CLIFixture {
     }
 
     @Test func goldenTable() throws {
-        let dir = CLIFixture.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try CLIFixture.write(CLIFixture.store(), to: dir + "/m.safetensors")
+        let dir = Fixture.tempDir("cli")
+        defer { Fixture.cleanup(dir) }
+        try Fixture.writeCheckpoint(Fixture.smallStore(), to: dir + "/m.safetensors")
         let store = try Checkpoint.open(dir + "/m.safetensors")
         let text = InspectReport.table(store, hashes: nil)
         #expect(
@@ -62,9 +36,9 @@ enum CLIFixture {
     }
 
     @Test func goldenJSONWithHashes() throws {
-        let dir = CLIFixture.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try CLIFixture.write(CLIFixture.store(), to: dir + "/m.safetensors")
+        let dir = Fixture.tempDir("cli")
+        defer { Fixture.cleanup(dir) }
+        try Fixture.writeCheckpoint(Fixture.smallStore(), to: dir + "/m.safetensors")
         let store = try Checkpoint.open(dir + "/m.safetensors")
         let hashes = try store.tensors.map { try Checkpoint.sha256(of: $0.name, in: store) }
         let text = InspectReport.json(store, hashes: hashes)
@@ -96,9 +70,9 @@ enum CLIFixture {
     }
 
     @Test func runOnShardedDirectory() throws {
-        let dir = CLIFixture.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try CLIFixture.write(CLIFixture.store(), to: dir + "/ck", shardSize: 10)
+        let dir = Fixture.tempDir("cli")
+        defer { Fixture.cleanup(dir) }
+        try Fixture.writeCheckpoint(Fixture.smallStore(), to: dir + "/ck", shardSize: 10)
         let text = InspectReport.table(try Checkpoint.open(dir + "/ck"), hashes: nil)
         #expect(text.contains("model-00001-of-00003.safetensors"))
         let cmd = try #require(
@@ -107,11 +81,11 @@ enum CLIFixture {
     }
 
     @Test func malformedFileFailsWithExitCode() throws {
-        let dir = CLIFixture.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = Fixture.tempDir("cli")
+        defer { Fixture.cleanup(dir) }
         FileManager.default.createFile(atPath: dir + "/bad.safetensors", contents: Data([1, 2, 3]))
         let cmd = try #require(
             try MergeTool.parseAsRoot(["inspect", dir + "/bad.safetensors"]) as? InspectCommand)
-        #expect(throws: (any Error).self) { try cmd.run() }
+        #expect(throws: ExitCode.failure) { try cmd.run() }
     }
 }

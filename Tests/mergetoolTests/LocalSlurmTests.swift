@@ -1,13 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The private single-node Slurm cluster of `scripts/local-slurm.sh` (the cluster the WARP
 /// Slurm tests run on): it starts with its own config, munge key and ports, runs a job array
 /// and a job that depends on it (`afterok`), and stops exactly the daemons it started.
 @Suite(.serialized) struct LocalSlurmTests {
-    static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    static let script = root + "/scripts/local-slurm.sh"
+    static let script = Binary.packageRoot + "/scripts/local-slurm.sh"
     static let hasSlurm = ["/usr/sbin/slurmctld", "/usr/sbin/slurmd", "/usr/sbin/munged"]
         .allSatisfy { FileManager.default.isExecutableFile(atPath: $0) }
 
@@ -17,18 +16,11 @@ import Testing
     static func shell(_ command: String, env: [String: String] = [:]) throws -> (
         status: Int32, output: String
     ) {
-        let log = FileManager.default.temporaryDirectory
-            .appendingPathComponent("slurm-test-\(UUID().uuidString).log").path
-        defer { try? FileManager.default.removeItem(atPath: log) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["-c", "( \(command) ) > '\(log)' 2>&1"]
-        p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        return (p.terminationStatus, output)
+        let r = try Binary.execute(
+            "/bin/bash", ["-c", "( \(command) ) 2>&1"],
+            in: FileManager.default.currentDirectoryPath,
+            environment: ProcessInfo.processInfo.environment.merging(env) { $1 })
+        return (r.status, r.stdout)
     }
 
     static func alive(_ pidFile: String) -> Bool {

@@ -1,52 +1,13 @@
 import Foundation
 import Merging
+import TestSupport
 import Testing
 
 @testable import SafeTensors
 @testable import mergetool
 
-/// Fixtures for the merge commands: a tiny Llama-shaped bf16 family written as checkpoints.
+/// Parses a merge command line into something the tests can run in process.
 enum MergeCLIFixture {
-    static func tempDir() -> String {
-        let dir = NSTemporaryDirectory() + "merge-cli-\(UUID().uuidString)"
-        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
-
-    /// base, ft1, ft2 under `dir` (directories with config.json), bf16, plus an i64 tensor.
-    static func family(in dir: String, shardSize: Int? = nil) throws {
-        var state: UInt64 = 42
-        func next() -> Float {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(Int64(bitPattern: state >> 11) % 2000 - 1000) / 1000
-        }
-        let shapes: [(String, [Int])] = [
-            ("model.embed_tokens.weight", [10, 8]), ("model.layers.0.mlp.up_proj.weight", [16, 8]),
-            ("model.layers.0.input_layernorm.weight", [8]),
-            ("model.layers.1.mlp.up_proj.weight", [16, 8]),
-            ("model.norm.weight", [8]),
-        ]
-        let base = shapes.map { s in (s.0, s.1, (0..<s.1.reduce(1, *)).map { _ in next() }) }
-        for (k, name) in ["base", "ft1", "ft2"].enumerated() {
-            let store = InMemoryStore()
-            for (n, shape, v) in base {
-                let values = k == 0 ? v : v.map { $0 + 0.05 * next() }
-                store.set(n, shape: shape, floats: values, dtype: .bf16)
-            }
-            store.set(
-                TensorInfo(name: "position_ids", dtype: .i64, shape: [2]),
-                bytes: [UInt8](repeating: 3, count: 16))
-            let path = dir + "/" + name
-            let writer = try CheckpointWriter(
-                path: path, tensors: store.tensors, metadata: [("format", "pt")],
-                shardSize: shardSize)
-            for t in store.tensors { try writer.copy(t.name, from: store) }
-            try writer.finish()
-            FileManager.default.createFile(
-                atPath: path + "/config.json", contents: Data("{\"k\":1}".utf8))
-        }
-    }
-
     static func command(_ args: [String]) throws -> any ParsableCommandRunnable {
         guard let cmd = try MergeTool.parseAsRoot(args) as? any ParsableCommandRunnable else {
             throw CocoaError(.featureUnsupported)
@@ -54,11 +15,15 @@ enum MergeCLIFixture {
         return cmd
     }
 
-    static func tensorBytes(_ path: String) throws -> [String: [UInt8]] {
-        let store = try Checkpoint.open(path)
-        var out: [String: [UInt8]] = [:]
-        for t in store.tensors { out[t.name] = try store.bytes(of: t.name) }
-        return out
+    /// The first line of the message ArgumentParser prints for `args` (`MergeTool.message`),
+    /// or nil when they parse and validate.
+    static func parseError(_ args: [String]) -> String? {
+        do {
+            _ = try MergeTool.parseAsRoot(args)
+            return nil
+        } catch {
+            return MergeTool.message(for: error).split(separator: "\n").first.map(String.init)
+        }
     }
 }
 
@@ -72,9 +37,9 @@ extension ExtrapolateCommand: ParsableCommandRunnable {}
     func run(_ args: [String]) throws { try MergeCLIFixture.command(args + ["--quiet"]).run() }
 
     @Test func fusedFrontEqualsSlerpThenLitiThroughTheCLI() throws {
-        let dir = MergeCLIFixture.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try MergeCLIFixture.family(in: dir, shardSize: 300)
+        let dir = Fixture.tempDir("merge-cli")
+        defer { Fixture.cleanup(dir) }
+        try Fixture.mergeFamily(in: dir, shardSize: 300)
         try run([
             "slerp", dir + "/ft1", dir + "/ft2", "--init", dir + "/base", "--eta", "0,0.3,1",
             "-o", dir + "/front", "--shard-size", "400",
@@ -92,8 +57,8 @@ extension ExtrapolateCommand: ParsableCommandRunnable {}
         }
         // η = 0 is the init's tensors
         #expect(
-            try MergeCLIFixture.tensorBytes(dir + "/front/eta-0")
-                == MergeCLIFixture.tensorBytes(dir + "/base"))
+            try Fixture.tensorBytes(dir + "/front/eta-0")
+                == Fixture.tensorBytes(dir + "/base"))
         // slerp (f64) then liti gives the same bytes as the fused front
         try run([
             "slerp", dir + "/ft1", dir + "/ft2", "--init", dir + "/base", "--dtype", "f64",
@@ -104,22 +69,22 @@ extension ExtrapolateCommand: ParsableCommandRunnable {}
             "-o", dir + "/liti",
         ])
         #expect(
-            try MergeCLIFixture.tensorBytes(dir + "/liti")
-                == MergeCLIFixture.tensorBytes(dir + "/front/eta-0.3"))
+            try Fixture.tensorBytes(dir + "/liti")
+                == Fixture.tensorBytes(dir + "/front/eta-0.3"))
         // and a plain slerp run equals the front's η = 1
         try run([
             "slerp", dir + "/ft1", dir + "/ft2", "--init", dir + "/base", "-o", dir + "/plain",
         ])
         #expect(
-            try MergeCLIFixture.tensorBytes(dir + "/plain")
-                == MergeCLIFixture.tensorBytes(dir + "/front/eta-1"))
+            try Fixture.tensorBytes(dir + "/plain")
+                == Fixture.tensorBytes(dir + "/front/eta-1"))
         #expect(try Checkpoint.open(dir + "/plain").metadata["merge.eta"] == nil)
     }
 
     @Test func extrapolateAndLerp() throws {
-        let dir = MergeCLIFixture.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try MergeCLIFixture.family(in: dir)
+        let dir = Fixture.tempDir("merge-cli")
+        defer { Fixture.cleanup(dir) }
+        try Fixture.mergeFamily(in: dir)
         try run([
             "extrapolate", dir + "/ft1", "--init", dir + "/base", "--eta", "2", "-o", dir + "/x2",
         ])
@@ -138,9 +103,9 @@ extension ExtrapolateCommand: ParsableCommandRunnable {}
     /// Streamed (zstd) inputs: one reader thread, a second reader for the statistics pass;
     /// same bytes as mapped inputs.
     @Test func zstdInputsGiveTheSameMerge() throws {
-        let dir = MergeCLIFixture.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try MergeCLIFixture.family(in: dir)
+        let dir = Fixture.tempDir("merge-cli")
+        defer { Fixture.cleanup(dir) }
+        try Fixture.mergeFamily(in: dir)
         for name in ["base", "ft1", "ft2"] {
             let store = try Checkpoint.open(dir + "/" + name)
             let w = try CheckpointWriter(
@@ -156,14 +121,14 @@ extension ExtrapolateCommand: ParsableCommandRunnable {}
             dir + "/base.safetensors.zst", "-o", dir + "/z",
         ])
         #expect(
-            try MergeCLIFixture.tensorBytes(dir + "/z")
-                == MergeCLIFixture.tensorBytes(dir + "/plain"))
+            try Fixture.tensorBytes(dir + "/z")
+                == Fixture.tensorBytes(dir + "/plain"))
     }
 
     @Test func dryRunWritesNothing() throws {
-        let dir = MergeCLIFixture.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try MergeCLIFixture.family(in: dir)
+        let dir = Fixture.tempDir("merge-cli")
+        defer { Fixture.cleanup(dir) }
+        try Fixture.mergeFamily(in: dir)
         try run([
             "slerp", dir + "/ft1", dir + "/ft2", "--init", dir + "/base", "--dry-run", "-o",
             dir + "/out",
@@ -172,9 +137,9 @@ extension ExtrapolateCommand: ParsableCommandRunnable {}
     }
 
     @Test func shapeMismatchIsOneClearError() throws {
-        let dir = MergeCLIFixture.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try MergeCLIFixture.family(in: dir)
+        let dir = Fixture.tempDir("merge-cli")
+        defer { Fixture.cleanup(dir) }
+        try Fixture.mergeFamily(in: dir)
         let odd = InMemoryStore()
         let base = try Checkpoint.open(dir + "/base")
         for t in base.tensors {
@@ -203,22 +168,20 @@ extension ExtrapolateCommand: ParsableCommandRunnable {}
     }
 
     @Test func parsingRules() throws {
-        #expect(throws: (any Error).self) {
-            try MergeTool.parseAsRoot(["slerp", "a", "--init", "b", "-o", "c"])
-        }
-        #expect(throws: (any Error).self) {
-            try MergeTool.parseAsRoot([
+        let parseError = MergeCLIFixture.parseError
+        #expect(
+            parseError(["slerp", "a", "--init", "b", "-o", "c"])
+                == "slerp needs at least two models, got 1")
+        #expect(
+            parseError([
                 "slerp", "a", "b", "--init", "c", "--lambda", "0.3", "--weights", "1,1", "-o", "d",
-            ])
-        }
-        #expect(throws: (any Error).self) {
-            try MergeTool.parseAsRoot([
-                "extrapolate", "a", "--init", "b", "--eta", "0.5", "-o", "c",
-            ])
-        }
-        #expect(throws: (any Error).self) {
-            try MergeTool.parseAsRoot(["liti", "a", "--init", "b", "--eta", "x", "-o", "c"])
-        }
+            ]) == "use either --lambda or --weights")
+        #expect(
+            parseError(["extrapolate", "a", "--init", "b", "--eta", "0.5", "-o", "c"])
+                == "extrapolate takes η > 1 (got 0.5); use `mergetool liti` for 0 ≤ η ≤ 1")
+        #expect(
+            parseError(["liti", "a", "--init", "b", "--eta", "x", "-o", "c"])
+                == "The value 'x' is invalid for '--eta <eta>'")
         let cmd = try #require(
             try MergeTool.parseAsRoot(
                 [
@@ -235,17 +198,16 @@ extension ExtrapolateCommand: ParsableCommandRunnable {}
             try MergeTool.parseAsRoot(["liti", "a", "--init", "b", "--eta", "-0.5,1", "-o", "c"])
                 as? LitiCommand)
         #expect(liti.eta.values == [-0.5, 1])
-        #expect(throws: (any Error).self) {
-            try MergeTool.parseAsRoot([
+        #expect(
+            MergeCLIFixture.parseError([
                 "liti", "a", "--init", "b", "--eta", "0.3", "--granularity", "tensor", "-o", "c",
-            ])
-        }
+            ]) == "Unknown option '--granularity'")
     }
 
     @Test func negativeEtaIsRefusedUnlessAllowed() throws {
-        let dir = MergeCLIFixture.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try MergeCLIFixture.family(in: dir)
+        let dir = Fixture.tempDir("merge-cli")
+        defer { Fixture.cleanup(dir) }
+        try Fixture.mergeFamily(in: dir)
         #expect {
             try run(["liti", dir + "/ft1", "--init", dir + "/base", "--eta=-0.5", "-o", dir + "/n"])
         } throws: { error in

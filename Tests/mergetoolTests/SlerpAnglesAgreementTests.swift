@@ -1,6 +1,7 @@
 import Diagnostics
 import Foundation
 import Merging
+import TestSupport
 import Testing
 
 @testable import SafeTensors
@@ -19,11 +20,7 @@ import Testing
     /// base, ft1, ft2 (bf16 and f32 tensors, one larger than a block of 32 chunks) with task
     /// vectors at about `degrees` to each other: δ2 = cos·δ1 + sin·(independent noise).
     static func family(degrees: Double, in dir: String) throws -> (base: String, models: [String]) {
-        var state: UInt64 = 7
-        func next() -> Float {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(Int64(bitPattern: state >> 11) % 2000 - 1000) / 1000
-        }
+        var rng = SplitMix64(seed: 7)
         let shapes: [(String, [Int], DType)] = [
             ("model.embed_tokens.weight", [64, 16], .bf16),
             ("model.layers.0.mlp.up_proj.weight", [1100, 1000], .f32),
@@ -35,27 +32,26 @@ import Testing
         let stores = (0..<3).map { _ in InMemoryStore() }
         for (name, shape, dtype) in shapes {
             let n = shape.reduce(1, *)
-            let base = (0..<n).map { _ in next() }
-            let d1 = (0..<n).map { _ in 0.05 * next() }
-            let d2 = d1.map { c * $0 + s * 0.05 * next() }
+            let base = (0..<n).map { _ in rng.milli() }
+            let d1 = (0..<n).map { _ in 0.05 * rng.milli() }
+            let d2 = d1.map { c * $0 + s * 0.05 * rng.milli() }
             stores[0].set(name, shape: shape, floats: base, dtype: dtype)
             stores[1].set(name, shape: shape, floats: zip(base, d1).map(+), dtype: dtype)
             stores[2].set(name, shape: shape, floats: zip(base, d2).map(+), dtype: dtype)
         }
         var paths: [String] = []
         for (k, store) in stores.enumerated() {
-            let path = dir + "/\(["base", "ft1", "ft2"][k]).safetensors"
-            let writer = try SafeTensorsWriter(path: path, tensors: store.tensors)
-            for t in store.tensors { try writer.copy(t.name, from: store) }
-            try writer.finish()
-            paths.append(path)
+            let name = ["base", "ft1", "ft2"][k] + ".safetensors"
+            paths.append(try Fixture.writeSafetensors(store, in: dir, name: name))
         }
         return (paths[0], Array(paths[1...]))
     }
 
     /// What `body` writes to the standard output (fd 1), flushed.
     static func standardOutput(of body: () throws -> Void) throws -> String {
-        let path = NSTemporaryDirectory() + "stdout-\(UUID().uuidString)"
+        let scratch = Fixture.tempDir("stdout")
+        defer { Fixture.cleanup(scratch) }
+        let path = scratch + "/stdout"
         let file = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0o600)
         #expect(file >= 0)
         fflush(nil)
@@ -70,7 +66,6 @@ import Testing
             }
             try body()
         }
-        defer { try? FileManager.default.removeItem(atPath: path) }
         return try String(contentsOfFile: path, encoding: .utf8)
     }
 
@@ -85,8 +80,8 @@ import Testing
 
     @Test(arguments: [30.0, 88.0], [1, 2])
     func slerpAndAnglesReportTheSameOmega(degrees: Double, threads: Int) throws {
-        let dir = MergeCLIFixture.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = Fixture.tempDir("merge-cli")
+        defer { Fixture.cleanup(dir) }
         let f = try Self.family(degrees: degrees, in: dir)
         let slerpArgs =
             ["slerp"] + f.models + [

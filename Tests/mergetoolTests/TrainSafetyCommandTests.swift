@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Reinforce
+import TestSupport
 import Testing
 
 @testable import mergetool
@@ -10,49 +11,6 @@ import Testing
 #elseif canImport(Darwin)
     import Darwin
 #endif
-
-/// The package root, from this file's path (Tests/mergetoolTests/…).
-private let packageRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-private let binary = packageRoot + "/.build/debug/mergetool"
-private let binaryBuilt = FileManager.default.isExecutableFile(atPath: binary)
-
-/// The message ArgumentParser prints for `args`, or nil when they parse and validate.
-private func validationMessage(_ args: [String]) -> String? {
-    do {
-        _ = try MergeTool.parseAsRoot(args)
-        return nil
-    } catch {
-        return MergeTool.message(for: error)
-    }
-}
-
-private func temporaryDirectory() throws -> String {
-    let dir = FileManager.default.temporaryDirectory
-        .appendingPathComponent("train-safety-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-}
-
-/// Whether `pid` is a live process; a zombie counts as gone (it is reaped when it is ours).
-/// Waits for a killed process to finish dying: SIGKILL is delivered asynchronously.
-private func isAlive(_ pid: pid_t) -> Bool {
-    for _ in 0..<5000 {
-        var status: Int32 = 0
-        _ = waitpid(pid, &status, WNOHANG)
-        if kill(pid, 0) == -1 && errno == ESRCH { return false }
-        #if os(Linux)
-            if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                let close = stat.lastIndex(of: ")"),
-                stat[stat.index(close, offsetBy: 2)] == "Z"
-            {
-                return false
-            }
-        #endif
-        usleep(2000)
-    }
-    return true
-}
 
 @Suite("Trainer options, memory estimates and reward processes")
 struct TrainSafetyCommandTests {
@@ -83,11 +41,11 @@ struct TrainSafetyCommandTests {
         (warp + ["--reward-timeout", "inf"], "--reward-timeout must be a finite number, got inf"),
     ])
     func nonFiniteAndOutOfRangeOptionsAreRefused(args: [String], message: String) {
-        #expect(validationMessage(args) == message)
+        #expect(MergeCLIFixture.parseError(args) == message)
     }
 
     @Test func rewardTimeoutReachesTheSettings() throws {
-        #expect(validationMessage(Self.rl + ["--reward-timeout", "2.5"]) == nil)
+        #expect(MergeCLIFixture.parseError(Self.rl + ["--reward-timeout", "2.5"]) == nil)
         let rl = try #require(
             try MergeTool.parseAsRoot(Self.rl + ["--reward-timeout", "2.5"]) as? TrainRLCommand)
         #expect(rl.rewardTimeout == 2.5)
@@ -102,8 +60,8 @@ struct TrainSafetyCommandTests {
     /// The memory estimate refuses a huge batch, a huge width and a huge evaluation before
     /// allocating.
     @Test func hugeBatchAndWidthAreRefusedUpFront() throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = Fixture.tempDir("train-safety")
+        defer { Fixture.cleanup(dir) }
         let sft = try #require(
             try MergeTool.parseAsRoot([
                 "train", "sft", "-o", dir + "/sft", "--steps", "1", "--layers", "1",
@@ -144,12 +102,12 @@ struct TrainSafetyCommandTests {
 
     /// SIGTERM to `train rl` while its reward command, that command's background child and a
     /// `setsid` child (another session and group) run: exit status 143 and none of them left.
-    @Test(.enabled(if: binaryBuilt, "needs .build/debug/mergetool"))
+    @Test(.enabled(if: Binary.exists, "needs .build/debug/mergetool"))
     func sigtermKillsTheRewardCommandAndExits143() throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = Fixture.tempDir("train-safety")
+        defer { Fixture.cleanup(dir) }
         let sft = Process()
-        sft.executableURL = URL(fileURLWithPath: binary)
+        sft.executableURL = URL(fileURLWithPath: Binary.path)
         sft.arguments = [
             "train", "sft", "-o", dir + "/sft", "--steps", "1", "--layers", "1",
             "--d-model", "8", "--heads", "2", "--context", "24", "--quiet",
@@ -162,7 +120,7 @@ struct TrainSafetyCommandTests {
             "echo $$ >> \(dir)/pids; sleep 300 & echo $! >> \(dir)/pids; "
             + "setsid sleep 300 & echo $! >> \(dir)/pids; touch \(dir)/marker; wait"
         let rl = Process()
-        rl.executableURL = URL(fileURLWithPath: binary)
+        rl.executableURL = URL(fileURLWithPath: Binary.path)
         rl.arguments = [
             "train", "rl", "--init", dir + "/sft", "-o", dir + "/rl", "--steps", "3",
             "--batch", "2", "--new-tokens", "2", "--reward", "external:" + reward, "--quiet",
@@ -179,7 +137,7 @@ struct TrainSafetyCommandTests {
             (try? String(contentsOfFile: dir + "/pids", encoding: .utf8))?
             .split(whereSeparator: \.isNewline).compactMap { pid_t($0) } ?? []
         // Checked before waiting for mergetool: a survivor would hold its parent's pipes.
-        let survivors = pids.filter(isAlive)
+        let survivors = pids.filter(Processes.isAlive)
         for pid in survivors { kill(pid, SIGKILL) }  // this test started them: stop them
         rl.waitUntilExit()
         try #require(started, "the reward command never started")

@@ -12,14 +12,9 @@ struct WarpCommandTests {
         return try #require(command as? WarpCommand).settings
     }
 
-    /// The error message the parser gives for `args`, or nil when they parse.
+    /// The error message the parser gives for `args` (first line), or nil when they parse.
     func message(_ args: [String]) -> String? {
-        do {
-            _ = try MergeTool.parseAsRoot(["warp", "--run-dir", "d"] + args)
-            return nil
-        } catch {
-            return MergeTool.message(for: error)
-        }
+        MergeCLIFixture.parseError(["warp", "--run-dir", "d"] + args)
     }
 
     @Test func defaultsAreTheLibrarys() throws {
@@ -62,11 +57,18 @@ struct WarpCommandTests {
     }
 
     @Test func listsParseLikeEveryOtherList() {
-        #expect(message(["--front", "0,x"])?.contains("--front") == true)
-        #expect(message(["--front", ""])?.contains("--front") == true)
-        #expect(message(["--baseline", "0.1,,0.3"])?.contains("--baseline") == true)
-        #expect(message(["--baseline", "nan"])?.contains("--baseline") == true)
-        #expect(message(["--granularity", "block"])?.contains("--granularity") == true)
+        #expect(message(["--front", "0,x"]) == "The value '0,x' is invalid for '--front <front>'")
+        #expect(message(["--front", ""]) == "The value '' is invalid for '--front <front>'")
+        #expect(
+            message(["--baseline", "0.1,,0.3"])
+                == "The value '0.1,,0.3' is invalid for '--baseline <baseline>'")
+        #expect(
+            message(["--baseline", "nan"])
+                == "The value 'nan' is invalid for '--baseline <baseline>'")
+        #expect(
+            message(["--granularity", "block"])
+                == "The value 'block' is invalid for '--granularity <layer|tensor|model>'. "
+                + "Please provide one of 'layer', 'tensor' or 'model'.")
     }
 
     @Test func outOfRangeKnobsAreRejected() {
