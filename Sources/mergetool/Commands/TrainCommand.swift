@@ -79,11 +79,6 @@ struct TrainSFTCommand: ParsableCommand {
     }
 }
 
-/// Writes one line to stderr.
-func stderrLine(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-}
-
 /// The one check of numeric trainer flags (lr, β, μ, temperature, length penalty, timeouts):
 /// finite, then in range, each failure a `ValidationError` naming the flag and the value.
 enum NumericOption {
