@@ -33,6 +33,11 @@ struct TrainSFTCommand: ParsableCommand {
     @Option(help: "Context length.") var context = 32
     @Option(help: "Seed of the weights and batches.") var seed: UInt64 = 0
     @Flag(help: "No progress on stderr.") var quiet = false
+    @Flag(
+        help: ArgumentHelp(
+            "Write into an existing -o directory that is not a run of this command "
+                + "(its files may be overwritten)."))
+    var force = false
 
     func validate() throws {
         try NumericOption.check(steps, "--steps", atLeast: 1)
@@ -60,6 +65,8 @@ struct TrainSFTCommand: ParsableCommand {
 
     func run() throws {
         BLASThreads.set(1)
+        try RefusedRunDirectory.check(
+            output, command: "train sft", settings: SFTRunSettings.self, force: force)
         var config = settings.model
         config.vocabSize = try SFTRun.corpus(settings).vocabulary.count
         try MemoryEstimate.sft(config, batch: batch).check("train sft")

@@ -50,6 +50,11 @@ struct TrainRLCommand: ParsableCommand {
     @Flag(help: "Print steps per second and tokens per second at the end (benchmark).")
     var timing = false
     @Flag(help: "No progress on stderr.") var quiet = false
+    @Flag(
+        help: ArgumentHelp(
+            "Write into an existing -o directory that is not a run of this command "
+                + "(its files may be overwritten)."))
+    var force = false
 
     func validate() throws {
         try NumericOption.check(steps, "--steps", atLeast: 0)
@@ -86,6 +91,8 @@ struct TrainRLCommand: ParsableCommand {
 
     func run() throws {
         BLASThreads.set(1)
+        try RefusedRunDirectory.check(
+            output, command: "train rl", settings: RLRunSettings.self, force: force)
         let (start, vocabulary) = try PolicyCheckpoint.load(initial)
         let reference = try sft.map { try PolicyCheckpoint.load($0).model } ?? start
         var estimate = MemoryEstimate.reinforce(start.config, batch: batch)
