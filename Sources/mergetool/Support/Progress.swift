@@ -40,7 +40,8 @@ struct Progress: Equatable, Sendable {
     }
 
     /// The text of the line after `elapsed` seconds:
-    /// `LABEL: done/total UNIT[, R GB/s][, DETAIL], m:ss left`.
+    /// `LABEL: done/total UNIT[, R GB/s][, DETAIL][, m:ss left]` (time left once something is
+    /// done: by bytes when known, else by units).
     func text(label: String, unit: String, elapsed: Double) -> String {
         var parts = ["\(label): \(done)/\(total) \(unit)"]
         let elapsed = max(1e-3, elapsed)
@@ -50,8 +51,7 @@ struct Progress: Equatable, Sendable {
             fraction = Double(bytes) / Double(bytesTotal)
         }
         if let detail { parts.append(detail) }
-        let left = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0
-        parts.append(Self.clock(left) + " left")
+        if fraction > 0 { parts.append(Self.clock(elapsed * (1 - fraction) / fraction) + " left") }
         return parts.joined(separator: ", ")
     }
 
