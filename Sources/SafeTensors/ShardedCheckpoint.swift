@@ -25,7 +25,7 @@ public final class ShardedCheckpoint: TensorStore, @unchecked Sendable {
 
     public init(indexPath: String) throws {
         self.indexPath = indexPath
-        directory = (indexPath as NSString).deletingLastPathComponent
+        directory = FileAccess.parent(of: indexPath)
         let parsed = try ShardIndex(path: indexPath)
         var names: [String] = []
         var seenShard = Set<ExactName>()

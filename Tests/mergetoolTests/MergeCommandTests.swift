@@ -34,7 +34,9 @@ extension LitiCommand: ParsableCommandRunnable {}
 extension ExtrapolateCommand: ParsableCommandRunnable {}
 
 @Suite struct MergeCommandTests {
-    func run(_ args: [String]) throws { try MergeCLIFixture.command(args + ["--quiet"]).run() }
+    func run(_ args: [String]) throws {
+        try ErrorAdvice.reporting { try MergeCLIFixture.command(args + ["--quiet"]).run() }
+    }
 
     @Test func fusedFrontEqualsSlerpThenLitiThroughTheCLI() throws {
         let dir = Fixture.tempDir("merge-cli")

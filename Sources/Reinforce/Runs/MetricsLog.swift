@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 
 /// Per-step metrics written twice: `NAME.csv` (header + one row per step) and `NAME.jsonl`
 /// (one JSON object per step, same keys), appended and flushed after every row so an
@@ -37,15 +38,15 @@ public final class MetricsLog {
                 Self.jsonStep($0)
             }
         }
+        try RunFiles.write(csvText.utf8, to: csvPath)
+        try RunFiles.write(jsonText.utf8, to: jsonlPath)
         do {
-            try Data(csvText.utf8).write(to: URL(fileURLWithPath: csvPath))
-            try Data(jsonText.utf8).write(to: URL(fileURLWithPath: jsonlPath))
             csv = try FileHandle(forWritingTo: URL(fileURLWithPath: csvPath))
             jsonl = try FileHandle(forWritingTo: URL(fileURLWithPath: jsonlPath))
             try csv.seekToEnd()
             try jsonl.seekToEnd()
         } catch {
-            throw ReinforceError.cannotWrite(path: csvPath, reason: "\(error)")
+            throw ReinforceError.cannotWrite(path: csvPath, reason: RunFiles.reason(error))
         }
     }
 
@@ -66,7 +67,7 @@ public final class MetricsLog {
             try csv.write(contentsOf: Data(line.utf8))
             try jsonl.write(contentsOf: Data(json.utf8))
         } catch {
-            throw ReinforceError.cannotWrite(path: csvPath, reason: "\(error)")
+            throw ReinforceError.cannotWrite(path: csvPath, reason: RunFiles.reason(error))
         }
     }
 
@@ -91,7 +92,7 @@ public final class MetricsLog {
         ofFile path: String, dropFirst: Bool, through kept: Int,
         step: (Substring) -> Int?
     ) -> String {
-        guard let data = FileManager.default.contents(atPath: path),
+        guard let data = try? readFile(path),
             let text = String(data: data, encoding: .utf8)
         else { return "" }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: true)

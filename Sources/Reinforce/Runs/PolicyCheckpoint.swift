@@ -43,16 +43,7 @@ public enum PolicyCheckpoint {
         metadata: [(key: String, value: String)] = [("format", "pt")],
         extraFiles: [String: [UInt8]] = [:]
     ) throws {
-        let parent = (path as NSString).deletingLastPathComponent
-        if !parent.isEmpty {
-            do {
-                try FileManager.default.createDirectory(
-                    atPath: parent,
-                    withIntermediateDirectories: true)
-            } catch {
-                throw ReinforceError.cannotWrite(path: parent, reason: "\(error)")
-            }
-        }
+        try RunFiles.makeDirectory(FileAccess.parent(of: path))
         let writer = try CheckpointWriter(
             path: path, tensors: store.tensors, metadata: metadata,
             extraFiles: extraFiles)
@@ -67,8 +58,7 @@ public enum PolicyCheckpoint {
         let fm = FileManager.default
         guard fm.fileExists(atPath: path, isDirectory: &isDir) else { return path }
         if !isDir.boolValue {
-            let parent = (path as NSString).deletingLastPathComponent
-            return parent.isEmpty ? "." : parent
+            return FileAccess.parent(of: path)
         }
         let own = (path as NSString).appendingPathComponent(configName)
         let policy = (path as NSString).appendingPathComponent("policy")

@@ -43,12 +43,8 @@ extension RLRun {
         let final = (root as NSString).appendingPathComponent(name)
         let partial = (root as NSString).appendingPathComponent("." + name + ".partial")
         let fm = FileManager.default
-        do {
-            try? fm.removeItem(atPath: partial)
-            try fm.createDirectory(atPath: partial, withIntermediateDirectories: true)
-        } catch {
-            throw ReinforceError.cannotWrite(path: partial, reason: "\(error)")
-        }
+        try? fm.removeItem(atPath: partial)
+        try RunFiles.makeDirectory(partial)
         func path(_ component: String) -> String {
             (partial as NSString).appendingPathComponent(component)
         }
@@ -70,14 +66,12 @@ extension RLRun {
             step: trainer.stepCount, samplingState: RLTrainerState.hex(trainer.generator.state),
             promptState: RLTrainerState.hex(trainer.prompts.generator.state),
             optimizerStep: opt.step)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try RunFiles.writeJSON(state, to: path(Self.stateName))
         do {
-            try encoder.encode(state).write(to: URL(fileURLWithPath: path(Self.stateName)))
             try? fm.removeItem(atPath: final)
             try fm.moveItem(atPath: partial, toPath: final)
         } catch {
-            throw ReinforceError.cannotWrite(path: final, reason: "\(error)")
+            throw ReinforceError.cannotWrite(path: final, reason: RunFiles.reason(error))
         }
     }
 

@@ -169,17 +169,9 @@ public final class RLRun {
                         + "use a new directory")
             }
         } else {
-            do {
-                try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            } catch {
-                throw ReinforceError.cannotWrite(path: dir, reason: "\(error)")
-            }
+            try RunFiles.makeDirectory(dir)
         }
-        do {
-            try settings.json().write(to: URL(fileURLWithPath: runFile), options: .atomic)
-        } catch {
-            throw ReinforceError.cannotWrite(path: runFile, reason: "\(error)")
-        }
+        try RunFiles.write(settings.json(), to: runFile)
         guard let last = Self.lastCheckpoint(in: dir) else { return nil }
         try restore(from: last)
         return trainer.stepCount

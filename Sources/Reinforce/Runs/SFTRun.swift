@@ -92,7 +92,7 @@ public enum SFTRun {
     {
         let runFile = (dir as NSString).appendingPathComponent("run.json")
         let policy = (dir as NSString).appendingPathComponent("policy")
-        guard let data = FileManager.default.contents(atPath: runFile),
+        guard let data = try? readFile(runFile),
             let saved = try? JSONDecoder().decode(SFTRunSettings.self, from: data),
             saved == settings, PolicyCheckpoint.exists(policy)
         else { return nil }
@@ -100,21 +100,11 @@ public enum SFTRun {
     }
 
     static func makeDirectory(_ dir: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        } catch {
-            throw ReinforceError.cannotWrite(path: dir, reason: "\(error)")
-        }
+        try RunFiles.makeDirectory(dir)
     }
 
     static func write(_ settings: SFTRunSettings, _ dir: String) throws {
         let path = (dir as NSString).appendingPathComponent("run.json")
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        do {
-            try encoder.encode(settings).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw ReinforceError.cannotWrite(path: path, reason: "\(error)")
-        }
+        try RunFiles.writeJSON(settings, to: path)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 
 extension Vocabulary {
     /// A vocabulary from a plain text: the most frequent tokens of `Vocabulary.tokenize(text)`.
@@ -38,12 +39,13 @@ extension Vocabulary {
     /// `["<bos>","<unk>","the",...]`.
     /// - Throws: `ReinforceError.cannotWrite`.
     public func save(to path: String) throws {
+        let data: Data
         do {
-            let data = try JSONEncoder().encode(tokens)
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+            data = try JSONEncoder().encode(tokens)
         } catch {
-            throw ReinforceError.cannotWrite(path: path, reason: "\(error)")
+            throw ReinforceError.cannotWrite(path: path, reason: RunFiles.reason(error))
         }
+        try RunFiles.write(data, to: path)
     }
 
     /// Reads a vocabulary written by `save(to:)`.
@@ -61,7 +63,10 @@ extension Vocabulary {
     }
 }
 
-/// The bytes of a file, with errors that name it.
+/// The bytes of a regular file, with errors that name it. A FIFO, socket or device is refused
+/// before it is opened for reading (a FIFO would block forever).
+/// - Throws: `ReinforceError.fileNotFound`, or `.unreadableFile` (a directory, not a regular
+///   file, an I/O error).
 func readFile(_ path: String) throws -> Data {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -71,8 +76,12 @@ func readFile(_ path: String) throws -> Data {
         throw ReinforceError.unreadableFile(path: path, reason: "is a directory")
     }
     do {
-        return try Data(contentsOf: URL(fileURLWithPath: path))
+        return Data(try FileAccess.readRegularFile(path))
+    } catch SafeTensorsError.notRegularFile(_, let kind) {
+        throw ReinforceError.unreadableFile(path: path, reason: "is \(kind), not a regular file")
+    } catch SafeTensorsError.io(_, _, _, let message) {
+        throw ReinforceError.unreadableFile(path: path, reason: message.lowercased())
     } catch {
-        throw ReinforceError.unreadableFile(path: path, reason: "\(error.localizedDescription)")
+        throw ReinforceError.unreadableFile(path: path, reason: RunFiles.reason(error))
     }
 }

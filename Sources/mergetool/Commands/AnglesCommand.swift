@@ -4,12 +4,6 @@ import Foundation
 import Merging
 import SafeTensors
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// `mergetool angles A B [C …] [--init BASE]`: the geometry of a family of fine-tunings —
 /// angles and norms of task vectors and full weights per block (WARP paper, Figure 11).
 struct AnglesCommand: ParsableCommand {
@@ -35,8 +29,11 @@ struct AnglesCommand: ParsableCommand {
     var initial: String?
 
     @Option(
-        name: .customLong("by"), help: "Grouping: layer (per transformer block), tensor or model.")
-    var by: String = "layer"
+        name: .customLong("by"),
+        help: ArgumentHelp(
+            "Grouping: layer (per transformer block), tensor or model.",
+            valueName: "layer|tensor|model"))
+    var by: Granularity = .layer
 
     @Flag(help: "Print the report as JSON.")
     var json = false
@@ -55,8 +52,7 @@ struct AnglesCommand: ParsableCommand {
     @Option(help: "Bins per histogram in the figure.")
     var bins: Int = 20
 
-    @Option(help: "Worker threads (results do not depend on it).")
-    var threads: Int = 2
+    @OptionGroup var threading: ThreadOptions
 
     @Option(name: .customLong("chunk-elements"), help: .hidden)
     var chunkElements: Int = MergeEngine.chunkElements
@@ -64,39 +60,32 @@ struct AnglesCommand: ParsableCommand {
     @Flag(help: "No progress line and no warnings on stderr.")
     var quiet = false
 
-    var granularity: Granularity { Granularity(rawValue: by.lowercased()) ?? .layer }
+    var granularity: Granularity { by }
+    var threads: Int { threading.threadCount }
 
     func validate() throws {
         if models.count < 2 {
             throw ValidationError("angles need at least 2 models, got \(models.count)")
         }
         if json && csv { throw ValidationError("--json and --csv cannot be used together") }
-        if Granularity(rawValue: by.lowercased()) == nil {
-            throw ValidationError("--by must be layer, tensor or model, not '\(by)'")
-        }
         if plotByLayer != nil && granularity == .model {
             throw ValidationError("--plot-by-layer needs --by layer or --by tensor")
         }
-        if bins < 1 || bins > 1000 {
-            throw ValidationError("--bins must be in 1...1000, got \(bins)")
-        }
-        if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-        if chunkElements < 1 { throw ValidationError("--chunk-elements must be at least 1") }
+        try NumericOption.check(bins, "--bins", atLeast: 1, atMost: 1000)
+        try NumericOption.check(chunkElements, "--chunk-elements", atLeast: 1)
     }
 
     func run() throws {
-        let line: AnglesProgressLine? = !quiet && isatty(2) != 0 ? AnglesProgressLine() : nil
+        let line = ProgressLine(label: "angles", unit: "tensors", quiet: quiet)
         var callback: (@Sendable (AngleProgress) -> Void)?
-        if let line { callback = { line.update($0) } }
+        if line.enabled { callback = { line.update(Progress($0)) } }
         let result: (stdout: String, stderr: [String])
         do {
-            defer { line?.finish() }
+            defer { line.finish() }
             result = try execute(progress: callback)
         }
         FileHandle.standardOutput.write(Data(result.stdout.utf8))
-        if !quiet {
-            for line in result.stderr { FileHandle.standardError.write(Data((line + "\n").utf8)) }
-        }
+        if !quiet { for line in result.stderr { stderrLine(line) } }
     }
 
     /// Runs the analysis and writes the plots.
@@ -143,30 +132,5 @@ struct AnglesCommand: ParsableCommand {
         } catch {
             throw DiagnosticsError.cannotWrite(path: path, reason: "\(error)")
         }
-    }
-}
-
-/// A single progress line on stderr, redrawn at most ten times a second.
-final class AnglesProgressLine: @unchecked Sendable {
-    private let lock = NSLock()
-    private var last = 0.0
-    private let start = Date()
-
-    func update(_ p: AngleProgress) {
-        lock.lock()
-        defer { lock.unlock() }
-        let now = Date().timeIntervalSince(start)
-        guard now - last >= 0.1 || p.piecesDone == p.piecesTotal else { return }
-        last = now
-        let gib = 1024.0 * 1024 * 1024
-        let pct = p.bytesTotal > 0 ? 100 * Double(p.bytesDone) / Double(p.bytesTotal) : 100
-        let line = String(
-            format: "\rangles: %3.0f%%  %.2f of %.2f GiB  %.1fs",
-            pct, Double(p.bytesDone) / gib, Double(p.bytesTotal) / gib, now)
-        FileHandle.standardError.write(Data(line.utf8))
-    }
-
-    func finish() {
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
 }

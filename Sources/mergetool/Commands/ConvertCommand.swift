@@ -3,10 +3,6 @@ import Foundation
 import Merging
 import SafeTensors
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// `mergetool convert CKPT -o OUT [--dtype …] [--shard-size SIZE] [--zstd]`.
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,39 +36,36 @@ struct ConvertCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        try reportingErrors {
-            let store = try Checkpoint.open(checkpoint)
-            let target = try output.outputDType()
-            let converter = CheckpointConverter(store: store, target: target)
-            // the source's metadata, marked as ours (so a rerun may replace the output)
-            let metadata =
-                Checkpoint.metadataPairs(store).filter { $0.key != Self.markerKey }
-                + [(Self.markerKey, MergeRecipe.toolVersion)]
-            let writer = try CheckpointWriter(
-                path: output.output, tensors: converter.outputTensors,
-                metadata: metadata, shardSize: try output.shardBytes(),
-                inputs: [checkpoint], auxiliaryFrom: checkpoint,
-                compressShards: output.compressShards, replacing: output.replacing)
-            let progress = ConvertProgress(
-                enabled: !quiet && isatty(2) != 0,
-                total: converter.outputTensors.count)
-            do {
-                try converter.write(to: writer) { progress.update($0) }
-                try writer.finish()
-            } catch {
-                writer.abort()
-                progress.finish()
-                throw error
-            }
+        let store = try Checkpoint.open(checkpoint)
+        let target = try output.outputDType()
+        let converter = CheckpointConverter(store: store, target: target)
+        // the source's metadata, marked as ours (so a rerun may replace the output)
+        let metadata =
+            Checkpoint.metadataPairs(store).filter { $0.key != Self.markerKey }
+            + [(Self.markerKey, MergeRecipe.toolVersion)]
+        let writer = try CheckpointWriter(
+            path: output.output, tensors: converter.outputTensors,
+            metadata: metadata, shardSize: try output.shardBytes(),
+            inputs: [checkpoint], auxiliaryFrom: checkpoint,
+            compressShards: output.compressShards, replacing: output.replacing)
+        let progress = ProgressLine(label: "convert", unit: "tensors", quiet: quiet)
+        let total = converter.outputTensors.count
+        do {
+            try converter.write(to: writer) { progress.update(Progress(done: $0, total: total)) }
+            try writer.finish()
+        } catch {
+            writer.abort()
             progress.finish()
-            let converted = converter.convertedCount
-            print(
-                "wrote \(output.output): \(store.tensors.count) tensors"
-                    + (target.map { ", \(converted) converted to \($0.rawValue)" }
-                        ?? ", copied byte for byte")
-                    + ", " + InspectReport.count(writer.writtenFiles.count, "file")
-            )
+            throw error
         }
+        progress.finish()
+        let converted = converter.convertedCount
+        print(
+            "wrote \(output.output): \(store.tensors.count) tensors"
+                + (target.map { ", \(converted) converted to \($0.rawValue)" }
+                    ?? ", copied byte for byte")
+                + ", " + InspectReport.count(writer.writtenFiles.count, "file")
+        )
     }
 }
 
@@ -142,29 +135,5 @@ struct CheckpointConverter {
             }
             progress(k + 1)
         }
-    }
-}
-
-/// "convert: k/N tensors" on stderr, redrawn at most 4 times a second, only on a terminal.
-final class ConvertProgress {
-    private let enabled: Bool
-    private let total: Int
-    private var last = Date.distantPast
-    private var drawn = false
-
-    init(enabled: Bool, total: Int) {
-        self.enabled = enabled
-        self.total = total
-    }
-
-    func update(_ done: Int) {
-        guard enabled, done == total || Date().timeIntervalSince(last) >= 0.25 else { return }
-        last = Date()
-        FileHandle.standardError.write(Data("\r\u{1b}[Kconvert: \(done)/\(total) tensors".utf8))
-        drawn = true
-    }
-
-    func finish() {
-        if enabled && drawn { FileHandle.standardError.write(Data("\r\u{1b}[K".utf8)) }
     }
 }

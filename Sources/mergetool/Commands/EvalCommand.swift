@@ -24,7 +24,7 @@ struct EvalCommand: ParsableCommand {
     var sft: String
 
     @Option(help: "Reward: lexicon or external:COMMAND.")
-    var reward = "lexicon"
+    var reward = RewardChoice.lexicon
 
     @Option(
         name: .customLong("reward-timeout"),
@@ -52,6 +52,9 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print CSV.")
     var csv = false
 
+    @Flag(name: .shortAndLong, help: "No progress line on stderr.")
+    var quiet = false
+
     @Option(
         name: .customLong("dump-logits"),
         help: ArgumentHelp(
@@ -62,9 +65,9 @@ struct EvalCommand: ParsableCommand {
     func validate() throws {
         if checkpoints.isEmpty { throw ValidationError("give at least one checkpoint") }
         if json && csv { throw ValidationError("--json and --csv cannot be used together") }
-        if prompts < 1 { throw ValidationError("--prompts must be at least 1, got \(prompts)") }
-        if samples < 1 { throw ValidationError("--samples must be at least 1, got \(samples)") }
-        if newTokens < 1 { throw ValidationError("--new-tokens must be at least 1") }
+        try NumericOption.check(prompts, "--prompts", atLeast: 1)
+        try NumericOption.check(samples, "--samples", atLeast: 1)
+        try NumericOption.check(newTokens, "--new-tokens", atLeast: 1)
         try NumericOption.check(temperature, "--temperature", positive: true)
         try NumericOption.check(rewardTimeout, "--reward-timeout", positive: true)
     }
@@ -91,15 +94,19 @@ struct EvalCommand: ParsableCommand {
             reference.config, batch: settings.batchSize, prompts: prompts, samples: samples
         ).check("eval")
         let evaluator = try PolicyEvaluator(
-            sft: reference, reward: try RewardSpec.make(reward, timeout: rewardTimeout),
+            sft: reference, reward: try RewardSpec.make(reward.spec, timeout: rewardTimeout),
             vocabulary: vocabulary, settings: settings)
         var results: [EvaluationResult] = []
+        let line = ProgressLine(label: "eval", unit: "checkpoints", quiet: quiet)
+        defer { line.finish() }
+        line.update(Progress(done: 0, total: checkpoints.count))
         for path in checkpoints {
             let (policy, vocab) = try PolicyCheckpoint.load(path)
             guard vocab == vocabulary else {
                 throw ValidationError("\(path): its vocabulary differs from the SFT model's")
             }
             results.append(try evaluator.evaluate(policy, label: path))
+            line.update(Progress(done: results.count, total: checkpoints.count))
         }
         if json { return EvaluationResult.json(results) + "\n" }
         if csv {

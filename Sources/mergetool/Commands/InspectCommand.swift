@@ -32,30 +32,13 @@ struct InspectCommand: ParsableCommand {
     var hash = false
 
     func run() throws {
-        try reportingErrors {
-            let store = try Checkpoint.open(checkpoint)
-            let hashes =
-                try hash ? store.tensors.map { try Checkpoint.sha256(of: $0.name, in: store) } : nil
-            print(
-                json
-                    ? InspectReport.json(store, hashes: hashes)
-                    : InspectReport.table(store, hashes: hashes), terminator: "")
-        }
-    }
-}
-
-/// Runs `body`; prints a thrown error as one `error: …` line on stderr and exits 1.
-/// (ArgumentParser's own validation errors are rethrown for it to print with usage.)
-func reportingErrors(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let e as ValidationError {
-        throw e
-    } catch let e as ExitCode {
-        throw e
-    } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        throw ExitCode.failure
+        let store = try Checkpoint.open(checkpoint)
+        let hashes =
+            try hash ? store.tensors.map { try Checkpoint.sha256(of: $0.name, in: store) } : nil
+        print(
+            json
+                ? InspectReport.json(store, hashes: hashes)
+                : InspectReport.table(store, hashes: hashes), terminator: "")
     }
 }
 

@@ -46,12 +46,10 @@ struct LerpCommand: ParsableCommand {
     }
 
     func run() throws {
-        try ErrorAdvice.mergeCommand {
-            try MergeCommandRun(
-                name: "lerp", method: initial == nil ? .lerp : .taskArithmetic,
-                weights: weights?.values, etas: eta?.values, models: models, initPath: initial,
-                grouping: grouping, merge: merge, output: output
-            ).run()
-        }
+        try MergeCommandRun(
+            name: "lerp", method: initial == nil ? .lerp : .taskArithmetic,
+            weights: weights?.values, etas: eta?.values, models: models, initPath: initial,
+            grouping: grouping, merge: merge, output: output
+        ).run()
     }
 }

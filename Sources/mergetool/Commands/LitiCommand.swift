@@ -39,11 +39,9 @@ struct LitiCommand: ParsableCommand {
         name: String, merged: String, initial: String, etas: [Double],
         merge: MergeOptions, output: OutputOptions
     ) throws {
-        try ErrorAdvice.mergeCommand {
-            try MergeCommandRun(
-                name: name, method: .liti, etas: etas, models: [merged], initPath: initial,
-                merge: merge, output: output
-            ).run()
-        }
+        try MergeCommandRun(
+            name: name, method: .liti, etas: etas, models: [merged], initPath: initial,
+            merge: merge, output: output
+        ).run()
     }
 }

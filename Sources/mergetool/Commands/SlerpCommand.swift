@@ -63,13 +63,11 @@ struct SlerpCommand: ParsableCommand {
     }
 
     func run() throws {
-        try ErrorAdvice.mergeCommand {
-            try MergeCommandRun(
-                name: "slerp", method: .slerp, lambda: lambda, weights: weights?.values,
-                etas: eta?.values, models: models, initPath: initial, grouping: grouping,
-                merge: merge,
-                output: output
-            ).run()
-        }
+        try MergeCommandRun(
+            name: "slerp", method: .slerp, lambda: lambda, weights: weights?.values,
+            etas: eta?.values, models: models, initPath: initial, grouping: grouping,
+            merge: merge,
+            output: output
+        ).run()
     }
 }

@@ -33,10 +33,15 @@ struct TrainSFTCommand: ParsableCommand {
     @Option(help: "Context length.") var context = 32
     @Option(help: "Seed of the weights and batches.") var seed: UInt64 = 0
     @Flag(help: "No progress on stderr.") var quiet = false
+    @Flag(
+        help: ArgumentHelp(
+            "Write into an existing -o directory that is not a run of this command "
+                + "(its files may be overwritten)."))
+    var force = false
 
     func validate() throws {
-        if steps < 1 { throw ValidationError("--steps must be at least 1") }
-        if batch < 1 { throw ValidationError("--batch must be at least 1") }
+        try NumericOption.check(steps, "--steps", atLeast: 1)
+        try NumericOption.check(batch, "--batch", atLeast: 1)
         try NumericOption.check(lr, "--lr", positive: true)
         if layers < 1 || dModel < 1 || heads < 1 || dModel % heads != 0 || context < 8 {
             throw ValidationError("bad model shape: need d-model a multiple of heads, context ≥ 8")
@@ -60,60 +65,23 @@ struct TrainSFTCommand: ParsableCommand {
 
     func run() throws {
         BLASThreads.set(1)
+        try RefusedRunDirectory.check(
+            output, command: "train sft", settings: SFTRunSettings.self, force: force)
         var config = settings.model
         config.vocabSize = try SFTRun.corpus(settings).vocabulary.count
         try MemoryEstimate.sft(config, batch: batch).check("train sft")
-        let start = Date()
-        let total = steps, quiet = quiet
-        let (model, vocabulary) = try SFTRun.run(settings, directory: output) { t, loss in
-            if !quiet, t % 50 == 0 || t == total {
-                stderrLine(
-                    String(
-                        format: "sft step %d/%d  loss %.4f  %.1fs", t, total, loss,
-                        Date().timeIntervalSince(start)))
+        let total = steps
+        let line = ProgressLine(label: "sft", unit: "steps", quiet: quiet)
+        let (model, vocabulary): (GPT, Vocabulary)
+        do {
+            defer { line.finish() }
+            (model, vocabulary) = try SFTRun.run(settings, directory: output) { t, loss in
+                line.update(
+                    Progress(done: t, total: total, detail: String(format: "loss %.4f", loss)))
             }
         }
         print(
             "sft: \(model.parameterCount) parameters, vocabulary \(vocabulary.count), "
                 + "\(steps) steps -> \((output as NSString).appendingPathComponent("policy"))")
-    }
-}
-
-/// Writes one line to stderr.
-func stderrLine(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-}
-
-/// The one check of numeric trainer flags (lr, β, μ, temperature, length penalty, timeouts):
-/// finite, then in range, each failure a `ValidationError` naming the flag and the value.
-enum NumericOption {
-    /// - Parameters:
-    ///   - positive: the value must be > 0.
-    ///   - atLeast: the value must be ≥ this.
-    ///   - range: the value must lie in it.
-    static func check<T: BinaryFloatingPoint>(
-        _ value: T, _ flag: String, positive: Bool = false, atLeast minimum: T? = nil,
-        in range: ClosedRange<T>? = nil
-    ) throws {
-        let text = Self.text(value)
-        guard value.isFinite else {
-            throw ValidationError("\(flag) must be a finite number, got \(text)")
-        }
-        if positive, !(value > 0) {
-            throw ValidationError("\(flag) must be positive, got \(text)")
-        }
-        if let minimum, !(value >= minimum) {
-            throw ValidationError("\(flag) must be ≥ \(Self.text(minimum)), got \(text)")
-        }
-        if let range, !range.contains(value) {
-            throw ValidationError(
-                "\(flag) must be in [\(Self.text(range.lowerBound)), "
-                    + "\(Self.text(range.upperBound))], got \(text)")
-        }
-    }
-
-    /// `%g` of the value: 0.1 prints as 0.1 whether it came as a Float or a Double.
-    static func text<T: BinaryFloatingPoint>(_ value: T) -> String {
-        String(format: "%g", Double(value))
     }
 }

@@ -21,7 +21,7 @@ struct TrainRLCommand: ParsableCommand {
     @Option(help: "The SFT policy for KL-to-SFT (default: --init); the anchor with --anchor sft.")
     var sft: String?
     @Option(name: .shortAndLong, help: "Run directory.") var output: String
-    @Option(help: "KL anchor: ema or sft.") var anchor = "ema"
+    @Option(help: "KL anchor: ema or sft.") var anchor = AnchorChoice.ema
     @Option(help: "KL coefficient β.") var beta: Float = 0.1
     @Option(help: "EMA rate μ.") var mu: Float = 0.01
     @Option(help: "REINFORCE steps.") var steps = WarpSettings().steps
@@ -34,7 +34,7 @@ struct TrainRLCommand: ParsableCommand {
     var stopAtEnd = true
     @Option(help: "Adam learning rate.") var lr: Float = WarpSettings().reinforce.optimizer
         .learningRate
-    @Option(help: "Reward: lexicon or external:COMMAND.") var reward = "lexicon"
+    @Option(help: "Reward: lexicon or external:COMMAND.") var reward = RewardChoice.lexicon
     @Option(name: .customLong("length-penalty"), help: "Length penalty α per token (appendix E).")
     var lengthPenalty: Double?
     @Option(
@@ -52,14 +52,16 @@ struct TrainRLCommand: ParsableCommand {
     @Flag(help: "Print steps per second and tokens per second at the end (benchmark).")
     var timing = false
     @Flag(help: "No progress on stderr.") var quiet = false
+    @Flag(
+        help: ArgumentHelp(
+            "Write into an existing -o directory that is not a run of this command "
+                + "(its files may be overwritten)."))
+    var force = false
 
     func validate() throws {
-        if anchor != "ema" && anchor != "sft" {
-            throw ValidationError("--anchor must be ema or sft")
-        }
-        if steps < 0 { throw ValidationError("--steps must be at least 0") }
-        if batch < 1 { throw ValidationError("--batch must be at least 1") }
-        if newTokens < 1 { throw ValidationError("--new-tokens must be at least 1") }
+        try NumericOption.check(steps, "--steps", atLeast: 0)
+        try NumericOption.check(batch, "--batch", atLeast: 1)
+        try NumericOption.check(newTokens, "--new-tokens", atLeast: 1)
         try NumericOption.check(beta, "--beta", atLeast: 0)
         try NumericOption.check(mu, "--mu", in: 0...1)
         try NumericOption.check(lr, "--lr", positive: true)
@@ -78,19 +80,21 @@ struct TrainRLCommand: ParsableCommand {
         s.reinforce.temperature = temperature
         s.reinforce.stopAtEnd = stopAtEnd
         s.reinforce.beta = beta
-        s.reinforce.anchor = anchor == "ema" ? .ema(rate: mu) : .fixed
+        s.reinforce.anchor = anchor == .ema ? .ema(rate: mu) : .fixed
         s.reinforce.optimizer.learningRate = lr
         s.reinforce.seed = seed
         s.promptSeed = promptSeed ?? seed
         s.steps = steps
         s.checkpointEvery = checkpointEvery
         s.evalEvery = evalEvery
-        s.reward = lengthPenalty.map { "\(reward)+length(\($0))" } ?? reward
+        s.reward = lengthPenalty.map { "\(reward.spec)+length(\($0))" } ?? reward.spec
         return s
     }
 
     func run() throws {
         BLASThreads.set(1)
+        try RefusedRunDirectory.check(
+            output, command: "train rl", settings: RLRunSettings.self, force: force)
         let (start, vocabulary) = try PolicyCheckpoint.load(initial)
         let reference = try sft.map { try PolicyCheckpoint.load($0).model } ?? start
         var estimate = MemoryEstimate.reinforce(start.config, batch: batch)
@@ -102,7 +106,7 @@ struct TrainRLCommand: ParsableCommand {
         }
         try estimate.check("train rl")
         let rewardFunction = try RewardSpec.make(
-            reward, lengthPenalty: lengthPenalty, timeout: rewardTimeout)
+            reward.spec, lengthPenalty: lengthPenalty, timeout: rewardTimeout)
         let evaluator =
             evalEvery > 0
             ? try PolicyEvaluator(sft: reference, reward: rewardFunction, vocabulary: vocabulary)
@@ -112,16 +116,18 @@ struct TrainRLCommand: ParsableCommand {
             vocabulary: vocabulary, settings: settings, directory: output,
             evaluator: evaluator)
         let clock = Date()
-        let total = steps, quiet = quiet
-        let result = try run.run { s in
-            if !quiet, s.step % 10 == 0 || s.step == total {
-                stderrLine(
-                    String(
-                        format: "rl step %d/%d  reward %.3f±%.3f  KL(anchor) %.3f  KL(sft) %.3f  "
-                            + "H %.2f  len %.1f  distinct %.2f  %.1fs",
-                        s.step, total, s.rewardMean, s.rewardStd, s.klToAnchor, s.klToSFT ?? .nan,
-                        s.entropy, s.completionLength, s.distinctRatio,
-                        Date().timeIntervalSince(clock)))
+        let total = steps
+        let line = ProgressLine(label: "rl", unit: "steps", quiet: quiet)
+        let result: RLRunResult
+        do {
+            defer { line.finish() }
+            result = try run.run { s in
+                let detail = String(
+                    format: "reward %.3f±%.3f, KL(anchor) %.3f, KL(sft) %.3f, H %.2f, len %.1f, "
+                        + "distinct %.2f",
+                    s.rewardMean, s.rewardStd, s.klToAnchor, s.klToSFT ?? .nan, s.entropy,
+                    s.completionLength, s.distinctRatio)
+                line.update(Progress(done: s.step, total: total, detail: detail))
             }
         }
         let seconds = Date().timeIntervalSince(clock)

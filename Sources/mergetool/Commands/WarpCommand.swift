@@ -65,7 +65,7 @@ struct WarpCommand: ParsableCommand {
     var evalEvery = WarpSettings().evalEvery
     @Option(name: .customLong("eval-prompts"), help: "Held-out prompts per evaluation.")
     var evalPrompts = WarpSettings().evaluation.promptCount
-    @Option(help: "Reward: lexicon or external:COMMAND.") var reward = "lexicon"
+    @Option(help: "Reward: lexicon or external:COMMAND.") var reward = RewardChoice.lexicon
     @Option(
         name: .customLong("reward-timeout"),
         help: "Seconds before an external reward command is killed (per batch).")
@@ -153,7 +153,7 @@ struct WarpCommand: ParsableCommand {
         s.sft.steps = sftSteps
         s.evalEvery = evalEvery
         s.evaluation.promptCount = evalPrompts
-        s.reward = reward
+        s.reward = reward.spec
         s.rewardTimeout = rewardTimeout
         s.parallelRuns = parallel
         s.seed = seed

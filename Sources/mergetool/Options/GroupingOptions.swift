@@ -1,8 +1,6 @@
 import ArgumentParser
 import Merging
 
-extension Granularity: ExpressibleByArgument {}
-
 /// `--granularity`: how tensors share one SLERP angle (slerp and lerp; LITI has no angle).
 struct GroupingOptions: ParsableArguments {
     @Option(

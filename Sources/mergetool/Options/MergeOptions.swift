@@ -19,17 +19,11 @@ struct MergeOptions: ParsableArguments {
         help: "Allow η < 0 (moves past the init, away from the merge), e.g. --eta -0.5.")
     var allowNegativeEta = false
 
-    @Option(help: "Worker threads (default: the number of cores). Results do not depend on it.")
-    var threads: Int?
+    @OptionGroup var threading: ThreadOptions
 
-    func validate() throws {
-        if let t = threads, !(1...64).contains(t) {
-            throw ValidationError("--threads must be 1…64")
-        }
-    }
+    /// `--threads` (validated by `ThreadOptions`).
+    var threads: Int? { threading.threads }
 
     /// Threads to use: `--threads`, else the active core count (at most 8).
-    var threadCount: Int {
-        threads ?? min(8, max(1, ProcessInfo.processInfo.activeProcessorCount))
-    }
+    var threadCount: Int { threading.threadCount }
 }

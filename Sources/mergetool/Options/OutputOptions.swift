@@ -42,7 +42,7 @@ struct OutputOptions: ParsableArguments {
         help: ArgumentHelp(
             "Convert floating-point tensors to this dtype (round to nearest even); "
                 + "other tensors are copied.", valueName: "bf16|f16|f32|f64"))
-    var dtype: String?
+    var dtype: OutputDTypeChoice?
 
     @Flag(
         help: ArgumentHelp(
@@ -59,7 +59,6 @@ struct OutputOptions: ParsableArguments {
             throw ValidationError("--shard-size needs a directory output, not '\(output)'")
         }
         _ = try shardBytes()
-        _ = try outputDType()
     }
 
     /// Whether `-o` names a checkpoint directory.
@@ -87,11 +86,5 @@ struct OutputOptions: ParsableArguments {
     }
 
     /// `--dtype` as a safetensors dtype (only bf16, f16, f32, f64 are output types).
-    func outputDType() throws -> DType? {
-        guard let text = dtype else { return nil }
-        guard let d = DType(userName: text), [.bf16, .f16, .f32, .f64].contains(d) else {
-            throw ValidationError("--dtype must be bf16, f16, f32 or f64, not '\(text)'")
-        }
-        return d
-    }
+    func outputDType() throws -> DType? { dtype?.dtype }
 }
