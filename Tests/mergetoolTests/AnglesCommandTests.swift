@@ -116,12 +116,19 @@ func anglesCommand(_ args: [String]) throws -> AnglesCommand {
 @Test(arguments: [
     (["one.safetensors"], "angles need at least 2 models, got 1"),
     (["a", "b", "--json", "--csv"], "--json and --csv cannot be used together"),
-    (["a", "b", "--by", "block"], "--by must be layer, tensor or model, not 'block'"),
+    (
+        ["a", "b", "--by", "block"],
+        "The value 'block' is invalid for '--by <layer|tensor|model>'. "
+            + "Please provide one of 'layer', 'tensor' or 'model'."
+    ),
     (
         ["a", "b", "--by", "model", "--plot-by-layer", "x.svg"],
         "--plot-by-layer needs --by layer or --by tensor"
     ),
-    (["a", "b", "--threads", "0"], "--threads must be at least 1, got 0"),
+    (
+        ["a", "b", "--threads", "0"],
+        "The value '0' is invalid for '--threads <n>': --threads must be in 1…64, got 0"
+    ),
 ])
 func anglesRejectsBadArguments(_ args: [String], message: String) {
     #expect(MergeCLIFixture.parseError(["angles"] + args) == message)

@@ -80,7 +80,7 @@ import Testing
         defer { Fixture.cleanup(dir) }
         try Fixture.writeCheckpoint(Fixture.smallStore(), to: dir + "/in.safetensors")
         let before = try Data(contentsOf: URL(fileURLWithPath: dir + "/in.safetensors"))
-        #expect(throws: ExitCode.failure) {
+        #expect(throws: SafeTensorsError.outputIsInput(path: dir + "/in.safetensors")) {
             try run([dir + "/in.safetensors", "-o", dir + "/in.safetensors"])
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/in.safetensors")) == before)
@@ -100,7 +100,7 @@ import Testing
         )
         #expect(
             parseError(["convert", "a", "-o", "b", "--dtype", "i8"])
-                == "--dtype must be bf16, f16, f32 or f64, not 'i8'")
+                == "The value 'i8' is invalid for '--dtype <bf16|f16|f32|f64>'")
         #expect(
             (try? MergeTool.parseAsRoot([
                 "convert", "a", "-o", "b", "--shard-size", "4GiB", "--dtype", "bf16",

@@ -86,6 +86,8 @@ import Testing
         FileManager.default.createFile(atPath: dir + "/bad.safetensors", contents: Data([1, 2, 3]))
         let cmd = try #require(
             try MergeTool.parseAsRoot(["inspect", dir + "/bad.safetensors"]) as? InspectCommand)
-        #expect(throws: ExitCode.failure) { try cmd.run() }
+        #expect(throws: SafeTensorsError.fileTooSmall(file: dir + "/bad.safetensors", size: 3)) {
+            try cmd.run()
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Merging
 import SafeTensors
+import TestSupport
 import Testing
 
 @testable import mergetool
@@ -29,9 +30,9 @@ import Testing
         ([String](), [1.0]),
     ])
     func jobWritesTheCommandsBytes(etaFlags: [String], etas: [Double]) throws {
-        let dir = MergeCLIFixture.tempDir()
+        let dir = Fixture.tempDir("cli")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try MergeCLIFixture.family(in: dir)
+        try Fixture.mergeFamily(in: dir)
         let models = [dir + "/ft1", dir + "/ft2"]
         try MergeCLIFixture.command(
             ["slerp"] + models + ["--init", dir + "/base", "-o", dir + "/cli", "--quiet"]
@@ -51,9 +52,9 @@ import Testing
     }
 
     @Test func dryRunWritesNothingAndNamesTheOutputs() throws {
-        let dir = MergeCLIFixture.tempDir()
+        let dir = Fixture.tempDir("cli")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try MergeCLIFixture.family(in: dir)
+        try Fixture.mergeFamily(in: dir)
         let job = MergeJob(
             plan: MergePlan(method: .liti, etas: [0.1, 0.5]), models: [dir + "/ft1"],
             initial: dir + "/base", output: dir + "/front")

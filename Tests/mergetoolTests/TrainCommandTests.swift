@@ -47,7 +47,7 @@ struct TrainCommandTests {
         for (args, message) in [
             (
                 ["train", "rl", "--init", "a", "-o", "b", "--anchor", "zero"],
-                "--anchor must be ema or sft"
+                "The value 'zero' is invalid for '--anchor <anchor>'. Please provide one of 'ema' and 'sft'."
             ),
             (
                 ["train", "rl", "--init", "a", "-o", "b", "--mu", "2"],

@@ -1,5 +1,6 @@
 import Foundation
 import Reinforce
+import TestSupport
 import Testing
 
 @testable import mergetool

@@ -159,7 +159,7 @@ struct WarpExternalTests {
         #expect(line.contains("iteration 1 run 1"))
         #expect(line.contains("does not match the init"))
         #expect(line.contains("F16") || line.contains("f16"))
-        #expect(line.contains(dir + "/w/iteration-1/run-1/trainer.log"))
+        #expect(line.contains(dir + "/w/logs/trainer-1-1.log"))
         #expect(!FileManager.default.fileExists(atPath: dir + "/w/iteration-1/eta-1.00"))
         let status = try WarpBinary.run(["warp", "status", dir + "/w"])
         #expect(status.status == 0)
@@ -173,10 +173,11 @@ struct WarpExternalTests {
         let dir = try WarpBinary.setUp()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // run 2 of iteration 2 fails once (after writing part of a checkpoint), then trains
+        // (its marker lives outside {workdir}, which `train rl -o` owns)
         let flaky =
-            "if [ {iteration} = 2 ] && [ {run} = 2 ] && [ ! -e {workdir}/failed-once ]; then "
+            "if [ {iteration} = 2 ] && [ {run} = 2 ] && [ ! -e \(dir)/failed-once ]; then "
             + "mkdir -p {out}; echo partial > {out}/model.safetensors; "
-            + "touch {workdir}/failed-once; exit 3; fi; " + WarpBinary.trainer
+            + "touch \(dir)/failed-once; exit 3; fi; " + WarpBinary.trainer
         let common = WarpBinary.common(sft: dir + "/sft/policy")
         let args =
             [
@@ -189,7 +190,7 @@ struct WarpExternalTests {
         #expect(
             first.output.contains(
                 "error: iteration 2 run 2: trainer exited with status 3 (trainer log: "
-                    + dir + "/w/iteration-2/run-2/trainer.log)"), "\(first.output)")
+                    + dir + "/w/logs/trainer-2-2.log)"), "\(first.output)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/w/steps/train-2-2.done"))
         #expect(FileManager.default.fileExists(atPath: dir + "/w/steps/merge-1.done"))
         let second = try WarpBinary.run(args)

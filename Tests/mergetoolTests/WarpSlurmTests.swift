@@ -64,7 +64,7 @@ struct WarpSlurmTests {
         #expect(running.status == 0)
         let afterCancel = try WarpBinary.run(["warp", "status", dir + "/cancel"], env: env)
         #expect(afterCancel.output.contains("train:1:1     failed"), "\(afterCancel.output)")
-        #expect(afterCancel.output.contains("\(dir)/cancel/iteration-1/run-1/trainer.log"))
+        #expect(afterCancel.output.contains("\(dir)/cancel/logs/trainer-1-1.log"))
         #expect(afterCancel.output.contains("merge:1       pending"))
         let resumed = try WarpBinary.run(args + ["--wait"], env: env)
         try #require(resumed.status == 0, "\(resumed.output)")

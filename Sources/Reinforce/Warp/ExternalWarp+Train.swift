@@ -21,7 +21,7 @@ extension ExternalWarp {
     }
 
     /// The train task: runs the trainer command for run `m` of iteration `i`, its output in
-    /// `run-M/trainer.log`, then checks the checkpoint it wrote to `{out}` against θ_init
+    /// `logs/trainer-I-M.log`, then checks the checkpoint it wrote to `{out}` against θ_init
     /// (same tensors, shapes and dtypes: the merge engine's family check). A previous
     /// attempt's `{out}` is removed first (it was never marked done); `{workdir}` is kept, so a
     /// trainer that resumes from its own checkpoints there does.

@@ -11,7 +11,9 @@ import Foundation
 ///     steps/NAME.running            `host pid` of the process running it
 ///     logs/NAME.log                 what mergetool printed while running the task
 ///     iteration-I/run-M/policy/     the trainer's checkpoint ({out}); run-M/ is {workdir}
-///     iteration-I/run-M/trainer.log the trainer's stdout and stderr, every attempt
+///     logs/trainer-I-M.log          the trainer's stdout and stderr, every attempt (outside
+///                                   {workdir}, which the trainer owns: `train rl -o` refuses a
+///                                   directory holding files it did not write)
 ///     iteration-I/evaluator.log     the evaluator's stderr
 ///     slurm/jobs.json, slurm/*.sbatch   the submitted jobs and their scripts
 extension WarpRunDirectory {
@@ -35,7 +37,7 @@ extension WarpRunDirectory {
         (run(m, iteration: i) as NSString).appendingPathComponent("policy")
     }
     public func trainerLog(_ m: Int, iteration i: Int) -> String {
-        (run(m, iteration: i) as NSString).appendingPathComponent("trainer.log")
+        path("logs", "trainer-\(i)-\(m).log")
     }
     public func evaluatorLog(iteration i: Int) -> String {
         path(Self.iterationName(i), "evaluator.log")
