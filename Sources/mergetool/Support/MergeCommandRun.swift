@@ -24,14 +24,15 @@ struct MergeCommandRun {
     init(
         name: String, method: MethodID, lambda: Double? = nil, weights: [Double]? = nil,
         etas: [Double]?, models: [String], initPath: String?, grouping: GroupingOptions? = nil,
-        merge: MergeOptions, output: OutputOptions
+        merge: MergeOptions, output: OutputOptions, part: PartOptions? = nil
     ) throws {
         self.name = name
         plan = MergePlan(
             method: method, lambda: lambda, weights: weights,
             granularity: grouping?.granularity ?? .layer,
             outputDType: try output.outputDType(), etas: etas ?? [1],
-            allowNegativeEta: merge.allowNegativeEta, threads: merge.threadCount)
+            allowNegativeEta: merge.allowNegativeEta, threads: merge.threadCount,
+            part: try part?.mergePart())
         modelPaths = models
         self.initPath = initPath
         outputPath = output.output
@@ -80,6 +81,7 @@ struct MergeCommandRun {
         }
         var sinks: [any MergeSink] = []
         let inputPaths = modelPaths + (initPath.map { [$0] } ?? [])
+        if plan.part != nil { return try runPart(merge, paths: paths, inputPaths: inputPaths) }
         // a front is one output: OUT/eta-*/ assembled in a staged directory, moved in at the end
         let front =
             paths.count > 1
