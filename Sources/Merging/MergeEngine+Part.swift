@@ -65,9 +65,12 @@ extension MergeEngine {
             FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory)
                 && isDirectory.boolValue ? $0 : nil
         }
+        // absolute, so `mergetool index OUT` may run from another directory
+        let cwd = FileManager.default.currentDirectoryPath
+        let absolute = { (p: String) in p.hasPrefix("/") ? p : cwd + "/" + p }
         let marker = PartCommit.Marker(
             plan: hash, part: part.index, count: part.count, force: output.force,
-            inputs: output.inputs, auxiliaryFrom: auxiliary,
+            inputs: output.inputs.map(absolute), auxiliaryFrom: auxiliary.map(absolute),
             outputs: zip(output.directories, output.recipes).map { dir, recipe in
                 PartCommit.Output(
                     directory: dir, files: files[part.index - 1],

@@ -104,6 +104,26 @@ extension IndexCommand: ParsableCommandRunnable {}
         try index(dir + "/out")  // nothing left to do: succeeds
     }
 
+    /// When another process holds the assembly (`.assembling`), the last part leaves OUT to
+    /// `mergetool index`, which may run from any directory (the markers hold absolute paths).
+    @Test func indexAssemblesWhenNoPartDid() throws {
+        let dir = MergeCLIFixture.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try MergeCLIFixture.family(in: dir)
+        let slerp = ["slerp", dir + "/ft1", dir + "/ft2", "--init", dir + "/base", "--eta", "0.5"]
+        try run(slerp + ["-o", dir + "/whole"])
+        try run(slerp + ["-o", dir + "/out", "--part", "1/2"])
+        #expect(PartCommit.claimAssembly(in: dir + "/.out.parts"))
+        try run(slerp + ["-o", dir + "/out", "--part", "2/2"])
+        #expect(!Self.exists(dir + "/out"))
+        try index(dir + "/out")
+        #expect(
+            try MergeCLIFixture.tensorBytes(dir + "/out")
+                == MergeCLIFixture.tensorBytes(dir + "/whole"))
+        #expect(Self.exists(dir + "/out/config.json") && !Self.exists(dir + "/.out.parts"))
+        #expect(try Checkpoint.open(dir + "/out").metadata["merge.eta"] == "0.5")
+    }
+
     @Test func partsOfAnotherPlanAreNeverMixed() throws {
         let dir = MergeCLIFixture.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
