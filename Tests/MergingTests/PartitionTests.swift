@@ -87,6 +87,38 @@ import Testing
         #expect(groups == whole.report.groups)  // same angles, coefficients, norms
     }
 
+    /// A part that fails (NaN in one of its groups) leaves no marker and no file: the set is
+    /// incomplete until the part succeeds, and never assembled from what it half wrote.
+    @Test func aFailedPartLeavesNothingTakenAsFinished() throws {
+        let (base, models) = Self.family(extraCopy: false)
+        let info = try #require(models[1].info("lm_head.weight"))  // the last group: part 2/2
+        var bad = try models[1].bytes(of: "lm_head.weight")
+        bad.replaceSubrange(0..<2, with: [0xc0, 0x7f])  // bf16 NaN
+        models[1].set(info, bytes: bad)
+        let dir = NSTemporaryDirectory() + "parts-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/out"
+        func part(_ i: Int) throws {
+            let plan = MergePlan(method: .slerp, part: MergePart(index: i, count: 2))
+            let recipe = MergeRecipe(plan: plan, models: ["a", "b", "c"], initial: "i", eta: nil)
+            _ = try MergeEngine.prepare(plan, init: base, models: models).runPart(
+                PartOutput(
+                    out: out, directories: [""], recipes: [recipe], inputs: [], auxiliaryFrom: nil,
+                    shardSize: nil, compress: false, force: false))
+        }
+        let error = #expect(throws: MergeError.self) { try part(2) }
+        guard case .nonFinite(tensor: "lm_head.weight", file: _)? = error else {
+            Issue.record("expected nonFinite for lm_head.weight, got \(String(describing: error))")
+            return
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/.out.parts") == [])
+        try part(1)
+        #expect(throws: SafeTensorsError.partsMissing(path: out, missing: [2], count: 2)) {
+            try PartCommit.assemble(out: out)
+        }
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
     @Test(arguments: [(0, 3), (4, 3), (1, 0), (-1, 2)])
     func rejectsPartsOutsideTheRange(index: Int, count: Int) throws {
         let (base, models) = Self.family()
