@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import SafeTensors
 import Testing
@@ -117,6 +118,49 @@ import Testing
             try PartCommit.assemble(out: out)
         }
         #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    /// Parts running at the same time into one OUT (threads here, nodes on a cluster): exactly
+    /// one assembles, and OUT holds the unsplit merge's tensors.
+    @Test func concurrentPartsAssembleOnce() throws {
+        let (base, models) = Self.family()
+        let dir = NSTemporaryDirectory() + "parts-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let count = 3
+        let plan = MergePlan(method: .slerp, etas: [0.5, 1], threads: 1)
+        let recipes = plan.etas.map {
+            MergeRecipe(plan: plan, models: ["a", "b", "c"], initial: "i", eta: $0)
+        }
+        let output = PartOutput(
+            out: dir + "/out", directories: ["eta-0.5", "eta-1"], recipes: recipes, inputs: [],
+            auxiliaryFrom: nil, shardSize: 2000, compress: false, force: false)
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var assembled = 0
+            var errors: [String] = []
+        }
+        let results = Results()
+        DispatchQueue.concurrentPerform(iterations: count) { i in
+            var p = plan
+            p.part = MergePart(index: i + 1, count: count)
+            do {
+                let r = try MergeEngine.prepare(p, init: base, models: models).runPart(output)
+                results.lock.withLock { results.assembled += r.assembly == nil ? 0 : 1 }
+            } catch {
+                results.lock.withLock { results.errors.append("\(error)") }
+            }
+        }
+        #expect(results.errors == [])
+        #expect(results.assembled == 1)
+        let whole = try MergeEngine.runInMemory(plan, init: base, models: models).outputs
+        for (k, sub) in ["eta-0.5", "eta-1"].enumerated() {
+            let store = try Checkpoint.open(dir + "/out/" + sub)
+            #expect(store.tensors.count == whole[k].tensors.count)
+            for t in whole[k].tensors {
+                #expect(try store.bytes(of: t.name) == whole[k].bytes(of: t.name))
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/.out.parts"))
     }
 
     @Test(arguments: [(0, 3), (4, 3), (1, 0), (-1, 2)])
