@@ -72,6 +72,12 @@ extension MergeCommandRun {
                 + "\(result.report.copiedTensors.count) tensors copied, \(files) files written")
         if result.assembly != nil {
             print("all \(part.count) parts done: wrote \(outputPath)")
+        } else if let dir = try? PartCommit.partsDirectory(for: outputPath),
+            PartCommit.isComplete(result.marker, in: dir)
+        {
+            print(
+                "all \(part.count) parts done; another process is writing \(outputPath) "
+                    + "(if none is, run `mergetool index \(outputPath)`)")
         } else {
             print(
                 "the last part to finish writes \(outputPath) "
