@@ -42,8 +42,10 @@ public struct MergeEngine {
     public let method: any MergeMethod.Type
     public let initial: (any TensorStore)?
     public let models: [any TensorStore]
-    /// The checked groups and copies, in output order.
+    /// The checked groups and copies, in output order (only this part's with `plan.part`).
     public let layout: MergeLayout
+    /// The split of the whole layout when `plan.part` is set (`nil` otherwise).
+    public var partition: MergePartition? = nil
 
     /// The tensors every output sink receives, in order, with their output dtypes.
     public var outputTensors: [TensorInfo] { layout.outputTensors }
@@ -60,11 +62,17 @@ public struct MergeEngine {
     ) throws -> MergeEngine {
         try plan.validate(models: models.count, hasInit: initial != nil)
         let stores = (initial.map { [$0] } ?? []) + models
-        let layout = try MergeLayout(
+        let whole = try MergeLayout(
             stores: stores, granularity: plan.granularity, outputDType: plan.outputDType)
+        var layout = whole
+        var partition: MergePartition?
+        if let part = plan.part {  // whole groups of the whole layout: angles are unchanged
+            partition = MergePartition(layout: whole, stores: stores, count: part.count)
+            layout = partition!.layout(of: part.index)
+        }
         return MergeEngine(
             plan: plan, method: try plan.methodType(), initial: initial, models: models,
-            layout: layout)
+            layout: layout, partition: partition)
     }
 
     /// Runs the merge, writing output k (η = `plan.etas[k]`) to `outputs[k]`.

@@ -33,6 +33,8 @@ public enum MergeError: Error, Equatable, CustomStringConvertible, Sendable {
     case invalidOutputDType(dtype: DType)
     /// No method of `MergeMethods.all` has this name.
     case unknownMethod(name: String)
+    /// A part `index/count` outside 1…count (`MergePart`).
+    case invalidPart(index: Int, count: Int)
 
     public var description: String {
         switch self {
@@ -64,6 +66,8 @@ public enum MergeError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .unknownMethod(name):
             "unknown merge method '\(name)' (known: "
                 + MergeMethods.all.map { $0.id.rawValue }.joined(separator: ", ") + ")"
+        case let .invalidPart(index, count):
+            "part \(index)/\(count) does not exist (parts are 1/n … n/n with n ≥ 1)"
         }
     }
 }

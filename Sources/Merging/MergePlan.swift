@@ -30,12 +30,16 @@ public struct MergePlan: Sendable, Equatable {
     public var parallelTolerance: Double
     /// Worker threads for the element loops (results do not depend on it).
     public var threads: Int
+    /// Merge only this share of the layout (`MergePartition`: whole groups and copies); `nil`
+    /// merges everything. Not part of the recipe: every part writes the same bytes per tensor.
+    public var part: MergePart?
 
     public init(
         method: MethodID, lambda: Double? = nil, weights: [Double]? = nil,
         granularity: Granularity = .layer, outputDType: DType? = nil, etas: [Double] = [1],
         allowNegativeEta: Bool = false,
-        parallelTolerance: Double = MergePlan.defaultParallelTolerance, threads: Int = 2
+        parallelTolerance: Double = MergePlan.defaultParallelTolerance, threads: Int = 2,
+        part: MergePart? = nil
     ) {
         self.method = method
         self.lambda = lambda
@@ -46,6 +50,7 @@ public struct MergePlan: Sendable, Equatable {
         self.allowNegativeEta = allowNegativeEta
         self.parallelTolerance = parallelTolerance
         self.threads = threads
+        self.part = part
     }
 
     /// The implementation of `method`.
@@ -88,6 +93,7 @@ public struct MergePlan: Sendable, Equatable {
         if !(parallelTolerance >= 0 && parallelTolerance < 1) {
             throw MergeError.invalidCoefficients(reason: "parallel tolerance \(parallelTolerance)")
         }
+        try part?.validate()
     }
 
     /// One finite weight per model, when weights are given.

@@ -42,6 +42,9 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible, Sendabl
     // input kinds (reader)
     case notRegularFile(path: String, kind: String)
     case pickleCheckpoint(path: String)
+    // partitioned outputs (PartCommit)
+    case partsMissing(path: String, missing: [Int], count: Int)
+    case partsInvalid(path: String, reason: String)
 
     /// The message, with control characters from names and paths escaped for the terminal
     /// (`DisplayText.escaped`): a tensor name cannot ring the bell or move the cursor.
@@ -109,6 +112,11 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible, Sendabl
             "\(path): this is a PyTorch pickle checkpoint, not safetensors (convert it with "
                 + "transformers' save_pretrained(..., safe_serialization=True) or "
                 + "safetensors.torch.save_file)"
+        case let .partsMissing(path, missing, count):
+            "\(path): part\(missing.count == 1 ? "" : "s") "
+                + missing.map { "\($0)/\(count)" }.joined(separator: ", ")
+                + " of the merge \(missing.count == 1 ? "has" : "have") not finished"
+        case let .partsInvalid(path, reason): "\(path): \(reason)"
         }
     }
 }

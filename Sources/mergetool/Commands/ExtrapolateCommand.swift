@@ -28,6 +28,7 @@ struct ExtrapolateCommand: ParsableCommand {
 
     @OptionGroup var merge: MergeOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var part: PartOptions
 
     func validate() throws {
         if let bad = eta.values.first(where: { $0 <= 1 }) {
@@ -39,6 +40,6 @@ struct ExtrapolateCommand: ParsableCommand {
     func run() throws {
         try LitiCommand.runLiti(
             name: "extrapolate", merged: merged, initial: initial, etas: eta.values,
-            merge: merge, output: output)
+            merge: merge, output: output, part: part)
     }
 }

@@ -37,6 +37,7 @@ struct LerpCommand: ParsableCommand {
     @OptionGroup var grouping: GroupingOptions
     @OptionGroup var merge: MergeOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var part: PartOptions
 
     func validate() throws {
         if models.count < 2 {
@@ -49,7 +50,7 @@ struct LerpCommand: ParsableCommand {
         try MergeCommandRun(
             name: "lerp", method: initial == nil ? .lerp : .taskArithmetic,
             weights: weights?.values, etas: eta?.values, models: models, initPath: initial,
-            grouping: grouping, merge: merge, output: output
+            grouping: grouping, merge: merge, output: output, part: part
         ).run()
     }
 }

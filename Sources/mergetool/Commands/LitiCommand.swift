@@ -28,20 +28,21 @@ struct LitiCommand: ParsableCommand {
 
     @OptionGroup var merge: MergeOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var part: PartOptions
 
     func run() throws {
         try Self.runLiti(
             name: "liti", merged: merged, initial: initial, etas: eta.values,
-            merge: merge, output: output)
+            merge: merge, output: output, part: part)
     }
 
     static func runLiti(
         name: String, merged: String, initial: String, etas: [Double],
-        merge: MergeOptions, output: OutputOptions
+        merge: MergeOptions, output: OutputOptions, part: PartOptions? = nil
     ) throws {
         try MergeCommandRun(
             name: name, method: .liti, etas: etas, models: [merged], initPath: initial,
-            merge: merge, output: output
+            merge: merge, output: output, part: part
         ).run()
     }
 }

@@ -49,6 +49,7 @@ struct SlerpCommand: ParsableCommand {
     @OptionGroup var grouping: GroupingOptions
     @OptionGroup var merge: MergeOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var part: PartOptions
 
     func validate() throws {
         if models.count < 2 {
@@ -67,7 +68,7 @@ struct SlerpCommand: ParsableCommand {
             name: "slerp", method: .slerp, lambda: lambda, weights: weights?.values,
             etas: eta?.values, models: models, initPath: initial, grouping: grouping,
             merge: merge,
-            output: output
+            output: output, part: part
         ).run()
     }
 }

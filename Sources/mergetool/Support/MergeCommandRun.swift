@@ -16,14 +16,15 @@ struct MergeCommandRun {
     init(
         name: String, method: MethodID, lambda: Double? = nil, weights: [Double]? = nil,
         etas: [Double]?, models: [String], initPath: String?, grouping: GroupingOptions? = nil,
-        merge: MergeOptions, output: OutputOptions
+        merge: MergeOptions, output: OutputOptions, part: PartOptions? = nil
     ) throws {
         self.name = name
         let plan = MergePlan(
             method: method, lambda: lambda, weights: weights,
             granularity: grouping?.granularity ?? .layer,
             outputDType: try output.outputDType(), etas: etas ?? [1],
-            allowNegativeEta: merge.allowNegativeEta, threads: merge.threadCount)
+            allowNegativeEta: merge.allowNegativeEta, threads: merge.threadCount,
+            part: try part?.mergePart())
         job = MergeJob(
             plan: plan, models: models, initial: initPath, output: output.output,
             labelsEta: etas != nil || method == .liti, shardBytes: try output.shardBytes(),
@@ -45,6 +46,7 @@ struct MergeCommandRun {
             print(options.json ? try dry.json() : dry.text)
             return
         }
+        if job.plan.part != nil { return try runPart(prepared) }
         let line = ProgressLine(label: name, unit: "tensors", quiet: options.quiet)
         let result: MergeJobResult
         do {
