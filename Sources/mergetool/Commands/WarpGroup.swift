@@ -9,6 +9,9 @@ struct WarpGroup: ParsableCommand {
         discussion: """
             `mergetool warp --run-dir DIR …` is `mergetool warp run --run-dir DIR …`.
             """,
-        subcommands: [WarpCommand.self],
+        subcommands: [
+            WarpCommand.self,
+            WarpStudyCommand.self,
+        ],
         defaultSubcommand: WarpCommand.self)
 }
