@@ -61,6 +61,7 @@ extension WarpLoop {
         let baselineFront = trajectory(summary.baselines)
         var emaGap = MatchedKL.gap(front: baselineFront, points: emaTrajectories)
         emaGap.mean = emaGap.mean.map { -$0 }
+        // Both fronts start at θ_sft (KL 0, the same policy): only the points past it count.
         let final = points(summary.finalFront.map(\.evaluation))
         return StudySeed(
             seed: settings.seed,
@@ -71,7 +72,8 @@ extension WarpLoop {
             frontMinusTrajectories: MatchedKL.gap(front: front, points: emaTrajectories),
             frontMinusBaselines: MatchedKL.gap(front: front, points: baselineFront),
             emaMinusBaselines: emaGap,
-            finalMinusFirst: final.isEmpty ? nil : MatchedKL.gap(front: final, points: front),
+            finalMinusFirst: final.isEmpty
+                ? nil : MatchedKL.gap(front: final, points: front.filter { $0.kl > 0 }),
             front: front, finalFront: final, seconds: seconds)
     }
 
