@@ -122,6 +122,11 @@ public struct StudyReport: Codable, Sendable {
         } gap: {
             $0.finalMinusFirst
         }
+        add("last iteration's front − iteration-1 front (reward, matched KL)", 6, 1) {
+            $0.lastMinusFirst?.mean
+        } gap: {
+            $0.lastMinusFirst
+        }
         let other = seeds.first?.otherGranularity ?? "tensor"
         add("SLERP − SLERP per \(other) reward", nil, 0) { $0.slerp.reward - $0.slerpOther.reward }
         add("SLERP − SLERP per \(other) KL", nil, 0) { $0.slerp.kl - $0.slerpOther.kl }

@@ -74,6 +74,11 @@ extension WarpLoop {
             emaMinusBaselines: emaGap,
             finalMinusFirst: final.isEmpty
                 ? nil : MatchedKL.gap(front: final, points: front.filter { $0.kl > 0 }),
+            lastMinusFirst: summary.iterations.count < 2
+                ? nil
+                : MatchedKL.gap(
+                    front: points(summary.iterations.last!.front.map(\.evaluation)),
+                    points: front.filter { $0.kl > 0 }),
             front: front, finalFront: final, seconds: seconds)
     }
 

@@ -47,6 +47,9 @@ public struct StudySeed: Codable, Sendable {
     public var emaMinusBaselines: MatchedKL.Gap
     /// Observation 6 (I > 1): the final front towards SFT − iteration 1's front at matched KL.
     public var finalMinusFirst: MatchedKL.Gap?
+    /// Observation 6 as the paper's Figure 4(c) draws it (I > 1): the last iteration's front
+    /// (towards its own init) − iteration 1's front at matched KL.
+    public var lastMinusFirst: MatchedKL.Gap?
     /// The seed's iteration-1 LITI front and, for I > 1, its final front (for the figure).
     public var front: [MatchedKL.Point]
     public var finalFront: [MatchedKL.Point]
