@@ -12,6 +12,7 @@ struct WarpGroup: ParsableCommand {
         subcommands: [
             WarpCommand.self,
             WarpStatusCommand.self, WarpStepCommand.self,
+            WarpStudyCommand.self,
         ],
         defaultSubcommand: WarpCommand.self)
 }

@@ -1,0 +1,145 @@
+import ArgumentParser
+import Foundation
+import Reinforce
+
+/// `mergetool warp study --study-dir D --seeds N …`: the WARP loop on N independent seeds and
+/// the paper's observations (1)–(6) judged over them (`WarpStudy`, `StudyReport`).
+struct WarpStudyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "study",
+        abstract: "Run the WARP loop on N independent seeds and judge the paper's observations.",
+        discussion: """
+            One SFT (DIR/sft) serves every seed; seed S runs in DIR/seed-S (a `warp run` \
+            directory with --seed S), --parallel seeds at a time. Rerunning on DIR reuses \
+            finished seeds and runs and resumes interrupted ones. Per seed, on its held-out \
+            prompts and draws (common random numbers): every run, SLERP, LERP, SLERP at the \
+            other granularity, SLERP of nested subsets of runs (M = 2…4), cosines, and the LITI \
+            front against the trajectories and the SFT-anchor front at matched KL. Each effect \
+            is reported as mean ± s.e. with k/N seeds of the paper's sign; an observation is \
+            "reproduced" only when the mean exceeds 2 s.e. and every seed agrees. Writes \
+            study.json, study.md and figures/study_*.svg; prints study.md.
+            """)
+
+    @Option(name: .customLong("study-dir"), help: "Output study directory.") var studyDir: String
+    @Option(help: "Number of independent seeds N (≥ 2).") var seeds = 8
+    @Option(name: .customLong("first-seed"), help: "Seeds are first-seed … first-seed + N − 1.")
+    var firstSeed: UInt64 = 0
+    @Option(help: "Iterations I.") var iterations = 1
+    @Option(help: "RL runs per iteration M (≥ 2).") var runs = 2
+    @Option(help: "REINFORCE steps per run T.") var steps = WarpSettings().steps
+    @Option(help: "LITI η: the next init is (1−η)·init + η·slerp.") var eta = WarpSettings().eta
+    @Option(help: "η values of the evaluated front, comma-separated.") var front: DoubleList?
+    @Option(
+        help: ArgumentHelp(
+            "One SLERP angle per: layer, tensor, or model.", valueName: "layer|tensor|model"))
+    var granularity = WarpSettings().granularity
+    @Option(help: "KL coefficient β of the WARP runs.")
+    var beta: Float = WarpSettings().reinforce.beta
+    @Option(help: "EMA rate μ.") var mu: Float = WarpSettings().mu
+    @Option(help: "Adam learning rate of the RL runs.")
+    var lr: Float = WarpSettings().reinforce.optimizer.learningRate
+    @Option(help: "Completions per step.") var batch = WarpSettings().reinforce.batchSize
+    @Option(name: .customLong("new-tokens"), help: "Tokens per completion (and per evaluation).")
+    var newTokens = WarpSettings().reinforce.newTokens
+    @Option(help: "Sampling temperature of the RL runs (evaluation samples at 1).")
+    var temperature = WarpSettings().reinforce.temperature
+    @Option(name: .customLong("length-penalty"), help: "Length penalty α per token.")
+    var lengthPenalty: Double?
+    @Flag(name: .customLong("fixed-length"), help: "Completions of exactly --new-tokens.")
+    var fixedLength = false
+    @Option(help: "SFT-anchored REINFORCE baselines at these β ('none': no baseline).")
+    var baseline = WarpCommand.BaselineBetas.betas(DoubleList([0.1]))
+    @Option(name: .customLong("baseline-steps"), help: "Steps of each baseline (default I·T).")
+    var baselineSteps: Int?
+    @Option(name: .customLong("sft-steps"), help: "SFT steps.") var sftSteps = WarpSettings().sft
+        .steps
+    @Option(name: .customLong("eval-every"), help: "Held-out evaluation every E steps.")
+    var evalEvery = WarpSettings().evalEvery
+    @Option(name: .customLong("eval-prompts"), help: "Held-out prompts per evaluation (≥ 1024).")
+    var evalPrompts = 1024
+    @Option(help: "Reward: lexicon or external:COMMAND.") var reward = "lexicon"
+    @Option(help: "Seeds run at once (cores).") var parallel = 2
+    @Flag(help: "No progress on stderr.") var quiet = false
+
+    func validate() throws {
+        if seeds < 2 {
+            throw ValidationError("--seeds must be at least 2 (a standard error needs two)")
+        }
+        if iterations < 1 { throw ValidationError("--iterations must be at least 1") }
+        if runs < 2 { throw ValidationError("--runs must be at least 2 (SLERP merges M ≥ 2 runs)") }
+        if steps < 1 || sftSteps < 1 {
+            throw ValidationError("--steps and --sft-steps must be ≥ 1")
+        }
+        try NumericOption.check(eta, "--eta", atLeast: 0)
+        if let front, front.values.contains(where: { $0 < 0 }) || !front.values.contains(1) {
+            throw ValidationError("--front values must be ≥ 0 and include 1 (SLERP)")
+        }
+        if baseline.values.contains(where: { $0 < 0 }) {
+            throw ValidationError("--baseline β values must be ≥ 0")
+        }
+        try NumericOption.check(beta, "--beta", atLeast: 0)
+        try NumericOption.check(mu, "--mu", in: 0...1)
+        try NumericOption.check(lr, "--lr", positive: true)
+        try NumericOption.check(temperature, "--temperature", positive: true)
+        if let alpha = lengthPenalty { try NumericOption.check(alpha, "--length-penalty") }
+        if batch < 1 || evalEvery < 1 || evalPrompts < 1 || parallel < 1 || newTokens < 1 {
+            throw ValidationError(
+                "--batch, --new-tokens, --eval-every, --eval-prompts, --parallel must be ≥ 1")
+        }
+    }
+
+    var settings: WarpSettings {
+        var s = WarpSettings()
+        s.iterations = iterations
+        s.runs = runs
+        s.steps = steps
+        s.eta = eta
+        s.front = front?.values ?? s.front
+        s.granularity = granularity
+        s.reinforce.beta = beta
+        s.reinforce.batchSize = batch
+        s.reinforce.newTokens = newTokens
+        s.reinforce.temperature = temperature
+        s.reinforce.optimizer.learningRate = lr
+        s.lengthPenalty = lengthPenalty
+        s.fixedLength = fixedLength
+        s.mu = mu
+        s.baselines = baseline.values.map(Float.init)
+        s.baselineSteps = baselineSteps
+        s.sft.steps = sftSteps
+        s.evalEvery = evalEvery
+        s.evaluation.promptCount = evalPrompts
+        s.reward = reward
+        s.parallelRuns = 1
+        return s
+    }
+
+    func run() throws {
+        BLASThreads.set(1)
+        if evalPrompts < 1024 {
+            stderrLine("warning: --eval-prompts \(evalPrompts) < 1024: effects will be noisy")
+        }
+        let settings = settings
+        var config = settings.sft.model
+        config.vocabSize = try SFTRun.corpus(settings.sft).vocabulary.count
+        let evaluation = MemoryEstimate.evaluation(
+            config, batch: settings.evaluation.batchSize, prompts: evalPrompts)
+        try (MemoryEstimate.reinforce(config, batch: batch) + evaluation).times(2 * parallel)
+            .check("warp study")
+        let study = try WarpStudy(
+            settings: settings, seeds: (0..<UInt64(seeds)).map { firstSeed + $0 },
+            directory: studyDir, parallel: parallel)
+        let clock = Date()
+        if !quiet {
+            study.log = { line in
+                stderrLine(String(format: "[%6.1fs] ", Date().timeIntervalSince(clock)) + line)
+            }
+        }
+        let report = try study.run()
+        print(report.markdown(), terminator: "")
+        print(
+            String(
+                format: "wrote %@ (%@) in %.1f s", studyDir,
+                WarpStudy.resultFiles.joined(separator: ", "), Date().timeIntervalSince(clock)))
+    }
+}
