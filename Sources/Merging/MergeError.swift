@@ -33,6 +33,9 @@ public enum MergeError: Error, Equatable, CustomStringConvertible, Sendable {
     case invalidOutputDType(dtype: DType)
     /// No method of `MergeMethods.all` has this name.
     case unknownMethod(name: String)
+    /// The merge of finite inputs gave `count` NaN/±Inf values in `tensor` of the output at
+    /// `eta` (written as `dtype`): the coefficients or η overflow it.
+    case nonFiniteOutput(tensor: String, eta: Double, count: Int, dtype: DType)
 
     public var description: String {
         switch self {
@@ -64,6 +67,10 @@ public enum MergeError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .unknownMethod(name):
             "unknown merge method '\(name)' (known: "
                 + MergeMethods.all.map { $0.id.rawValue }.joined(separator: ", ") + ")"
+        case let .nonFiniteOutput(t, eta, count, dtype):
+            "merged tensor '\(t)' at eta \(eta) has \(count) nan or infinite "
+                + "value\(count == 1 ? "" : "s") in \(dtype.rawValue) though the inputs are finite "
+                + "(the coefficients or eta overflow it)"
         }
     }
 }
