@@ -121,14 +121,20 @@ AI double reduce(v8d a) {
     return s;
 }
 
-enum { MAX_FUSED = 4, MAX_PAIRS = MAX_FUSED * (MAX_FUSED + 1) / 2, MAX_OUTPUTS = 64 };
+enum { MAX_FUSED = 8, MAX_PAIRS = MAX_FUSED * (MAX_FUSED + 1) / 2, MAX_OUTPUTS = 64 };
 
 /// One 8-element group of the fused sums: base b (zero without base) and inputs v[0..m).
+/// The task differences v[a] − b are taken once per input (the same values the pairwise
+/// form recomputes per pair, so the same bits).
 AI void sums_group(v8d b, const v8d *v, size_t m, unsigned what, v8d *t, v8d *w, v8d *d) {
+    v8d delta[MAX_FUSED];
+    if (what & MT_SUM_TASK) {
+        for (size_t a = 0; a < m; a++) delta[a] = v[a] - b;
+    }
     size_t p = 0;
     for (size_t a = 0; a < m; a++) {
         for (size_t c = a; c < m; c++, p++) {
-            if (what & MT_SUM_TASK) t[p] += (v[a] - b) * (v[c] - b);
+            if (what & MT_SUM_TASK) t[p] += delta[a] * delta[c];
             if (what & MT_SUM_WEIGHT) w[p] += v[a] * v[c];
             if (what & MT_SUM_DISTANCE) {
                 v8d e = v[a] - v[c];
@@ -138,8 +144,9 @@ AI void sums_group(v8d b, const v8d *v, size_t m, unsigned what, v8d *t, v8d *w,
     }
 }
 
-/// All sums of m ≤ MAX_FUSED models in one pass (m is a constant after inlining, so the
-/// accumulators live in registers).
+/// All sums of m ≤ MAX_FUSED models in one pass over the chunk (m is a constant after
+/// inlining; up to 4 models the accumulators live in registers, beyond in L1). Each sum is
+/// the same lanes in the same order as the pairwise pass, so the bits do not depend on m.
 AI void sums_fused(const void *const *x, const int *dt, size_t m, int hb, size_t n,
                    unsigned what, double *task, double *weight, double *dist) {
     v8d t[MAX_PAIRS], w[MAX_PAIRS], d[MAX_PAIRS], v[MAX_FUSED];
@@ -201,6 +208,10 @@ AI void sums_body(const void *const *x, const int *dt, size_t m, int hb, size_t 
     case 2: sums_fused(x, dt, 2, hb, n, what, task, weight, dist); break;
     case 3: sums_fused(x, dt, 3, hb, n, what, task, weight, dist); break;
     case 4: sums_fused(x, dt, 4, hb, n, what, task, weight, dist); break;
+    case 5: sums_fused(x, dt, 5, hb, n, what, task, weight, dist); break;
+    case 6: sums_fused(x, dt, 6, hb, n, what, task, weight, dist); break;
+    case 7: sums_fused(x, dt, 7, hb, n, what, task, weight, dist); break;
+    case 8: sums_fused(x, dt, 8, hb, n, what, task, weight, dist); break;
     default: sums_pairwise(x, dt, m, hb, n, what, task, weight, dist); break;
     }
 }
