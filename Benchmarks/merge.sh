@@ -1,62 +1,89 @@
 #!/usr/bin/env bash
-# Merge benchmark (not a test). Builds a Llama-shaped bf16 family (base + two fine-tunes,
-# ~2.2 GB each, 2 shards, TinyLlama-1.1B shapes), then measures in the same run:
-#   (a) the I/O floor: `cat` of the three inputs to /dev/null + writing one output-sized file;
-#   (b) mergetool slerp FT1 FT2 --init BASE --eta 0.3 (release build);
-#   (c) the same formula in NumPy, tensor by tensor (Benchmarks/merge/numpy_slerp.py);
-#   and checks mergetool's output against a float64 reference (identical bf16 fraction and
-#   relative error of the merged task vector). Peak RSS from /usr/bin/time -v.
+# Merge benchmark (not a test). Builds one Llama-shaped bf16 family (a base and MAX(MODELS)
+# fine-tunes (base + a few bf16 ulps of noise, make_family.py --cheap-noise), 2 shards each,
+# TinyLlama widths with LAYERS layers: ~1.05 GB per checkpoint at
+# the default 9), then, for each M in MODELS and in the same run, alternating:
+#   (a) the I/O floor: `cat` of the M + 1 inputs to /dev/null + writing one output-sized file
+#       with fsync (dd conv=fsync);
+#   (b) mergetool slerp FT1 … FTM --init BASE --eta 0.3 (release build; it fsyncs its output),
+#       then `sync` of the files it wrote (fsync of each: a global sync would also wait for
+#       other processes' writes on a shared machine).
+# Prints per M the best of RUNS for each, their ratio and mergetool's peak RSS, and the load.
+# BASELINE=/path/to/older/mergetool also times that binary, alternating with this one (a
+# before/after comparison in one run). CHECK=1 also checks the M = 2 output against a float64
+# NumPy reference, NUMPY=1 times the NumPy merge (M = 2 only, slow).
 #
-#   usage: Benchmarks/merge.sh [WORK_DIR]   (default bench-out/merge; needs ~15 GB of disk)
-#   env:   SCRATCH=.build (swift scratch path), LAYERS=22, RUNS=3 (best of each is reported)
+#   usage: Benchmarks/merge.sh [WORK_DIR]   (default bench-out/merge; ~12 GB of disk)
+#   env:   SCRATCH=.build, LAYERS=9, MODELS="2 4 8", RUNS=3, BASELINE=, CHECK=0, NUMPY=0
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${1:-bench-out/merge}
 SCRATCH=${SCRATCH:-.build}
-LAYERS=${LAYERS:-22}
+LAYERS=${LAYERS:-9}
+MODELS=${MODELS:-"2 4 8"}
 RUNS=${RUNS:-3}
 mkdir -p "$WORK"
 
 swift build -c release --scratch-path "$SCRATCH" >/dev/null
 BIN="$SCRATCH/release/mergetool"
 python3 -c 'import numpy' 2>/dev/null || python3 -m pip install --quiet numpy
+[ -x /usr/bin/time ] || { echo "needs GNU time: apt-get install time" >&2; exit 1; }
 
-FAM="$WORK/family-$LAYERS"
-if [ ! -f "$FAM/ft2/config.json" ]; then
+MAXM=$(printf '%s\n' $MODELS | sort -n | tail -n1)
+FAM="$WORK/family-L$LAYERS-M$MAXM"
+if [ ! -f "$FAM/ft$MAXM/config.json" ]; then
     echo "generating the model family in $FAM ..." >&2
-    python3 Benchmarks/merge/make_family.py "$FAM" --layers "$LAYERS" --shards 2
+    python3 Benchmarks/merge/make_family.py "$FAM" --layers "$LAYERS" --shards 2 \
+        --models "$MAXM" --cheap-noise
 fi
-INPUTS=("$FAM"/base/*.safetensors "$FAM"/ft1/*.safetensors "$FAM"/ft2/*.safetensors)
 OUT_BYTES=$(cat "$FAM"/base/*.safetensors | wc -c)
-IN_BYTES=$(cat "${INPUTS[@]}" | wc -c)   # also warms the page cache
 
 now() { date +%s.%N; }
-# runs "$@" under /usr/bin/time -v; sets SECS and RSS_MB
-measure() {
-    local log="$WORK/time.log" t0 t1
+best() { printf '%s\n' "$@" | sort -g | head -n1; }
+inputs() { echo "$FAM"/base/*.safetensors; for k in $(seq "$1"); do echo "$FAM"/ft"$k"/*.safetensors; done; }
+models() { for k in $(seq "$1"); do echo "$FAM/ft$k"; done; }
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+declare -A FLOOR TOOL RSS BASE
+# merge_with BIN M: one timed slerp of M fine-tunes + sync; sets SECS and RSS_MB
+merge_with() {
+    local t0 t1
+    rm -rf "$WORK/out-m$2"
     t0=$(now)
-    /usr/bin/time -v "$@" >"$WORK/stdout.log" 2>"$log"
+    # shellcheck disable=SC2046
+    /usr/bin/time -v "$1" slerp $(models "$2") --init "$FAM/base" --eta 0.3 \
+        -o "$WORK/out-m$2" --quiet >"$WORK/stdout.log" 2>"$WORK/time.log" \
+        || { head -n 2 "$WORK/time.log" >&2; exit 1; }
+    sync "$WORK/out-m$2"/* "$WORK/out-m$2"
     t1=$(now)
     SECS=$(echo "$t1 - $t0" | bc -l)
-    RSS_MB=$(awk -F: '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$log")
+    RSS_MB=$(awk -F: '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$WORK/time.log")
 }
-
-best() { printf '%s\n' "$@" | sort -g | head -n1; }
-floor_t=(); tool_t=(); numpy_t=(); tool_rss=0; numpy_rss=0
 for run in $(seq "$RUNS"); do
-    rm -rf "$WORK/out-mergetool" "$WORK/out-numpy" "$WORK/floor.bin"
-    t0=$(now); cat "${INPUTS[@]}" >/dev/null; head -c "$OUT_BYTES" /dev/zero >"$WORK/floor.bin"; t1=$(now)
-    floor_t+=("$(echo "$t1 - $t0" | bc -l)")
-    rm -f "$WORK/floor.bin"
-    measure "$BIN" slerp "$FAM/ft1" "$FAM/ft2" --init "$FAM/base" --eta 0.3 -o "$WORK/out-mergetool" --quiet
-    tool_t+=("$SECS"); tool_rss=$RSS_MB
-    measure python3 Benchmarks/merge/numpy_slerp.py "$FAM/ft1" "$FAM/ft2" --init "$FAM/base" --eta 0.3 \
-        -o "$WORK/out-numpy"
-    numpy_t+=("$SECS"); numpy_rss=$RSS_MB
+    for m in $MODELS; do
+        # shellcheck disable=SC2046
+        cat $(inputs "$m") >/dev/null  # the same warm page cache for both sides
+        rm -f "$WORK/floor.bin"
+        t0=$(now)
+        # shellcheck disable=SC2046
+        cat $(inputs "$m") >/dev/null
+        dd if=/dev/zero of="$WORK/floor.bin" bs=4M count=$(( (OUT_BYTES + 4194303) / 4194304 )) \
+            conv=fsync status=none
+        sync "$WORK/floor.bin"
+        t1=$(now)
+        FLOOR[$m]+="$(echo "$t1 - $t0" | bc -l) "
+        rm -f "$WORK/floor.bin"
+        if [ -n "${BASELINE:-}" ]; then
+            merge_with "$BASELINE" "$m"
+            BASE[$m]+="$SECS "
+        fi
+        merge_with "$BIN" "$m"
+        TOOL[$m]+="$SECS "
+        RSS[$m]=$RSS_MB
+        [ "$m" = 2 ] || rm -rf "$WORK/out-m$m"
+    done
 done
-F=$(best "${floor_t[@]}"); T=$(best "${tool_t[@]}"); N=$(best "${numpy_t[@]}")
-CHECK=$(python3 Benchmarks/merge/numpy_slerp.py "$FAM/ft1" "$FAM/ft2" --init "$FAM/base" --eta 0.3 \
-    --verify "$WORK/out-mergetool")
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 simd() {  # the SIMD level the merge kernels pick at run time (CMergeKernels/merge_kernels.c)
     if grep -qw avx512bw /proc/cpuinfo 2>/dev/null; then echo AVX-512
@@ -64,15 +91,47 @@ simd() {  # the SIMD level the merge kernels pick at run time (CMergeKernels/mer
     else echo portable; fi
 }
 echo
-echo "merge benchmark: 3 inputs of $(echo "$IN_BYTES / 3 / 1000000000" | bc -l | cut -c1-4) GB (bf16, 2 shards each), $(nproc) cores, kernels $(simd), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "merge benchmark: bf16 checkpoints of $(echo "$OUT_BYTES / 1000000000" | bc -l | cut -c1-4) GB" \
+    "(2 shards, $LAYERS layers), $(nproc) cores, kernels $(simd), best of $RUNS alternating runs," \
+    "sync on both sides; load before $LOAD_BEFORE, after $LOAD_AFTER"
 echo
-echo "| run | wall s | × I/O floor | peak RSS MiB |"
-echo "|---|---|---|---|"
-printf '| I/O floor (cat 3 inputs + write 1 output) | %.2f | 1.00 | – |\n' "$F"
-printf '| mergetool slerp --eta 0.3 | %.2f | %.2f | %s |\n' "$T" "$(echo "$T / $F" | bc -l)" "$tool_rss"
-printf '| NumPy, tensor by tensor | %.2f | %.2f | %s |\n' "$N" "$(echo "$N / $F" | bc -l)" "$numpy_rss"
+echo "| M | I/O floor s (cat M+1 inputs + write 1 output, fsync) | mergetool slerp s | × floor | peak RSS MiB |${BASELINE:+ baseline s | × floor |}"
+echo "|---|---|---|---|---|${BASELINE:+---|---|}"
+for m in $MODELS; do
+    # shellcheck disable=SC2086
+    F=$(best ${FLOOR[$m]}); T=$(best ${TOOL[$m]})
+    printf '| %s | %.2f | %.2f | %.2f | %s |' "$m" "$F" "$T" "$(echo "$T / $F" | bc -l)" "${RSS[$m]}"
+    if [ -n "${BASELINE:-}" ]; then
+        # shellcheck disable=SC2086
+        B=$(best ${BASE[$m]})
+        printf ' %.2f | %.2f |' "$B" "$(echo "$B / $F" | bc -l)"
+    fi
+    echo
+done
 echo
-printf 'every run, I/O floor / mergetool (s):'
-for i in "${!floor_t[@]}"; do printf ' %.2f/%.2f' "${floor_t[$i]}" "${tool_t[$i]}"; done
-echo " (best of each above; writing a fresh file is the noisy part here)"
-printf 'mergetool is %.1f× faster than NumPy; exactness vs float64 reference: %s\n' "$(echo "$N / $T" | bc -l)" "$CHECK"
+for m in $MODELS; do
+    printf 'M = %s, every run floor/mergetool%s (s):' "$m" "${BASELINE:+/baseline}"
+    read -r -a f <<<"${FLOOR[$m]}"; read -r -a t <<<"${TOOL[$m]}"; read -r -a b <<<"${BASE[$m]:-}"
+    for i in "${!f[@]}"; do
+        printf ' %.2f/%.2f' "${f[$i]}" "${t[$i]}"
+        [ -z "${BASELINE:-}" ] || printf '/%.2f' "${b[$i]}"
+    done
+    echo
+done
+
+if [ "${CHECK:-0}" = 1 ] && [ -d "$WORK/out-m2" ]; then
+    printf 'M = 2 exactness vs float64 reference: '
+    python3 Benchmarks/merge/numpy_slerp.py "$FAM/ft1" "$FAM/ft2" --init "$FAM/base" --eta 0.3 \
+        --verify "$WORK/out-m2"
+fi
+if [ "${NUMPY:-0}" = 1 ]; then
+    rm -rf "$WORK/out-numpy"
+    t0=$(now)
+    python3 Benchmarks/merge/numpy_slerp.py "$FAM/ft1" "$FAM/ft2" --init "$FAM/base" --eta 0.3 \
+        -o "$WORK/out-numpy"
+    sync
+    t1=$(now)
+    printf 'NumPy, tensor by tensor, M = 2: %.2f s\n' "$(echo "$t1 - $t0" | bc -l)"
+    rm -rf "$WORK/out-numpy"
+fi
+rm -rf "$WORK/out-m2"

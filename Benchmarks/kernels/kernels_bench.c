@@ -52,7 +52,7 @@ int main(void) {
                 for (size_t k = 0; k < (streamed ? total : chunk); k += chunk) {
                     const void *x[3] = {x0 + k, x1 + k, x2 + k};
                     void *o[1] = {out + k};
-                    mt_merge_at(level, x, dt, 2, 1, 0, c, chunk, eta, 1, o, MT_BF16);
+                    mt_merge_at(level, x, dt, 2, 1, 0, c, chunk, eta, 1, o, MT_BF16, NULL);
                 }
             }
             double t2 = now();

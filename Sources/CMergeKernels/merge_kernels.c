@@ -77,21 +77,42 @@ AI v8h to_bf16(v8d v) {
     return __builtin_convertvector((b + 0x7fffu + ((b >> 16) & 1u)) >> 16, v8h);
 }
 
-/// Stores the first r lanes of v as `dt` at element k of p.
-AI void store(void *p, int dt, size_t k, size_t r, v8d v) {
+/// Lanes j < r of a vector: -1 where kept, 0 past the tail.
+AI v8i lanes_below(size_t r) {
+    const v8i j = {0, 1, 2, 3, 4, 5, 6, 7};
+    return j < (int)r;
+}
+
+/// How many of the first r lanes are NaN/±Inf (-1 per lane in `bad`, 0 elsewhere).
+AI size_t count_bad(v8i bad, size_t r) {
+    if (r < 8) bad &= lanes_below(r);
+    if (!__builtin_reduce_or(bad)) return 0;  // the common case: one test, no count
+    return (size_t)(-__builtin_reduce_add(bad));
+}
+
+/// Stores the first r lanes of v as `dt` at element k of p; returns how many of the stored
+/// values are NaN/±Inf, judged on the stored bits (so after rounding: a finite Double that
+/// rounds to ±Inf counts), the same at every SIMD level.
+AI size_t store(void *p, int dt, size_t k, size_t r, v8d v) {
     unsigned char buf[64];
     size_t size = dtype_size(dt);
     char *dst = r == 8 ? (char *)p + size * k : (char *)buf;
+    v8i bad;
     if (dt == MT_BF16) {
         v8h h = to_bf16(v);
         memcpy(dst, &h, sizeof h);
+        v8u w = __builtin_convertvector(h, v8u);
+        bad = (w & 0x7f80u) == 0x7f80u;
     } else if (dt == MT_F32) {
         v8f f = __builtin_convertvector(v, v8f);
         memcpy(dst, &f, sizeof f);
+        bad = ((v8u)f & 0x7f800000u) == 0x7f800000u;
     } else {
         memcpy(dst, &v, sizeof v);
+        bad = __builtin_convertvector(v - v != v - v, v8i);  // Inf − Inf and NaN are NaN
     }
     if (r < 8) memcpy((char *)p + size * k, buf, size * r);
+    return count_bad(bad, r);
 }
 
 AI double reduce(v8d a) {
@@ -100,14 +121,20 @@ AI double reduce(v8d a) {
     return s;
 }
 
-enum { MAX_FUSED = 4, MAX_PAIRS = MAX_FUSED * (MAX_FUSED + 1) / 2 };
+enum { MAX_FUSED = 8, MAX_PAIRS = MAX_FUSED * (MAX_FUSED + 1) / 2, MAX_OUTPUTS = 64 };
 
 /// One 8-element group of the fused sums: base b (zero without base) and inputs v[0..m).
+/// The task differences v[a] − b are taken once per input (the same values the pairwise
+/// form recomputes per pair, so the same bits).
 AI void sums_group(v8d b, const v8d *v, size_t m, unsigned what, v8d *t, v8d *w, v8d *d) {
+    v8d delta[MAX_FUSED];
+    if (what & MT_SUM_TASK) {
+        for (size_t a = 0; a < m; a++) delta[a] = v[a] - b;
+    }
     size_t p = 0;
     for (size_t a = 0; a < m; a++) {
         for (size_t c = a; c < m; c++, p++) {
-            if (what & MT_SUM_TASK) t[p] += (v[a] - b) * (v[c] - b);
+            if (what & MT_SUM_TASK) t[p] += delta[a] * delta[c];
             if (what & MT_SUM_WEIGHT) w[p] += v[a] * v[c];
             if (what & MT_SUM_DISTANCE) {
                 v8d e = v[a] - v[c];
@@ -117,8 +144,9 @@ AI void sums_group(v8d b, const v8d *v, size_t m, unsigned what, v8d *t, v8d *w,
     }
 }
 
-/// All sums of m ≤ MAX_FUSED models in one pass (m is a constant after inlining, so the
-/// accumulators live in registers).
+/// All sums of m ≤ MAX_FUSED models in one pass over the chunk (m is a constant after
+/// inlining; up to 4 models the accumulators live in registers, beyond in L1). Each sum is
+/// the same lanes in the same order as the pairwise pass, so the bits do not depend on m.
 AI void sums_fused(const void *const *x, const int *dt, size_t m, int hb, size_t n,
                    unsigned what, double *task, double *weight, double *dist) {
     v8d t[MAX_PAIRS], w[MAX_PAIRS], d[MAX_PAIRS], v[MAX_FUSED];
@@ -180,6 +208,10 @@ AI void sums_body(const void *const *x, const int *dt, size_t m, int hb, size_t 
     case 2: sums_fused(x, dt, 2, hb, n, what, task, weight, dist); break;
     case 3: sums_fused(x, dt, 3, hb, n, what, task, weight, dist); break;
     case 4: sums_fused(x, dt, 4, hb, n, what, task, weight, dist); break;
+    case 5: sums_fused(x, dt, 5, hb, n, what, task, weight, dist); break;
+    case 6: sums_fused(x, dt, 6, hb, n, what, task, weight, dist); break;
+    case 7: sums_fused(x, dt, 7, hb, n, what, task, weight, dist); break;
+    case 8: sums_fused(x, dt, 8, hb, n, what, task, weight, dist); break;
     default: sums_pairwise(x, dt, m, hb, n, what, task, weight, dist); break;
     }
 }
@@ -187,7 +219,7 @@ AI void sums_body(const void *const *x, const int *dt, size_t m, int hb, size_t 
 /// Elements k ..< k + r (r ≤ 8) of the merge.
 AI void merge_group(const void *const *x, const int *dt, size_t m, int hb, int sm,
                     const double *c, size_t k, size_t r, const double *eta, size_t outs,
-                    void *const *out, int odt) {
+                    void *const *out, int odt, size_t *bad) {
     const size_t first = hb ? 1 : 0;
     {
         v8d b = hb ? load(x[0], dt[0], k, r) : (v8d)0;
@@ -207,29 +239,30 @@ AI void merge_group(const void *const *x, const int *dt, size_t m, int hb, int s
         }
         for (size_t e = 0; e < outs; e++) {
             v8d v = (eta[e] == 1.0 || !hb) ? s : b + eta[e] * (s - b);
-            store(out[e], odt, k, r, v);
+            size_t nb = store(out[e], odt, k, r, v);
+            if (nb) bad[e] += nb;
         }
     }
 }
 
 AI void merge_body(const void *const *x, const int *dt, size_t m, int hb, int sm,
                    const double *c, size_t n, const double *eta, size_t outs, void *const *out,
-                   int odt) {
+                   int odt, size_t *bad) {
     size_t k = 0;
-    for (; k + 8 <= n; k += 8) merge_group(x, dt, m, hb, sm, c, k, 8, eta, outs, out, odt);
-    if (k < n) merge_group(x, dt, m, hb, sm, c, k, n - k, eta, outs, out, odt);
+    for (; k + 8 <= n; k += 8) merge_group(x, dt, m, hb, sm, c, k, 8, eta, outs, out, odt, bad);
+    if (k < n) merge_group(x, dt, m, hb, sm, c, k, n - k, eta, outs, out, odt, bad);
 }
 
 // The specialisations by bf16 two-model case keep the hot loop free of dtype branches.
 AI void merge_dispatch(const void *const *x, const int *dt, size_t m, int hb, int sm,
                        const double *c, size_t n, const double *eta, size_t outs,
-                       void *const *out, int odt) {
+                       void *const *out, int odt, size_t *bad) {
     if (m == 2 && hb && !sm && dt[0] == MT_BF16 && dt[1] == MT_BF16 && dt[2] == MT_BF16
         && odt == MT_BF16) {
         const int bf[3] = {MT_BF16, MT_BF16, MT_BF16};
-        merge_body(x, bf, 2, 1, 0, c, n, eta, outs, out, MT_BF16);
+        merge_body(x, bf, 2, 1, 0, c, n, eta, outs, out, MT_BF16, bad);
     } else {
-        merge_body(x, dt, m, hb, sm, c, n, eta, outs, out, odt);
+        merge_body(x, dt, m, hb, sm, c, n, eta, outs, out, odt, bad);
     }
 }
 
@@ -248,11 +281,11 @@ AI void sums_dispatch(const void *const *x, const int *dt, size_t m, int hb, siz
         double *task, double *weight, double *dist
 #define MERGE_ARGS                                                                            \
     const void *const *x, const int *dt, size_t m, int hb, int sm, const double *c, size_t n, \
-        const double *eta, size_t outs, void *const *out, int odt
+        const double *eta, size_t outs, void *const *out, int odt, size_t *bad
 
 static void sums_portable(SUMS_ARGS) { sums_dispatch(x, dt, m, hb, n, what, task, weight, dist); }
 static void merge_portable(MERGE_ARGS) {
-    merge_dispatch(x, dt, m, hb, sm, c, n, eta, outs, out, odt);
+    merge_dispatch(x, dt, m, hb, sm, c, n, eta, outs, out, odt, bad);
 }
 
 #if defined(__x86_64__)
@@ -262,13 +295,13 @@ TARGET_AVX2 static void sums_avx2(SUMS_ARGS) {
     sums_dispatch(x, dt, m, hb, n, what, task, weight, dist);
 }
 TARGET_AVX2 static void merge_avx2(MERGE_ARGS) {
-    merge_dispatch(x, dt, m, hb, sm, c, n, eta, outs, out, odt);
+    merge_dispatch(x, dt, m, hb, sm, c, n, eta, outs, out, odt, bad);
 }
 TARGET_AVX512 static void sums_avx512(SUMS_ARGS) {
     sums_dispatch(x, dt, m, hb, n, what, task, weight, dist);
 }
 TARGET_AVX512 static void merge_avx512(MERGE_ARGS) {
-    merge_dispatch(x, dt, m, hb, sm, c, n, eta, outs, out, odt);
+    merge_dispatch(x, dt, m, hb, sm, c, n, eta, outs, out, odt, bad);
 }
 
 static int detect_level(void) {
@@ -306,21 +339,43 @@ void mt_pair_sums_at(int level, const void *const *x, const int *dtype, size_t m
     }
 }
 
-void mt_merge_at(int level, const void *const *x, const int *dtype, size_t models, int has_base,
-                 int s_is_model, const double *c, size_t n, const double *eta, size_t outputs,
-                 void *const *out, int out_dtype) {
+size_t mt_merge_at(int level, const void *const *x, const int *dtype, size_t models,
+                   int has_base, int s_is_model, const double *c, size_t n, const double *eta,
+                   size_t outputs, void *const *out, int out_dtype, size_t *nonfinite) {
+    size_t local[MAX_OUTPUTS] = {0};
+    size_t *bad = nonfinite;
+    if (!bad) {
+        if (outputs > MAX_OUTPUTS) {  // count anyway, in groups of MAX_OUTPUTS outputs
+            size_t total = 0;
+            for (size_t o = 0; o < outputs; o += MAX_OUTPUTS) {
+                size_t part = outputs - o < MAX_OUTPUTS ? outputs - o : MAX_OUTPUTS;
+                total += mt_merge_at(level, x, dtype, models, has_base, s_is_model, c, n,
+                                     eta + o, part, out + o, out_dtype, NULL);
+            }
+            return total;
+        }
+        bad = local;
+    }
+    size_t before = 0;
+    for (size_t e = 0; e < outputs; e++) before += bad[e];
     switch (clamp_level(level)) {
 #if defined(__x86_64__)
     case 2:
-        merge_avx512(x, dtype, models, has_base, s_is_model, c, n, eta, outputs, out, out_dtype);
-        return;
+        merge_avx512(x, dtype, models, has_base, s_is_model, c, n, eta, outputs, out, out_dtype,
+                     bad);
+        break;
     case 1:
-        merge_avx2(x, dtype, models, has_base, s_is_model, c, n, eta, outputs, out, out_dtype);
-        return;
+        merge_avx2(x, dtype, models, has_base, s_is_model, c, n, eta, outputs, out, out_dtype,
+                   bad);
+        break;
 #endif
     default:
-        merge_portable(x, dtype, models, has_base, s_is_model, c, n, eta, outputs, out, out_dtype);
+        merge_portable(x, dtype, models, has_base, s_is_model, c, n, eta, outputs, out,
+                       out_dtype, bad);
     }
+    size_t after = 0;
+    for (size_t e = 0; e < outputs; e++) after += bad[e];
+    return after - before;
 }
 
 void mt_pair_sums(const void *const *x, const int *dtype, size_t models, int has_base, size_t n,
@@ -329,9 +384,9 @@ void mt_pair_sums(const void *const *x, const int *dtype, size_t models, int has
                     distance);
 }
 
-void mt_merge(const void *const *x, const int *dtype, size_t models, int has_base,
-              int s_is_model, const double *c, size_t n, const double *eta, size_t outputs,
-              void *const *out, int out_dtype) {
-    mt_merge_at(mt_simd_level(), x, dtype, models, has_base, s_is_model, c, n, eta, outputs,
-                out, out_dtype);
+size_t mt_merge(const void *const *x, const int *dtype, size_t models, int has_base,
+                int s_is_model, const double *c, size_t n, const double *eta, size_t outputs,
+                void *const *out, int out_dtype, size_t *nonfinite) {
+    return mt_merge_at(mt_simd_level(), x, dtype, models, has_base, s_is_model, c, n, eta,
+                       outputs, out, out_dtype, nonfinite);
 }

@@ -35,6 +35,9 @@ public enum MergeError: Error, Equatable, CustomStringConvertible, Sendable {
     case unknownMethod(name: String)
     /// A part `index/count` outside 1…count (`MergePart`).
     case invalidPart(index: Int, count: Int)
+    /// The merge of finite inputs gave `count` NaN/±Inf values in `tensor` of the output at
+    /// `eta` (written as `dtype`): the coefficients or η overflow it.
+    case nonFiniteOutput(tensor: String, eta: Double, count: Int, dtype: DType)
 
     public var description: String {
         switch self {
@@ -68,6 +71,10 @@ public enum MergeError: Error, Equatable, CustomStringConvertible, Sendable {
                 + MergeMethods.all.map { $0.id.rawValue }.joined(separator: ", ") + ")"
         case let .invalidPart(index, count):
             "part \(index)/\(count) does not exist (parts are 1/n … n/n with n ≥ 1)"
+        case let .nonFiniteOutput(t, eta, count, dtype):
+            "merged tensor '\(t)' at eta \(eta) has \(count) nan or infinite "
+                + "value\(count == 1 ? "" : "s") in \(dtype.rawValue) though the inputs are finite "
+                + "(the coefficients or eta overflow it)"
         }
     }
 }

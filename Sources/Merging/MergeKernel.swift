@@ -32,12 +32,15 @@ struct MergeKernel: Sendable {
         }
     }
 
-    /// Writes `out_η` of `chunk` for each η of `etas` to `outputs[k]`, in `dtype`. Types the
-    /// kernel does not write itself (f16, fp8) are computed into `scratch` (`chunk.count`
-    /// doubles) and rounded once by `FloatConversion.encode`.
+    /// Writes `out_η` of `chunk` for each η of `etas` to `outputs[k]`, in `dtype`, and adds to
+    /// `nonFinite[k]` how many written values are NaN/±Inf (on the written bits: a finite
+    /// `Double` that overflows `dtype` counts). Types the kernel does not write itself (f16,
+    /// fp8) are computed into `scratch` (`chunk.count` doubles), rounded once by
+    /// `FloatConversion.encode` and counted by decoding what was written.
     func merge(
         _ chunk: RawChunk, c: [Double], etas: [Double], dtype: DType,
-        outputs: UnsafePointer<UnsafeMutableRawPointer?>, scratch: UnsafeMutablePointer<Double>
+        outputs: UnsafePointer<UnsafeMutableRawPointer?>, scratch: UnsafeMutablePointer<Double>,
+        nonFinite: UnsafeMutablePointer<Int>
     ) {
         let n = chunk.count
         c.withUnsafeBufferPointer { c in
@@ -45,18 +48,22 @@ struct MergeKernel: Sendable {
                 if let kind = ChunkedInputs.kernelKind(dtype) {
                     mt_merge(
                         chunk.pointers, chunk.kinds, models, hasInit ? 1 : 0, sIsModel ? 1 : 0,
-                        c.baseAddress, n, e.baseAddress, etas.count, outputs, kind)
+                        c.baseAddress, n, e.baseAddress, etas.count, outputs, kind, nonFinite)
                     return
                 }
                 var s: UnsafeMutableRawPointer? = UnsafeMutableRawPointer(scratch)
                 for k in etas.indices {
                     mt_merge(
                         chunk.pointers, chunk.kinds, models, hasInit ? 1 : 0, sIsModel ? 1 : 0,
-                        c.baseAddress, n, e.baseAddress! + k, 1, &s, Int32(MT_F64))
-                    FloatConversion.encode(
-                        UnsafeBufferPointer(start: scratch, count: n), dtype: dtype,
-                        into: UnsafeMutableRawBufferPointer(
-                            start: outputs[k], count: dtype.byteCount(elements: n) ?? 0))
+                        c.baseAddress, n, e.baseAddress! + k, 1, &s, Int32(MT_F64), nil)
+                    let written = UnsafeMutableRawBufferPointer(
+                        start: outputs[k], count: dtype.byteCount(elements: n) ?? 0)
+                    let values = UnsafeMutableBufferPointer(start: scratch, count: n)
+                    FloatConversion.encode(UnsafeBufferPointer(values), dtype: dtype, into: written)
+                    // a convertible float type always decodes
+                    try? FloatConversion.decode(
+                        UnsafeRawBufferPointer(written), dtype: dtype, into: values)
+                    nonFinite[k] += values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
                 }
             }
         }

@@ -26,6 +26,10 @@ public struct MergePlan: Sendable, Equatable {
     public var etas: [Double]
     /// Allows η < 0 (extrapolation away from the merge).
     public var allowNegativeEta: Bool
+    /// Writes outputs holding NaN/±Inf (finite inputs whose merge overflows the output dtype,
+    /// e.g. a huge η or task-arithmetic weight) instead of failing with
+    /// `MergeError.nonFiniteOutput`. Inputs holding NaN/Inf are refused either way.
+    public var allowNonFinite: Bool
     /// See `defaultParallelTolerance`.
     public var parallelTolerance: Double
     /// Worker threads for the element loops (results do not depend on it).
@@ -37,7 +41,7 @@ public struct MergePlan: Sendable, Equatable {
     public init(
         method: MethodID, lambda: Double? = nil, weights: [Double]? = nil,
         granularity: Granularity = .layer, outputDType: DType? = nil, etas: [Double] = [1],
-        allowNegativeEta: Bool = false,
+        allowNegativeEta: Bool = false, allowNonFinite: Bool = false,
         parallelTolerance: Double = MergePlan.defaultParallelTolerance, threads: Int = 2,
         part: MergePart? = nil
     ) {
@@ -48,6 +52,7 @@ public struct MergePlan: Sendable, Equatable {
         self.outputDType = outputDType
         self.etas = etas
         self.allowNegativeEta = allowNegativeEta
+        self.allowNonFinite = allowNonFinite
         self.parallelTolerance = parallelTolerance
         self.threads = threads
         self.part = part

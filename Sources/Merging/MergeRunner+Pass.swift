@@ -14,8 +14,11 @@ private struct RawBox: @unchecked Sendable {
 extension MergeRunner {
     /// The write pass over tensor `t`: writes the outputs' bytes to the sinks, one block at a
     /// time; with `gram`, also returns the upper triangle of `δ_m·δ_n` (row-major M×M, summed
-    /// per chunk in chunk order, as `GramPass` does).
-    func pass(_ t: TensorInfo, coefficients c: [Double], gram wantGram: Bool) throws -> [Double] {
+    /// per chunk in chunk order, as `GramPass` does). `nonFinite[k]` counts the NaN/±Inf
+    /// values written to output k.
+    func pass(
+        _ t: TensorInfo, coefficients c: [Double], gram wantGram: Bool
+    ) throws -> (gram: [Double], nonFinite: [Int]) {
         let n = t.elementCount
         let mm = m * m
         let outDType = outputDTypes[ExactName(t.name)] ?? t.dtype
@@ -28,6 +31,7 @@ extension MergeRunner {
         var tensorGram = [Double](repeating: 0, count: mm)
         let kernel = self.kernel
         let partialsBox = RawBox(pointer: UnsafeMutableRawPointer(partials))
+        for w in workers { w.nonFinite.update(repeating: 0, count: max(1, etas.count)) }
 
         var blockStart = 0
         while blockStart < n {
@@ -56,7 +60,8 @@ extension MergeRunner {
                         }
                         kernel.merge(
                             chunk, c: c, etas: etas, dtype: outDType,
-                            outputs: worker.outputs, scratch: worker.scratch)
+                            outputs: worker.outputs, scratch: worker.scratch,
+                            nonFinite: worker.nonFinite)
                     }
                 } catch {
                     errors.values[p] = error
@@ -84,6 +89,7 @@ extension MergeRunner {
             outSet ^= 1
             blockStart = blockEnd
         }
-        return tensorGram
+        let nonFinite = etas.indices.map { k in workers.reduce(0) { $0 + $1.nonFinite[k] } }
+        return (tensorGram, nonFinite)
     }
 }

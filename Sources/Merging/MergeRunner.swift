@@ -7,16 +7,21 @@ final class MergeWorker: @unchecked Sendable {
     let reader: ChunkedInputs
     let outputs: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     let scratch: UnsafeMutablePointer<Double>
+    /// NaN/±Inf values this worker wrote, per output (zeroed by the pass).
+    let nonFinite: UnsafeMutablePointer<Int>
 
     init(stores: [any TensorStore], chunkElements: Int, outputs count: Int) {
         reader = ChunkedInputs(stores: stores, chunkElements: chunkElements)
         outputs = .allocate(capacity: max(1, count))
         scratch = .allocate(capacity: chunkElements)
+        nonFinite = .allocate(capacity: max(1, count))
+        nonFinite.initialize(repeating: 0, count: max(1, count))
     }
 
     deinit {
         outputs.deallocate()
         scratch.deallocate()
+        nonFinite.deallocate()
     }
 }
 
@@ -47,6 +52,8 @@ final class MergeRunner: @unchecked Sendable {
     let outputDTypes: [ExactName: DType]
     let chunk = MergeEngine.chunkElements
     private var tensorsDone = 0
+    /// Allowed NaN/±Inf per output: values, tensors, the first tensor.
+    private lazy var allowed = plan.etas.map { _ in (values: 0, tensors: 0, first: String?.none) }
     private var bytesDone = 0
     private let bytesTotal: Int
     private let tensorsTotal: Int
@@ -113,6 +120,7 @@ final class MergeRunner: @unchecked Sendable {
         }
         try runItems()
         try pipeline.drain()
+        warnNonFinite()
     }
 
     private func runItems() throws {
@@ -138,14 +146,17 @@ final class MergeRunner: @unchecked Sendable {
             }
             coefficients = method.coefficients(plan: plan, gram: symmetric(gram))
             for t in group.tensors {
-                _ = try pass(t, coefficients: coefficients.c, gram: false)
+                let written = try pass(t, coefficients: coefficients.c, gram: false)
+                try checkOutputs(t, nonFinite: written.nonFinite)
                 tensorDone(t)
             }
         } else {
             coefficients = method.coefficients(plan: plan, gram: symmetric(gram))
             for t in group.tensors {
-                let g = try pass(t, coefficients: coefficients.c, gram: true)
+                let written = try pass(t, coefficients: coefficients.c, gram: true)
+                let g = written.gram
                 try checkFinite(t, gram: g)
+                try checkOutputs(t, nonFinite: written.nonFinite)
                 for i in 0..<(m * m) { gram[i] += g[i] }
                 tensorDone(t)
             }
@@ -188,6 +199,32 @@ final class MergeRunner: @unchecked Sendable {
     private func checkFinite(_ t: TensorInfo, gram: [Double]) throws {
         guard (0..<m).contains(where: { !gram[$0 * m + $0].isFinite }) else { return }
         try GramPass.throwNonFinite(t.name, stores: stores, chunkElements: chunk)
+    }
+
+    /// Throws `nonFiniteOutput` for the first η whose output of `t` holds NaN/±Inf (the
+    /// inputs are finite: checked before), unless the plan allows it; then it is counted for
+    /// one warning per η at the end (`warnNonFinite`).
+    private func checkOutputs(_ t: TensorInfo, nonFinite: [Int]) throws {
+        for (k, count) in nonFinite.enumerated() where count > 0 {
+            let dtype = outputDTypes[ExactName(t.name)] ?? t.dtype
+            guard plan.allowNonFinite else {
+                throw MergeError.nonFiniteOutput(
+                    tensor: t.name, eta: plan.etas[k], count: count, dtype: dtype)
+            }
+            allowed[k].values += count
+            allowed[k].tensors += 1
+            if allowed[k].first == nil { allowed[k].first = t.name }
+        }
+    }
+
+    /// One warning per η whose output holds NaN/±Inf that the plan allowed.
+    private func warnNonFinite() {
+        for (k, a) in allowed.enumerated() where a.values > 0 {
+            report.warnings.append(
+                "output at eta \(plan.etas[k]) holds \(a.values) nan or infinite values in "
+                    + "\(a.tensors) tensor\(a.tensors == 1 ? "" : "s") (first '\(a.first ?? "")') "
+                    + "though the inputs are finite; written as asked")
+        }
     }
 
     // MARK: copies

@@ -38,6 +38,8 @@ public final class AtomicFile: ByteSink {
     private var done = false
     private var token: SignalCleanup.Token?
     public private(set) var bytesWritten = 0
+    /// Counts the in-kernel copies (`appendFileRange`'s copy_file_range calls), when set.
+    public var copyCounter: CopyCounter?
 
     /// - Parameter path: the final path; its directory must exist.
     /// - Throws: `.outputNotReplaceable` for `/`, `.` or `..`; `.io` when the temporary cannot
@@ -111,6 +113,7 @@ public final class AtomicFile: ByteSink {
         var left = count
         while left > 0 {
             let n = mt_copy_file_range(src, &position, fd, left)
+            copyCounter?.record(bytes: max(0, n))
             if n < 0 && errno == EINTR { continue }
             if n <= 0 {
                 let e = errno
@@ -177,5 +180,17 @@ public final class AtomicFile: ByteSink {
     deinit {
         abort()
         buffer.deallocate()
+    }
+}
+
+/// Counts in-kernel copies (copy_file_range calls and their bytes): injected into writers by
+/// tests and benchmarks to check that contiguous tensors are copied as one range.
+public final class CopyCounter: @unchecked Sendable {
+    public private(set) var calls = 0
+    public private(set) var bytes = 0
+    public init() {}
+    func record(bytes n: Int) {
+        calls += 1
+        bytes += n
     }
 }

@@ -27,6 +27,7 @@ public final class CheckpointWriter {
     let auxiliaryFrom: String?
     let extraFiles: [String: [UInt8]]
     private let compressShards: Bool
+    private let copyCounter: CopyCounter?
     /// The directory being assembled (directory outputs only).
     private let staging: StagedDirectory?
     private let replacing: OutputReplacement
@@ -50,13 +51,15 @@ public final class CheckpointWriter {
     ///   - extraFiles: more files for a directory output, by name (they win over copied ones).
     ///   - compressShards: write a directory's weight files as `.safetensors.zst`.
     ///   - replacing: what an existing `path` may be (`OutputReplacement`).
+    ///   - copyCounter: counts the in-kernel copies of every file (tests, benchmarks).
     /// - Throws: `.outputIsInput`, the `OutputReplacement.check` errors, `.writerMisuse`
     ///   (shards for a single file, duplicate names), I/O errors creating the temporary output.
     public init(
         path: String, tensors: [TensorInfo], metadata: [(key: String, value: String)],
         shardSize: Int? = nil, inputs: [String] = [], auxiliaryFrom: String? = nil,
         extraFiles: [String: [UInt8]] = [:], compressionLevel: Int = 3,
-        compressShards: Bool = false, replacing: OutputReplacement = .anyCheckpoint
+        compressShards: Bool = false, replacing: OutputReplacement = .anyCheckpoint,
+        copyCounter: CopyCounter? = nil
     ) throws {
         try OutputGuard.check(output: path, inputs: inputs)
         self.replacing = replacing
@@ -69,6 +72,7 @@ public final class CheckpointWriter {
         self.auxiliaryFrom = auxiliaryFrom
         self.extraFiles = extraFiles
         self.compressShards = compressShards
+        self.copyCounter = copyCounter
         isDirectory = !(path.hasSuffix(".safetensors") || path.hasSuffix(".safetensors.zst"))
         if !isDirectory {
             if shardSize != nil {
@@ -225,7 +229,8 @@ public final class CheckpointWriter {
             stagingDir.map { ($0 as NSString).appendingPathComponent(fileNames[k]) }
             ?? fileNames[k]
         writer = try SafeTensorsWriter(
-            path: target, tensors: plan[k], metadata: metadata, compressionLevel: compressionLevel)
+            path: target, tensors: plan[k], metadata: metadata, compressionLevel: compressionLevel,
+            copyCounter: copyCounter)
     }
 
     static func pad(_ k: Int) -> String {

@@ -14,13 +14,24 @@ public final class SafeTensorsWriter {
     private let sink: ByteSink
     private var tensorIndex = 0
     private var writtenInTensor = 0
+    /// Whole tensors copied from a plain file whose bytes are one contiguous range there,
+    /// not yet written: copied by one copy_file_range when the run ends (`flushPending`).
+    private var pending: PendingRange?
+
+    private struct PendingRange {
+        let file: String
+        let start: Int
+        var end: Int
+        var tensors: [(name: String, store: any TensorStore)]
+    }
 
     /// - Parameters:
     ///   - tensors: tensors in the order their bytes will be appended.
     ///   - metadata: the `__metadata__` pairs.
+    ///   - copyCounter: counts the in-kernel copies (tests, benchmarks).
     public init(
         path: String, tensors: [TensorInfo], metadata: [(key: String, value: String)] = [],
-        compressionLevel: Int = 3
+        compressionLevel: Int = 3, copyCounter: CopyCounter? = nil
     ) throws {
         var seen = Set<ExactName>()
         for t in tensors where !seen.insert(ExactName(t.name)).inserted {
@@ -36,6 +47,7 @@ public final class SafeTensorsWriter {
         self.path = path
         header = Header(tensors: tensors, metadata: metadata)
         file = try AtomicFile(path: path)
+        file.copyCounter = copyCounter
         let prefix = header.serialisedPrefix()
         if path.hasSuffix(".zst") {
             let workers = ProcessInfo.processInfo.activeProcessorCount >= 2 ? 2 : 0
@@ -68,6 +80,7 @@ public final class SafeTensorsWriter {
                 reason: "tensor '\(current.name)' has \(remaining) bytes left, got \(bytes.count)")
         }
         try WriteFaults.reach(.data, file.temporaryPath)
+        try flushPending()
         try sink.write(bytes)
         writtenInTensor += bytes.count
         if writtenInTensor == current.byteCount {
@@ -78,7 +91,10 @@ public final class SafeTensorsWriter {
     }
 
     /// Appends all bytes of tensor `name` from `store`, in chunks of `chunkBytes`, releasing
-    /// mapped pages behind it.
+    /// mapped pages behind it. Whole tensors of a plain file into a plain file are copied by
+    /// the kernel, and a run of tensors that are contiguous in one source file (the usual
+    /// case for a byte copy: same order, same sizes) by one copy_file_range over the run,
+    /// issued when the run ends (the next append, a non-adjacent copy, or `finish`).
     public func copy(_ name: String, from store: any TensorStore, chunkBytes: Int = 8 << 20) throws
     {
         guard let info = store.info(name) else {
@@ -93,24 +109,54 @@ public final class SafeTensorsWriter {
                 reason:
                     "copy of '\(name)' but the next tensor is '\(currentTensor?.name ?? "none")'")
         }
-        // A whole tensor from a plain file into a plain file: let the kernel copy it.
         try WriteFaults.reach(.data, file.temporaryPath)
         if writtenInTensor == 0, sink === file, let handle = store.handle(name),
-            handle.mapping != nil,
-            try file.appendFileRange(
-                source: handle.file, offset: handle.byteRange.lowerBound,
-                count: handle.byteRange.count)
+            handle.mapping != nil
         {
+            let range = handle.byteRange
+            if var run = pending, run.file == handle.file, run.end == range.lowerBound {
+                run.end = range.upperBound
+                run.tensors.append((name, store))
+                pending = run
+            } else {
+                try flushPending()
+                pending = PendingRange(
+                    file: handle.file, start: range.lowerBound, end: range.upperBound,
+                    tensors: [(name, store)])
+            }
             tensorIndex += 1
             skipEmptyTensors()
             return
         }
+        try flushPending()
         var start = 0
         while start < info.byteCount {
             let end = min(info.byteCount, start + chunkBytes)
             try store.withBytes(of: name, in: start..<end) { try append($0) }
             store.release(name, in: start..<end)
             start = end
+        }
+    }
+
+    /// Writes the pending run of contiguous tensors: one in-kernel copy, or, where the kernel
+    /// or filesystem cannot, through memory in 8 MiB chunks.
+    private func flushPending() throws {
+        guard let run = pending else { return }
+        pending = nil
+        if try file.appendFileRange(source: run.file, offset: run.start, count: run.end - run.start)
+        {
+            return
+        }
+        let step = 8 << 20
+        for (name, store) in run.tensors {
+            let count = store.info(name)?.byteCount ?? 0
+            var start = 0
+            while start < count {
+                let end = min(count, start + step)
+                try store.withBytes(of: name, in: start..<end) { try sink.write($0) }
+                store.release(name, in: start..<end)
+                start = end
+            }
         }
     }
 
@@ -127,10 +173,14 @@ public final class SafeTensorsWriter {
             throw SafeTensorsError.writerMisuse(
                 file: path, reason: "finished before tensor '\(current.name)' was complete")
         }
+        try flushPending()
         try sink.finish()
         try file.commit()
     }
 
     /// Discards the partial output.
-    public func abort() { file.abort() }
+    public func abort() {
+        pending = nil
+        file.abort()
+    }
 }

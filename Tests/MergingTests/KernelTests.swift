@@ -141,7 +141,7 @@ import Testing
                     inputs.withPointers { p in
                         mt_merge_at(
                             Int32(level), p, inputs.kinds, m, hb ? 1 : 0, sm ? 1 : 0, c, n, etas,
-                            etas.count, outs, ChunkedInputs.kernelKind(out)!)
+                            etas.count, outs, ChunkedInputs.kernelKind(out)!, nil)
                     }
                 }
                 #expect(
@@ -181,7 +181,7 @@ import Testing
                     let outs: [UnsafeMutableRawPointer?] = [dst.baseAddress]
                     mt_merge_at(
                         Int32(level), x, [Int32(MT_F64)], 1, 0, 1, nil, n, [1.0], 1, outs,
-                        Int32(MT_BF16))
+                        Int32(MT_BF16), nil)
                 }
             }
             var wrong: [Double] = []

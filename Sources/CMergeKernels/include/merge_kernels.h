@@ -35,14 +35,17 @@ void mt_pair_sums(const void *const *x, const int *dtype, size_t models, int has
 ///     out = η == 1 ? s : x_0 + η (s − x_0)  (η ≠ 1 needs a base)
 /// summed in the order written, in Double, and rounded once to `out_dtype` (bf16 correctly
 /// rounded to nearest even, via round-to-odd Float).
-void mt_merge(const void *const *x, const int *dtype, size_t models, int has_base,
-              int s_is_model, const double *c, size_t n, const double *eta, size_t outputs,
-              void *const *out, int out_dtype);
+/// Returns how many written values are NaN/±Inf (judged on the written bits, so a finite
+/// Double that overflows the output type counts), over all outputs; when `nonfinite` is not
+/// NULL, output e's count is also added to `nonfinite[e]`. The same at every SIMD level.
+size_t mt_merge(const void *const *x, const int *dtype, size_t models, int has_base,
+                int s_is_model, const double *c, size_t n, const double *eta, size_t outputs,
+                void *const *out, int out_dtype, size_t *nonfinite);
 
 /// The same at an explicit SIMD level (clamped to what the CPU has): for tests.
 void mt_pair_sums_at(int level, const void *const *x, const int *dtype, size_t models,
                      int has_base, size_t n, unsigned what, double *task, double *weight,
                      double *distance);
-void mt_merge_at(int level, const void *const *x, const int *dtype, size_t models, int has_base,
-                 int s_is_model, const double *c, size_t n, const double *eta, size_t outputs,
-                 void *const *out, int out_dtype);
+size_t mt_merge_at(int level, const void *const *x, const int *dtype, size_t models,
+                   int has_base, int s_is_model, const double *c, size_t n, const double *eta,
+                   size_t outputs, void *const *out, int out_dtype, size_t *nonfinite);

@@ -19,6 +19,11 @@ struct MergeOptions: ParsableArguments {
         help: "Allow η < 0 (moves past the init, away from the merge), e.g. --eta -0.5.")
     var allowNegativeEta = false
 
+    @Flag(
+        name: .customLong("allow-non-finite"),
+        help: "Write outputs even when the merge of finite inputs overflows to NaN/Inf.")
+    var allowNonFinite = false
+
     @OptionGroup var threading: ThreadOptions
 
     /// `--threads` (validated by `ThreadOptions`).

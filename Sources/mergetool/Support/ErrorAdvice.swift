@@ -40,6 +40,8 @@ enum ErrorAdvice {
                 + "pass --allow-negative-eta to do it anyway"
         case .initRequired(let method):
             return "\(method) needs --init (the shared initialisation)"
+        case .nonFiniteOutput:
+            return error.description + "; pass --allow-non-finite to write it anyway"
         default:
             return nil
         }

@@ -23,7 +23,8 @@ struct MergeCommandRun {
             method: method, lambda: lambda, weights: weights,
             granularity: grouping?.granularity ?? .layer,
             outputDType: try output.outputDType(), etas: etas ?? [1],
-            allowNegativeEta: merge.allowNegativeEta, threads: merge.threadCount,
+            allowNegativeEta: merge.allowNegativeEta, allowNonFinite: merge.allowNonFinite,
+            threads: merge.threadCount,
             part: try part?.mergePart())
         job = MergeJob(
             plan: plan, models: models, initial: initPath, output: output.output,
