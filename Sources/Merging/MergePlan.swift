@@ -30,12 +30,15 @@ public struct MergePlan: Sendable, Equatable {
     public var parallelTolerance: Double
     /// Worker threads for the element loops (results do not depend on it).
     public var threads: Int
+    /// Per-tensor parameters of a `.perTensor` method (mergekit's methods); `nil` otherwise.
+    public var recipe: Recipe?
 
     public init(
         method: MethodID, lambda: Double? = nil, weights: [Double]? = nil,
         granularity: Granularity = .layer, outputDType: DType? = nil, etas: [Double] = [1],
         allowNegativeEta: Bool = false,
-        parallelTolerance: Double = MergePlan.defaultParallelTolerance, threads: Int = 2
+        parallelTolerance: Double = MergePlan.defaultParallelTolerance, threads: Int = 2,
+        recipe: Recipe? = nil
     ) {
         self.method = method
         self.lambda = lambda
@@ -46,6 +49,7 @@ public struct MergePlan: Sendable, Equatable {
         self.allowNegativeEta = allowNegativeEta
         self.parallelTolerance = parallelTolerance
         self.threads = threads
+        self.recipe = recipe
     }
 
     /// The implementation of `method`.

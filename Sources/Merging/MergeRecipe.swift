@@ -42,6 +42,7 @@ public struct MergeRecipe: Sendable {
             }
         }
         if let e = eta { pairs.append(("merge.eta", "\(e)")) }
+        if let r = plan.recipe { pairs.append(("merge.recipe", r.yaml())) }
         return pairs
     }
 

@@ -11,7 +11,9 @@ struct MergeOptions: ParsableArguments {
     @Flag(help: "Print a JSON summary (per-group angles, coefficients, fallbacks) on stdout.")
     var json = false
 
-    @Flag(name: .shortAndLong, help: "No progress line and no summary on stderr.")
+    @Flag(
+        name: .shortAndLong,
+        help: "No progress line and no summary (--json still prints its summary).")
     var quiet = false
 
     @Flag(

@@ -24,7 +24,9 @@ enum CheckpointIO {
         return try CheckpointWriter(
             path: path, tensors: tensors, metadata: recipe.metadata(), shardSize: shardBytes,
             inputs: inputs, auxiliaryFrom: auxiliary,
-            extraFiles: ["README.md": Array(recipe.modelCard().utf8)],
+            extraFiles: ["README.md": Array(recipe.modelCard().utf8)].merging(
+                recipe.plan.recipe.map { ["mergekit_config.yml": Array($0.yaml().utf8)] } ?? [:]
+            ) { a, _ in a },
             compressShards: compressShards, replacing: replacing)
     }
 }

@@ -124,7 +124,7 @@ struct MergeCommandRun {
         for w in report.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         if options.json {
             print(try report.json())
-        } else {
+        } else if !options.quiet {
             let inputBytes = ((initial.map { [$0] } ?? []) + models).reduce(0) { total, store in
                 total + store.tensors.reduce(0) { $0 + $1.byteCount }
             }
