@@ -33,6 +33,10 @@ public enum MergeError: Error, Equatable, CustomStringConvertible, Sendable {
     case invalidOutputDType(dtype: DType)
     /// No method of `MergeMethods.all` has this name.
     case unknownMethod(name: String)
+    /// Inputs whose config.json declare different architectures.
+    case mixedArchitectures(files: [String], architectures: [String])
+    /// Inputs whose tokenizers differ (vocabulary size, added tokens).
+    case tokenizerMismatch(difference: String)
 
     public var description: String {
         switch self {
@@ -64,6 +68,10 @@ public enum MergeError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .unknownMethod(name):
             "unknown merge method '\(name)' (known: "
                 + MergeMethods.all.map { $0.id.rawValue }.joined(separator: ", ") + ")"
+        case let .mixedArchitectures(files, archs):
+            "models of different architectures: "
+                + zip(files, archs).map { "\($0) is \($1)" }.joined(separator: ", ")
+        case let .tokenizerMismatch(difference): "tokenizers differ: \(difference)"
         }
     }
 }

@@ -125,3 +125,94 @@ struct RunCommandTests {
         #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
     }
 }
+
+/// The checks every merge command makes: architectures, tokenizers, config dtype, model card.
+@Suite(.enabled(if: Binary.exists, "needs .build/debug/mergetool (swift build)"))
+struct MergeChecksCommandTests {
+    static let tiesRecipe = """
+        models:
+          - model: runs/chat
+            parameters: {weight: 1, density: 0.5}
+          - model: runs/math
+            parameters: {weight: 1, density: 0.5}
+        base_model: runs/base
+        merge_method: ties
+        dtype: float32
+        """
+
+    func family(mathConfig: String? = nil) throws -> String {
+        let dir = MergeCLIFixture.tempDir()
+        try RecipeFamily.write(in: dir, names: ["base", "chat", "math"]) { name in
+            name == "math" ? mathConfig ?? RecipeFamily.llamaConfig() : RecipeFamily.llamaConfig()
+        }
+        try Self.tiesRecipe.write(toFile: dir + "/r.yaml", atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    @Test func llamaAndMistralAreRefused() throws {
+        let dir = try family(
+            mathConfig: RecipeFamily.llamaConfig("mistral", arch: "MistralForCausalLM"))
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try Binary.run(["run", "r.yaml", "-o", "out", "-q"], in: dir)
+        #expect(r.status != 0)
+        #expect(
+            r.errorLines == [
+                "error: models of different architectures: runs/base is llama "
+                    + "(LlamaForCausalLM), runs/math is mistral (MistralForCausalLM); pass "
+                    + "--allow-mixed-architectures to merge them anyway"
+            ])
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+        let allowed = try Binary.run(
+            ["run", "r.yaml", "-o", "out", "-q", "--allow-mixed-architectures"], in: dir)
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        #expect(allowed.stderr.contains("warning: models of different architectures"))
+    }
+
+    @Test func differentVocabularySizesAreRefusedOrWarned() throws {
+        let dir = try family(
+            mathConfig: RecipeFamily.llamaConfig().replacingOccurrences(
+                of: "\"vocab_size\": 8", with: "\"vocab_size\": 9"))
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try Binary.run(["run", "r.yaml", "-o", "out", "-q"], in: dir)
+        #expect(
+            r.errorLines == [
+                "error: tokenizers differ: config.json vocab_size differs: runs/base has 8, "
+                    + "runs/math has 9; pass --allow-tokenizer-mismatch to merge anyway"
+            ])
+        let warned = try Binary.run(
+            ["run", "r.yaml", "-o", "out", "-q", "--allow-tokenizer-mismatch"], in: dir)
+        #expect(warned.status == 0, "\(warned.stderr)")
+        #expect(warned.stderr.contains("warning: tokenizers differ: config.json vocab_size"))
+    }
+
+    @Test func outputDTypeIsWrittenToConfigAndCardNamesTheBase() throws {
+        let dir = try family()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try Binary.run(["run", "r.yaml", "-o", "out", "-q"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.isEmpty)
+        let config = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/config.json")))
+        #expect((config as? [String: Any])?["torch_dtype"] as? String == "float32")
+        #expect((config as? [String: Any])?["model_type"] as? String == "llama")
+        let card = try String(contentsOfFile: dir + "/out/README.md", encoding: .utf8)
+        #expect(card.hasPrefix("---\nbase_model:\n- \"runs/base\"\nlibrary_name: transformers\n"))
+        let store = try Checkpoint.open(dir + "/out")
+        #expect(store.tensors.allSatisfy { $0.dtype == .f32 })
+        let bf16 = try Binary.run(
+            ["run", "r.yaml", "-o", "out16", "-q", "--dtype", "bf16"], in: dir)
+        #expect(bf16.status == 0, "\(bf16.stderr)")
+        let config16 = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: dir + "/out16/config.json")))
+        #expect((config16 as? [String: Any])?["torch_dtype"] as? String == "bfloat16")
+    }
+
+    @Test func jsonStillPrintsWithQuiet() throws {
+        let dir = try family()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try Binary.run(["run", "r.yaml", "-o", "out", "-q", "--json"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("\"method\" : \"ties\""))
+        #expect(r.stderr.isEmpty)
+    }
+}

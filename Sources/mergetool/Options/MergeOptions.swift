@@ -21,6 +21,12 @@ struct MergeOptions: ParsableArguments {
         help: "Allow η < 0 (moves past the init, away from the merge), e.g. --eta -0.5.")
     var allowNegativeEta = false
 
+    @Flag(help: "Merge models whose config.json name different architectures (refused otherwise).")
+    var allowMixedArchitectures = false
+
+    @Flag(help: "Warn instead of refusing when tokenizers differ (vocabulary size, added tokens).")
+    var allowTokenizerMismatch = false
+
     @Option(help: "Worker threads (default: the number of cores). Results do not depend on it.")
     var threads: Int?
 

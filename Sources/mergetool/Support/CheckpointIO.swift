@@ -21,12 +21,19 @@ enum CheckpointIO {
             FileManager.default.fileExists(atPath: $0, isDirectory: &isDir) && isDir.boolValue
                 ? $0 : nil
         }
+        var extra = ["README.md": Array(recipe.modelCard().utf8)]
+        if let r = recipe.plan.recipe { extra["mergekit_config.yml"] = Array(r.yaml().utf8) }
+        if let dir = auxiliary, let dtype = recipe.plan.outputDType,
+            let config = FileManager.default.contents(atPath: dir + "/config.json"),
+            let name = ModelConfigDType.torchName(dtype),
+            let rewritten = ModelConfigDType.rewrite(config, torchDType: name)
+        {
+            extra["config.json"] = Array(rewritten)
+        }
         return try CheckpointWriter(
             path: path, tensors: tensors, metadata: recipe.metadata(), shardSize: shardBytes,
             inputs: inputs, auxiliaryFrom: auxiliary,
-            extraFiles: ["README.md": Array(recipe.modelCard().utf8)].merging(
-                recipe.plan.recipe.map { ["mergekit_config.yml": Array($0.yaml().utf8)] } ?? [:]
-            ) { a, _ in a },
+            extraFiles: extra,
             compressShards: compressShards, replacing: replacing)
     }
 }

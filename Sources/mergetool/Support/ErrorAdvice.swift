@@ -21,6 +21,10 @@ enum ErrorAdvice {
                 + "pass --allow-negative-eta to do it anyway"
         case .initRequired(let method):
             return "\(method) needs --init (the shared initialisation)"
+        case .mixedArchitectures:
+            return error.description + "; pass --allow-mixed-architectures to merge them anyway"
+        case .tokenizerMismatch:
+            return error.description + "; pass --allow-tokenizer-mismatch to merge anyway"
         default:
             return nil
         }

@@ -58,6 +58,11 @@ struct MergeCommandRun {
         let initial = try initPath.map { try CheckpointIO.open($0) }
         let models = try modelPaths.map { try CheckpointIO.open($0) }
         let merge = try MergeEngine.prepare(plan, init: initial, models: models)
+        let allowed = try ModelCompatibility(paths: (initPath.map { [$0] } ?? []) + modelPaths)
+            .check(
+                allowMixedArchitectures: options.allowMixedArchitectures,
+                allowTokenizerMismatch: options.allowTokenizerMismatch)
+        for w in allowed { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         let layout = merge.layout
         let paths = outputPaths()
         if paths.count > 1,
