@@ -9,7 +9,7 @@ struct MergeTool: ParsableCommand {
         subcommands: [
             InspectCommand.self, ConvertCommand.self, SlerpCommand.self, LerpCommand.self,
             LitiCommand.self, ExtrapolateCommand.self, AnglesCommand.self, TrainCommand.self,
-            EvalCommand.self, WarpGroup.self, RunCommand.self,
+            EvalCommand.self, WarpGroup.self, RunCommand.self, MergeCommand.self,
         ])
 
     /// Installs the interrupt handling (remove temporaries, kill child process groups, exit

@@ -216,3 +216,65 @@ struct MergeChecksCommandTests {
         #expect(r.stderr.isEmpty)
     }
 }
+
+/// `merge --method` is a one-line recipe: the same bytes as `run` with that recipe.
+@Suite(.enabled(if: Binary.exists, "needs .build/debug/mergetool (swift build)"))
+struct MergeMethodCommandTests {
+    @Test func mergeDareTiesEqualsTheRecipe() throws {
+        let dir = MergeCLIFixture.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try RecipeFamily.write(in: dir, names: ["base", "chat", "math"])
+        let recipe = """
+            models:
+              - model: runs/chat
+                parameters: {weight: 1, density: 0.3}
+              - model: runs/math
+                parameters: {weight: 0.5, density: 0.6}
+            base_model: runs/base
+            merge_method: dare_ties
+            parameters:
+              lambda: 0.9
+            seed: 7
+            """
+        try recipe.write(toFile: dir + "/r.yaml", atomically: true, encoding: .utf8)
+        let a = try Binary.run(["run", "r.yaml", "-o", "a", "-q"], in: dir)
+        #expect(a.status == 0, "\(a.stderr)")
+        let b = try Binary.run(
+            [
+                "merge", "--method", "dare_ties", "runs/chat", "runs/math", "--base", "runs/base",
+                "--weight", "1", "--weight", "0.5", "--density", "0.3,0.6", "--lambda", "0.9",
+                "--seed", "7", "-o", "b", "-q",
+            ], in: dir)
+        #expect(b.status == 0, "\(b.stderr)")
+        #expect(try RecipeFamily.weights(dir + "/a") == RecipeFamily.weights(dir + "/b"))
+        let c = try Binary.run(
+            [
+                "merge", "--method", "dare_ties", "runs/chat", "runs/math", "--base", "runs/base",
+                "--density", "0.3,0.6", "--seed", "8", "-o", "c", "-q",
+            ], in: dir)
+        #expect(c.status == 0, "\(c.stderr)")
+        #expect(try RecipeFamily.weights(dir + "/a") != RecipeFamily.weights(dir + "/c"))
+    }
+
+    @Test func flagsTheMethodDoesNotTakeAreRefused() throws {
+        let dir = MergeCLIFixture.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try Binary.run(
+            [
+                "merge", "--method", "model_stock", "x", "y", "--base", "z", "--density", "0.5",
+                "-o", "out",
+            ], in: dir)
+        #expect(r.status != 0)
+        #expect(r.errorLines.first == "error: --density does not apply to model_stock")
+        let u = try Binary.run(["merge", "--method", "frob", "x", "-o", "out"], in: dir)
+        #expect(u.status != 0)
+        #expect(u.stderr.hasPrefix("error: unknown --method 'frob' (known: linear, "))
+    }
+
+    @Test func helpShowsEachFormula() throws {
+        let r = try Binary.run(["merge", "--help"], in: NSTemporaryDirectory())
+        let text = r.stdout.replacingOccurrences(of: "\n", with: " ")
+        #expect(text.contains("ties:"))
+        #expect(text.contains("model_stock: t·mean(θm) + (1 − t)·θ_base"))
+    }
+}
