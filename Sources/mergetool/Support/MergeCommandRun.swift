@@ -17,6 +17,8 @@ struct MergeCommandRun {
     var shardBytes: Int?
     var compressShards: Bool
     var replacing: OutputReplacement
+    /// Where config/tokenizer files come from (default: the init, else the first model).
+    var auxiliaryFrom: String?
 
     /// The run a merge command asks for: the plan from its method flags plus the shared
     /// `MergeOptions` (threads, η policy), the grouping (slerp and lerp) and `OutputOptions`
@@ -104,7 +106,7 @@ struct MergeCommandRun {
                 sinks.append(
                     try CheckpointIO.sink(
                         path: path, tensors: layout.outputTensors, recipe: recipe,
-                        inputs: inputPaths, auxiliaryFrom: initPath ?? modelPaths.first,
+                        inputs: inputPaths, auxiliaryFrom: auxiliaryFrom ?? initPath ?? modelPaths.first,
                         shardBytes: shardBytes, compressShards: compressShards,
                         replacing: front == nil ? replacing : .anyCheckpoint))
             }

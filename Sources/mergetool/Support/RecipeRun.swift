@@ -66,6 +66,9 @@ struct RecipeRun {
             name: "run", method: plan.method, etas: etaGiven ? plan.etas : nil,
             models: modelPaths, initPath: initPath, merge: merge, output: output)
         run.plan = plan
+        if recipe.tokenizerSource == "base", let base = recipe.baseModel {
+            run.auxiliaryFrom = base
+        }
         return run
     }
 }
