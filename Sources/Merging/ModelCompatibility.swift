@@ -136,4 +136,14 @@ public enum ModelConfigDType {
         return try? JSONSerialization.data(
             withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     }
+
+    /// `["config.json": …]` with the rewritten dtype when `directory` holds a config.json and
+    /// `dtype` has a transformers name; empty otherwise (as extra files for an output).
+    public static func configFile(from directory: String?, dtype: DType?) -> [String: [UInt8]] {
+        guard let dir = directory, let dtype, let name = torchName(dtype),
+            let config = FileManager.default.contents(atPath: dir + "/config.json"),
+            let rewritten = rewrite(config, torchDType: name)
+        else { return [:] }
+        return ["config.json": Array(rewritten)]
+    }
 }

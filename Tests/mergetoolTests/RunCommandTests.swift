@@ -207,6 +207,23 @@ struct MergeChecksCommandTests {
         #expect((config16 as? [String: Any])?["torch_dtype"] as? String == "bfloat16")
     }
 
+    @Test func convertDTypeUpdatesConfig() throws {
+        let dir = try family()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try Binary.run(
+            ["convert", "runs/base", "-o", "f32", "--dtype", "f32", "-q"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let config = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: dir + "/f32/config.json")))
+        #expect((config as? [String: Any])?["torch_dtype"] as? String == "float32")
+        #expect((config as? [String: Any])?["architectures"] as? [String] == ["LlamaForCausalLM"])
+        let copy = try Binary.run(["convert", "runs/base", "-o", "same", "-q"], in: dir)
+        #expect(copy.status == 0, "\(copy.stderr)")
+        #expect(
+            FileManager.default.contents(atPath: dir + "/same/config.json")
+                == FileManager.default.contents(atPath: dir + "/runs/base/config.json"))
+    }
+
     @Test func jsonStillPrintsWithQuiet() throws {
         let dir = try family()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -52,6 +52,7 @@ struct ConvertCommand: ParsableCommand {
                 path: output.output, tensors: converter.outputTensors,
                 metadata: metadata, shardSize: try output.shardBytes(),
                 inputs: [checkpoint], auxiliaryFrom: checkpoint,
+                extraFiles: ModelConfigDType.configFile(from: checkpoint, dtype: target),
                 compressShards: output.compressShards, replacing: output.replacing)
             let progress = ConvertProgress(
                 enabled: !quiet && isatty(2) != 0,

@@ -23,12 +23,8 @@ enum CheckpointIO {
         }
         var extra = ["README.md": Array(recipe.modelCard().utf8)]
         if let r = recipe.plan.recipe { extra["mergekit_config.yml"] = Array(r.yaml().utf8) }
-        if let dir = auxiliary, let dtype = recipe.plan.outputDType,
-            let config = FileManager.default.contents(atPath: dir + "/config.json"),
-            let name = ModelConfigDType.torchName(dtype),
-            let rewritten = ModelConfigDType.rewrite(config, torchDType: name)
-        {
-            extra["config.json"] = Array(rewritten)
+        extra.merge(ModelConfigDType.configFile(from: auxiliary, dtype: recipe.plan.outputDType)) {
+            $1
         }
         return try CheckpointWriter(
             path: path, tensors: tensors, metadata: recipe.metadata(), shardSize: shardBytes,
