@@ -106,7 +106,8 @@ struct MergeCommandRun {
                 sinks.append(
                     try CheckpointIO.sink(
                         path: path, tensors: layout.outputTensors, recipe: recipe,
-                        inputs: inputPaths, auxiliaryFrom: auxiliaryFrom ?? initPath ?? modelPaths.first,
+                        inputs: inputPaths,
+                        auxiliaryFrom: auxiliaryFrom ?? initPath ?? modelPaths.first,
                         shardBytes: shardBytes, compressShards: compressShards,
                         replacing: front == nil ? replacing : .anyCheckpoint))
             }
