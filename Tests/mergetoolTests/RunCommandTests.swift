@@ -217,6 +217,7 @@ struct MergeChecksCommandTests {
             with: Data(contentsOf: URL(fileURLWithPath: dir + "/f32/config.json")))
         #expect((config as? [String: Any])?["torch_dtype"] as? String == "float32")
         #expect((config as? [String: Any])?["architectures"] as? [String] == ["LlamaForCausalLM"])
+        #expect(r.stdout.isEmpty)
         let copy = try Binary.run(["convert", "runs/base", "-o", "same", "-q"], in: dir)
         #expect(copy.status == 0, "\(copy.stderr)")
         #expect(

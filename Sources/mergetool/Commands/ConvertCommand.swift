@@ -36,7 +36,7 @@ struct ConvertCommand: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    @Flag(name: .shortAndLong, help: "No progress line on stderr.")
+    @Flag(name: .shortAndLong, help: "No progress line and no summary.")
     var quiet = false
 
     func run() throws {
@@ -67,6 +67,7 @@ struct ConvertCommand: ParsableCommand {
             }
             progress.finish()
             let converted = converter.convertedCount
+            if quiet { return }
             print(
                 "wrote \(output.output): \(store.tensors.count) tensors"
                     + (target.map { ", \(converted) converted to \($0.rawValue)" }
