@@ -38,6 +38,10 @@ public enum MergeError: Error, Equatable, CustomStringConvertible, Sendable {
     /// The merge of finite inputs gave `count` NaN/±Inf values in `tensor` of the output at
     /// `eta` (written as `dtype`): the coefficients or η overflow it.
     case nonFiniteOutput(tensor: String, eta: Double, count: Int, dtype: DType)
+    /// Inputs whose config.json declare different architectures.
+    case mixedArchitectures(files: [String], architectures: [String])
+    /// Inputs whose tokenizers differ (vocabulary size, added tokens).
+    case tokenizerMismatch(difference: String)
 
     public var description: String {
         switch self {
@@ -75,6 +79,10 @@ public enum MergeError: Error, Equatable, CustomStringConvertible, Sendable {
             "merged tensor '\(t)' at eta \(eta) has \(count) nan or infinite "
                 + "value\(count == 1 ? "" : "s") in \(dtype.rawValue) though the inputs are finite "
                 + "(the coefficients or eta overflow it)"
+        case let .mixedArchitectures(files, archs):
+            "models of different architectures: "
+                + zip(files, archs).map { "\($0) is \($1)" }.joined(separator: ", ")
+        case let .tokenizerMismatch(difference): "tokenizers differ: \(difference)"
         }
     }
 }

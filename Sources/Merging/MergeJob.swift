@@ -25,6 +25,8 @@ public struct MergeJob: Sendable {
     public var compressShards: Bool
     /// What an existing `output` may be for this job to replace it.
     public var replacing: OutputReplacement
+    /// Where config/tokenizer files come from (default: the init, else the first model).
+    public var auxiliaryFrom: String?
 
     public init(
         plan: MergePlan, models: [String], initial: String?, output: String,
@@ -142,14 +144,20 @@ public struct PreparedMergeJob {
             plan: job.plan, models: job.models, initial: job.initial,
             eta: job.labelsEta ? eta : nil)
         var isDir: ObjCBool = false
-        let auxiliary = (job.initial ?? job.models.first).flatMap {
+        let auxiliary = (job.auxiliaryFrom ?? job.initial ?? job.models.first).flatMap {
             FileManager.default.fileExists(atPath: $0, isDirectory: &isDir) && isDir.boolValue
                 ? $0 : nil
+        }
+        // the card, the recipe a mergekit user re-runs, and config.json with the dtype written
+        var extra = ["README.md": Array(recipe.modelCard().utf8)]
+        if let r = job.plan.recipe { extra["mergekit_config.yml"] = Array(r.yaml().utf8) }
+        extra.merge(ModelConfigDType.configFile(from: auxiliary, dtype: job.plan.outputDType)) {
+            $1
         }
         return try CheckpointWriter(
             path: path, tensors: engine.outputTensors, metadata: recipe.metadata(),
             shardSize: job.shardBytes, inputs: job.inputs, auxiliaryFrom: auxiliary,
-            extraFiles: ["README.md": Array(recipe.modelCard().utf8)],
+            extraFiles: extra,
             compressShards: job.compressShards, replacing: replacing)
     }
 }

@@ -37,13 +37,15 @@ public struct MergePlan: Sendable, Equatable {
     /// Merge only this share of the layout (`MergePartition`: whole groups and copies); `nil`
     /// merges everything. Not part of the recipe: every part writes the same bytes per tensor.
     public var part: MergePart?
+    /// Per-tensor parameters of a `.perTensor` method (mergekit's methods); `nil` otherwise.
+    public var recipe: Recipe?
 
     public init(
         method: MethodID, lambda: Double? = nil, weights: [Double]? = nil,
         granularity: Granularity = .layer, outputDType: DType? = nil, etas: [Double] = [1],
         allowNegativeEta: Bool = false, allowNonFinite: Bool = false,
         parallelTolerance: Double = MergePlan.defaultParallelTolerance, threads: Int = 2,
-        part: MergePart? = nil
+        part: MergePart? = nil, recipe: Recipe? = nil
     ) {
         self.method = method
         self.lambda = lambda
@@ -56,6 +58,7 @@ public struct MergePlan: Sendable, Equatable {
         self.parallelTolerance = parallelTolerance
         self.threads = threads
         self.part = part
+        self.recipe = recipe
     }
 
     /// The implementation of `method`.

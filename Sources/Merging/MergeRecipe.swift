@@ -42,6 +42,7 @@ public struct MergeRecipe: Sendable {
             }
         }
         if let e = eta { pairs.append(("merge.eta", "\(e)")) }
+        if let r = plan.recipe { pairs.append(("merge.recipe", r.yaml())) }
         return pairs
     }
 
@@ -57,7 +58,11 @@ public struct MergeRecipe: Sendable {
     /// A short README.md for the output directory.
     public func modelCard() -> String {
         var lines = [
-            "---", "tags:", "- merge", "- mergetool", "- warp", "---", "",
+            "---", "base_model:",
+        ]
+        lines += (initial.map { [$0] } ?? models).map { "- \(JSONText.quoted($0))" }
+        lines += [
+            "library_name: transformers", "tags:", "- merge", "- mergetool", "- warp", "---", "",
             "# Merged model", "",
             "Made with \(Self.toolVersion) (WARP: Weight Averaged Rewarded Policies).", "",
             "- method: `\(plan.method.rawValue)`",

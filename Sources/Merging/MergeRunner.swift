@@ -127,7 +127,8 @@ final class MergeRunner: @unchecked Sendable {
         for item in layout.items {
             switch item {
             case let .copy(t): try copyTensor(t)
-            case let .group(g): try mergeGroup(g)
+            case let .group(g):
+                if method.kind == .perTensor { try mergePerTensor(g) } else { try mergeGroup(g) }
             }
         }
     }
@@ -180,7 +181,7 @@ final class MergeRunner: @unchecked Sendable {
         (0..<m).map { a in (0..<m).map { b in a <= b ? upper[a * m + b] : upper[b * m + a] } }
     }
 
-    private func tensorDone(_ t: TensorInfo) {
+    func tensorDone(_ t: TensorInfo) {
         tensorsDone += 1
         let read = stores.reduce(0) { $0 + ($1.info(t.name)?.byteCount ?? 0) }
         bytesDone += read

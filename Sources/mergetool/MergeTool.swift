@@ -10,6 +10,7 @@ struct MergeTool: ParsableCommand {
             InspectCommand.self, ConvertCommand.self, SlerpCommand.self, LerpCommand.self,
             LitiCommand.self, ExtrapolateCommand.self, AnglesCommand.self, TrainCommand.self,
             EvalCommand.self, WarpGroup.self, IndexCommand.self,
+            RunCommand.self, MergeCommand.self,
         ])
 
     /// Installs the interrupt handling (remove temporaries, kill child process groups, exit

@@ -9,14 +9,16 @@ import Testing
 @Suite struct MethodTests {
     @Test func registryFindsEveryMethodByName() throws {
         let ids = MergeMethods.all.map { $0.id }
-        #expect(ids == [.slerp, .lerp, .taskArithmetic, .liti])
+        #expect(Array(ids.prefix(4)) == [.slerp, .lerp, .taskArithmetic, .liti])
+        let perTensor = RecipeMethod.allCases.filter { Recipe(method: $0, models: []).isPerTensor }
+        #expect(Array(ids.dropFirst(4)) == perTensor.map(\.methodID))
         #expect(Set(ids).count == ids.count)
         for id in ids { #expect(try MergeMethods.method(id).id == id) }
-        #expect(throws: MergeError.unknownMethod(name: "ties")) {
-            try MergeMethods.method("ties")
+        #expect(throws: MergeError.unknownMethod(name: "frobnicate")) {
+            try MergeMethods.method("frobnicate")
         }
-        #expect(throws: MergeError.unknownMethod(name: "ties")) {
-            try MergePlan(method: "ties").validate(models: 2, hasInit: true)
+        #expect(throws: MergeError.unknownMethod(name: "frobnicate")) {
+            try MergePlan(method: "frobnicate").validate(models: 2, hasInit: true)
         }
     }
 
@@ -26,7 +28,8 @@ import Testing
         #expect(TaskArithmetic.needsInit && !TaskArithmetic.needsStatistics)
         #expect(Liti.needsInit && !Liti.needsStatistics && Liti.mergeIsModel)
         for method in MergeMethods.all {
-            #expect(method.kind == .coefficients)
+            #expect(
+                method.kind == (method is any PerTensorMethod.Type ? .perTensor : .coefficients))
             #expect(!method.formula.isEmpty && !method.formula.contains("\n"))
         }
     }

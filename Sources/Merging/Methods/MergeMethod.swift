@@ -24,9 +24,11 @@ public enum MethodKind: Sendable {
     /// `out = θ_init + Σ c_m δ_m` per group, with coefficients `c` from the group's Gram
     /// matrix (closed form, no tensor touched): slerp, lerp, task arithmetic, liti.
     case coefficients
-    // Per-element methods (TIES, DARE, model_stock: a rule per element, exact top-k or seeded
-    // randomness) will be a second kind with a second requirement, defaulted for the methods
-    // above; the engine dispatches on `kind`.
+    /// `out = f(θ_base, θ_1 … θ_M)` one whole tensor at a time, with parameters resolved per
+    /// tensor from the plan's `Recipe` (TIES, DARE, model_stock, full-weight slerp…: a rule per
+    /// element, exact top-k or seeded randomness). The engine reads each tensor of every input
+    /// whole into `Double`, calls `mergeTensor` and rounds the result once.
+    case perTensor
 }
 
 /// The coefficients of one group and the SLERP steps taken to get them (empty for other
@@ -73,8 +75,13 @@ public protocol MergeMethod: SendableMetatype {
     /// has checked `modelCount`, `needsInit` and one finite weight per model. Default: none.
     /// - Throws: `MergeError` naming what is wrong.
     static func validate(_ plan: MergePlan, models: Int, hasInit: Bool) throws
-    /// The group's coefficients from its Gram matrix.
+    /// The group's coefficients from its Gram matrix (`.coefficients` methods).
     static func coefficients(plan: MergePlan, gram: [[Double]]) -> GroupCoefficients
+    /// One whole tensor merged in `Double` (`.perTensor` methods), its parameters resolved
+    /// for this tensor by `settings`. Default: throws (coefficient methods never get here).
+    /// - Throws: `MergeError` or `RecipeError` naming the tensor.
+    static func mergeTensor(_ input: TensorMergeInput, settings: TensorSettings) throws
+        -> [Double]
 }
 
 extension MergeMethod {
@@ -82,6 +89,11 @@ extension MergeMethod {
     public static var displayName: String { id.rawValue }
     public static var mergeIsModel: Bool { false }
     public static func validate(_ plan: MergePlan, models: Int, hasInit: Bool) throws {}
+    public static func mergeTensor(_ input: TensorMergeInput, settings: TensorSettings) throws
+        -> [Double]
+    {
+        throw MergeError.invalidCoefficients(reason: "\(id.rawValue) is not a per-tensor method")
+    }
 
     /// Weights must be ≥ 0 with a positive sum (slerp and lerp).
     static func requireNonNegativeWeights(_ w: [Double], firstPositive: Bool) throws {
@@ -99,6 +111,20 @@ extension MergeMethod {
 public enum MergeMethods {
     public static let all: [any MergeMethod.Type] = [
         Slerp.self, Lerp.self, TaskArithmetic.self, Liti.self,
+        LinearMerge.self,
+        TaskArithmeticMerge.self,
+        TiesMerge.self,
+        DareTiesMerge.self,
+        DareLinearMerge.self,
+        BreadcrumbsMerge.self,
+        BreadcrumbsTiesMerge.self,
+        DellaMerge.self,
+        DellaLinearMerge.self,
+        ModelStockMerge.self,
+        FullSlerpMerge.self,
+        NuSlerpMerge.self,
+        MultiSlerpMerge.self,
+        KarcherMerge.self,
     ]
 
     /// The method named `id`.

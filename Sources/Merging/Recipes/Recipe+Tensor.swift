@@ -37,41 +37,11 @@ extension Recipe {
         tensor name: String, shape: [Int], position: LayerPosition,
         base: UnsafeBufferPointer<Double>?, models: [UnsafeBufferPointer<Double>]
     ) throws -> [Double] {
+        guard isPerTensor else { throw RecipeError.notPerTensor(method: method.rawValue) }
         let input = TensorMergeInput(
             name: name, shape: shape, base: base, models: models,
             parameters: try modelParameters(tensor: name, position: position))
-        func flag(_ key: String) throws -> Bool {
-            try self.flag(key, tensor: name, position: position)
-        }
-        func number(_ key: String) throws -> Double {
-            try self.number(key, tensor: name, model: nil, position: position) ?? 0
-        }
-        func options() throws -> TaskVectorOptions {
-            try taskVectorOptions(tensor: name, position: position)
-        }
-        switch method {
-        case .linear: return try Elementwise.linear(input, normalize: flag("normalize"))
-        case .taskArithmetic: return try Elementwise.taskArithmetic(input, options: options())
-        case .ties: return try Elementwise.ties(input, options: options())
-        case .dareTies: return try Elementwise.dareTies(input, options: options())
-        case .dareLinear: return try Elementwise.dareLinear(input, options: options())
-        case .breadcrumbs: return try Elementwise.breadcrumbs(input, options: options())
-        case .breadcrumbsTies: return try Elementwise.breadcrumbsTies(input, options: options())
-        case .della: return try Elementwise.della(input, options: options())
-        case .dellaLinear: return try Elementwise.dellaLinear(input, options: options())
-        case .modelStock: return try Elementwise.modelStock(input, filterWise: flag("filter_wise"))
-        case .slerp: return try Elementwise.slerp(input, t: number("t"))
-        case .nuslerp:
-            return try Elementwise.nuslerp(
-                input, flatten: flag("nuslerp_flatten"), rowWise: flag("nuslerp_row_wise"))
-        case .multislerp:
-            return try Elementwise.multislerp(
-                input, normalizeWeights: flag("normalize_weights"), eps: number("eps"))
-        case .karcher:
-            return try Elementwise.karcher(
-                input, maxIter: Int(number("max_iter")), tol: number("tol"))
-        case .warpSlerp, .liti, .extrapolate:
-            throw RecipeError.notPerTensor(method: method.rawValue)
-        }
+        return try MergeMethods.method(method.methodID).mergeTensor(
+            input, settings: TensorSettings(recipe: self, tensor: name, position: position))
     }
 }

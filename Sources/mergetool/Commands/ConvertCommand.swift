@@ -32,7 +32,7 @@ struct ConvertCommand: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    @Flag(name: .shortAndLong, help: "No progress line on stderr.")
+    @Flag(name: .shortAndLong, help: "No progress line and no summary.")
     var quiet = false
 
     func run() throws {
@@ -47,6 +47,7 @@ struct ConvertCommand: ParsableCommand {
             path: output.output, tensors: converter.outputTensors,
             metadata: metadata, shardSize: try output.shardBytes(),
             inputs: [checkpoint], auxiliaryFrom: checkpoint,
+            extraFiles: ModelConfigDType.configFile(from: checkpoint, dtype: target),
             compressShards: output.compressShards, replacing: output.replacing)
         let progress = ProgressLine(label: "convert", unit: "tensors", quiet: quiet)
         let total = converter.outputTensors.count
@@ -60,6 +61,7 @@ struct ConvertCommand: ParsableCommand {
         }
         progress.finish()
         let converted = converter.convertedCount
+        if quiet { return }  // -q is quiet on stdout too
         print(
             "wrote \(output.output): \(store.tensors.count) tensors"
                 + (target.map { ", \(converted) converted to \($0.rawValue)" }

@@ -11,7 +11,9 @@ struct MergeOptions: ParsableArguments {
     @Flag(help: "Print a JSON summary (per-group angles, coefficients, fallbacks) on stdout.")
     var json = false
 
-    @Flag(name: .shortAndLong, help: "No progress line and no summary on stderr.")
+    @Flag(
+        name: .shortAndLong,
+        help: "No progress line and no summary (--json still prints its summary).")
     var quiet = false
 
     @Flag(
@@ -23,6 +25,12 @@ struct MergeOptions: ParsableArguments {
         name: .customLong("allow-non-finite"),
         help: "Write outputs even when the merge of finite inputs overflows to NaN/Inf.")
     var allowNonFinite = false
+
+    @Flag(help: "Merge models whose config.json name different architectures (refused otherwise).")
+    var allowMixedArchitectures = false
+
+    @Flag(help: "Warn instead of refusing when tokenizers differ (vocabulary size, added tokens).")
+    var allowTokenizerMismatch = false
 
     @OptionGroup var threading: ThreadOptions
 

@@ -42,6 +42,10 @@ enum ErrorAdvice {
             return "\(method) needs --init (the shared initialisation)"
         case .nonFiniteOutput:
             return error.description + "; pass --allow-non-finite to write it anyway"
+        case .mixedArchitectures:
+            return error.description + "; pass --allow-mixed-architectures to merge them anyway"
+        case .tokenizerMismatch:
+            return error.description + "; pass --allow-tokenizer-mismatch to merge anyway"
         default:
             return nil
         }

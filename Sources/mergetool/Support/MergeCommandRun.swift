@@ -33,10 +33,23 @@ struct MergeCommandRun {
         options = merge
     }
 
-    var plan: MergePlan { job.plan }
+    var plan: MergePlan {
+        get { job.plan }
+        set { job.plan = newValue }
+    }
+    /// Where config/tokenizer files come from (default: the init, else the first model).
+    var auxiliaryFrom: String? {
+        get { job.auxiliaryFrom }
+        set { job.auxiliaryFrom = newValue }
+    }
 
     func run() throws {
         let prepared = try job.prepare()
+        let allowed = try ModelCompatibility(paths: (job.initial.map { [$0] } ?? []) + job.models)
+            .check(
+                allowMixedArchitectures: options.allowMixedArchitectures,
+                allowTokenizerMismatch: options.allowTokenizerMismatch)
+        for w in allowed { stderrLine("warning: \(w)") }
         if job.outputPaths.count > 1, job.outputIsFile {
             throw ValidationError(
                 "several --eta values write one checkpoint each under OUT/eta-<η>/: "
@@ -55,7 +68,11 @@ struct MergeCommandRun {
             result = try prepared.run(progress: { line.update(Progress($0)) })
         }
         for w in result.report.warnings { stderrLine("warning: \(w)") }
-        print(options.json ? try result.report.json() : summary(result))
+        if options.json {
+            print(try result.report.json())
+        } else if !options.quiet {
+            print(summary(result))
+        }
     }
 
     /// The human summary: what was merged, the angle range, SLERP fallbacks, the outputs and
