@@ -32,7 +32,7 @@ step "angles of the two task vectors (Figure 11 in $OUT/angles.svg)"
 "$BIN" angles "$OUT/merge/family/ft1" "$OUT/merge/family/ft2" --init "$OUT/merge/family/base" \
     --plot "$OUT/angles.svg" --plot-by-layer "$OUT/angles-by-layer.svg" | tail -n 25
 
-step "SFT + one WARP iteration of the built-in tiny GPT (a few minutes on 2 cores)"
+step "SFT + one WARP iteration of the built-in tiny GPT (seconds to a minute on 2 cores)"
 "$BIN" warp --run-dir "$OUT/warp" --iterations 1 --runs 2
 
 printf '\ndemo finished: everything is under %s/\n' "$OUT"
