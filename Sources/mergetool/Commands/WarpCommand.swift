@@ -3,7 +3,7 @@ import Foundation
 import Reinforce
 
 /// `mergetool warp [run] --run-dir DIR`: the iterative WARP loop on the built-in task.
-struct WarpCommand: ParsableCommand {
+struct WarpCommand: ParsableCommand, WarpRunKnobs {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the iterative WARP loop: EMA-anchored RL runs, SLERP, LITI (Algorithm 1).",
@@ -103,28 +103,11 @@ struct WarpCommand: ParsableCommand {
     }
 
     func validate() throws {
-        if iterations < 1 { throw ValidationError("--iterations must be at least 1") }
-        if runs < 2 { throw ValidationError("--runs must be at least 2 (SLERP merges M ≥ 2 runs)") }
-        if steps < 1 || sftSteps < 1 {
-            throw ValidationError("--steps and --sft-steps must be ≥ 1")
-        }
-        try NumericOption.check(eta, "--eta", atLeast: 0)
+        try validateRunKnobs()
         if let front, front.values.contains(where: { $0 < 0 }) {
             throw ValidationError("--front values must be ≥ 0")
         }
-        if baseline.values.contains(where: { $0 < 0 }) {
-            throw ValidationError("--baseline β values must be ≥ 0")
-        }
-        try NumericOption.check(beta, "--beta", atLeast: 0)
-        try NumericOption.check(mu, "--mu", in: 0...1)
-        try NumericOption.check(lr, "--lr", positive: true)
         try NumericOption.check(rewardTimeout, "--reward-timeout", positive: true)
-        try NumericOption.check(temperature, "--temperature", positive: true)
-        if let alpha = lengthPenalty { try NumericOption.check(alpha, "--length-penalty") }
-        if batch < 1 || evalEvery < 1 || evalPrompts < 1 || parallel < 1 || newTokens < 1 {
-            throw ValidationError(
-                "--batch, --new-tokens, --eval-every, --eval-prompts, --parallel must be ≥ 1")
-        }
     }
 
     /// The loop's settings (throws nothing today; `get throws` keeps call sites stable).
@@ -133,26 +116,7 @@ struct WarpCommand: ParsableCommand {
     }
 
     private func makeSettings() -> WarpSettings {
-        var s = WarpSettings()
-        s.iterations = iterations
-        s.runs = runs
-        s.steps = steps
-        s.eta = eta
-        s.front = front?.values ?? s.front
-        s.granularity = granularity
-        s.reinforce.beta = beta
-        s.reinforce.batchSize = batch
-        s.reinforce.newTokens = newTokens
-        s.reinforce.temperature = temperature
-        s.reinforce.optimizer.learningRate = lr
-        s.lengthPenalty = lengthPenalty
-        s.fixedLength = fixedLength
-        s.mu = mu
-        s.baselines = baseline.values.map(Float.init)
-        s.baselineSteps = baselineSteps
-        s.sft.steps = sftSteps
-        s.evalEvery = evalEvery
-        s.evaluation.promptCount = evalPrompts
+        var s = runSettings()
         s.reward = reward.spec
         s.rewardTimeout = rewardTimeout
         s.parallelRuns = parallel

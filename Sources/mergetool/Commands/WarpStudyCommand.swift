@@ -4,7 +4,7 @@ import Reinforce
 
 /// `mergetool warp study --study-dir D --seeds N …`: the WARP loop on N independent seeds and
 /// the paper's observations (1)–(6) judged over them (`WarpStudy`, `StudyReport`).
-struct WarpStudyCommand: ParsableCommand {
+struct WarpStudyCommand: ParsableCommand, WarpRunKnobs {
     static let configuration = CommandConfiguration(
         commandName: "study",
         abstract: "Run the WARP loop on N independent seeds and judge the paper's observations.",
@@ -65,50 +65,14 @@ struct WarpStudyCommand: ParsableCommand {
         if seeds < 2 {
             throw ValidationError("--seeds must be at least 2 (a standard error needs two)")
         }
-        if iterations < 1 { throw ValidationError("--iterations must be at least 1") }
-        if runs < 2 { throw ValidationError("--runs must be at least 2 (SLERP merges M ≥ 2 runs)") }
-        if steps < 1 || sftSteps < 1 {
-            throw ValidationError("--steps and --sft-steps must be ≥ 1")
-        }
-        try NumericOption.check(eta, "--eta", atLeast: 0)
+        try validateRunKnobs()
         if let front, front.values.contains(where: { $0 < 0 }) || !front.values.contains(1) {
             throw ValidationError("--front values must be ≥ 0 and include 1 (SLERP)")
-        }
-        if baseline.values.contains(where: { $0 < 0 }) {
-            throw ValidationError("--baseline β values must be ≥ 0")
-        }
-        try NumericOption.check(beta, "--beta", atLeast: 0)
-        try NumericOption.check(mu, "--mu", in: 0...1)
-        try NumericOption.check(lr, "--lr", positive: true)
-        try NumericOption.check(temperature, "--temperature", positive: true)
-        if let alpha = lengthPenalty { try NumericOption.check(alpha, "--length-penalty") }
-        if batch < 1 || evalEvery < 1 || evalPrompts < 1 || parallel < 1 || newTokens < 1 {
-            throw ValidationError(
-                "--batch, --new-tokens, --eval-every, --eval-prompts, --parallel must be ≥ 1")
         }
     }
 
     var settings: WarpSettings {
-        var s = WarpSettings()
-        s.iterations = iterations
-        s.runs = runs
-        s.steps = steps
-        s.eta = eta
-        s.front = front?.values ?? s.front
-        s.granularity = granularity
-        s.reinforce.beta = beta
-        s.reinforce.batchSize = batch
-        s.reinforce.newTokens = newTokens
-        s.reinforce.temperature = temperature
-        s.reinforce.optimizer.learningRate = lr
-        s.lengthPenalty = lengthPenalty
-        s.fixedLength = fixedLength
-        s.mu = mu
-        s.baselines = baseline.values.map(Float.init)
-        s.baselineSteps = baselineSteps
-        s.sft.steps = sftSteps
-        s.evalEvery = evalEvery
-        s.evaluation.promptCount = evalPrompts
+        var s = runSettings()
         s.reward = reward
         s.parallelRuns = 1
         return s
