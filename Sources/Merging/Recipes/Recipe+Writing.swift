@@ -1,3 +1,5 @@
+import SafeTensors
+
 extension Recipe {
     /// The resolved recipe (`resolved()`: defaults and seed written out) as YAML in mergekit's
     /// format, re-runnable as is: `Recipe(yaml: r.yaml())` gives `r.resolved()` back.
@@ -82,29 +84,7 @@ extension Recipe {
         return s[..<e] + ".0" + s[e...]
     }
 
-    /// A YAML double-quoted scalar.
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if c.value < 0x20 {
-                    out += "\\x" + String(c.value, radix: 16).leftPadded(to: 2)
-                } else {
-                    out.unicodeScalars.append(c)
-                }
-            }
-        }
-        return out + "\""
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to n: Int) -> String {
-        String(repeating: "0", count: max(0, n - count)) + self
-    }
+    /// A YAML double-quoted scalar: a JSON string literal is one (YAML 1.2 is a superset of
+    /// JSON), so the project's one string encoder serves.
+    static func quoted(_ s: String) -> String { JSONText.quoted(s) }
 }
