@@ -2,6 +2,8 @@ import Foundation
 import Reinforce
 import Testing
 
+@testable import mergetool
+
 #if canImport(FoundationXML)
     import FoundationXML
 #endif
@@ -175,5 +177,63 @@ struct WarpPartsTests {
         #expect(printed.first?.reward == inProcess.reward)
         #expect(printed.first?.klLogRatio == inProcess.klLogRatio)
         #expect(printed.first?.entropy == inProcess.entropy)
+    }
+
+    @Test(.enabled(if: WarpBinary.exists, "needs .build/debug/mergetool (swift build)"))
+    func builtinTrainerOutOfProcessKeepsBaselinesAndFixedLength() throws {
+        let dir = try WarpBinary.setUp()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let common =
+            WarpBinary.common(sft: dir + "/sft/policy") + [
+                "--iterations", "1", "--baseline", "0.05", "--baseline-steps", "3",
+                "--fixed-length",
+            ]
+        let inProcess = try WarpBinary.run(["warp", "--run-dir", dir + "/in"] + common)
+        try #require(inProcess.status == 0, "\(inProcess.output)")
+        // --merge-parts 2 runs the built-in trainer as `mergetool train rl` tasks
+        let external = try WarpBinary.run(
+            ["warp", "--run-dir", dir + "/ext", "--merge-parts", "2"] + common)
+        try #require(external.status == 0, "\(external.output)")
+        #expect(
+            try WarpBinary.front(dir + "/in/summary.json")
+                == WarpBinary.front(dir + "/ext/summary.json"))
+        let baseline = { (path: String, key: String) throws -> [String: Any] in
+            let data = try #require(FileManager.default.contents(atPath: path))
+            let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            let b = try #require((json["baselines"] as? [[String: Any]])?.first)
+            return try #require(b[key] as? [String: Any])
+        }
+        let a = try baseline(dir + "/in/summary.json", "final")
+        let b = try baseline(dir + "/ext/summary.json", "scores")
+        #expect(a["reward"] as? Double == b["reward"] as? Double)
+        #expect(a["kl"] as? Double == b["kl"] as? Double)
+        #expect((a["length"] as? Double) == 6)  // fixed length: every completion has 6 tokens
+        #expect(
+            try WarpBinary.tensors(dir + "/in/baseline-beta-0.05/policy")
+                == WarpBinary.tensors(dir + "/ext/baseline-beta-0.05/policy"))
+    }
+
+    @Test func knobsACommandTrainerCannotTakeAreRefused() throws {
+        func message(_ args: [String]) -> String? {
+            do {
+                let command = try MergeTool.parseAsRoot(["warp", "--run-dir", "d"] + args)
+                if let warp = command as? WarpCommand { _ = try warp.externalConfig() }
+                return nil
+            } catch {
+                return MergeTool.message(for: error)
+            }
+        }
+        let trainer = ["--trainer", "t {init} {out}"]
+        #expect(
+            message(trainer + ["--fixed-length"])?.contains(
+                "a --trainer COMMAND does that itself") == true)
+        #expect(message(trainer + ["--length-penalty", "0.1"]) != nil)
+        #expect(message(trainer + ["--baseline", "0.1"])?.contains("{anchor}") == true)
+        #expect(message(trainer) == nil)  // the default baseline: none for this trainer
+        #expect(message(trainer + ["--baseline", "none"]) == nil)
+        #expect(
+            message(["--trainer", "t {init} {out} {anchor} {beta}", "--baseline", "0.1"]) == nil)
+        #expect(message(["--merge-parts", "0"])?.contains("--merge-parts") == true)
+        #expect(message(["--fixed-length", "--executor", "slurm", "--emit", "x"]) == nil)
     }
 }
