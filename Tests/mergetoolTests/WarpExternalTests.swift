@@ -380,6 +380,14 @@ struct WarpExternalTests {
         #expect(
             jobs.first { $0.name == "warp-merge-parts-1" }?.tasks == ["merge:1:1/3", "merge:1:3/3"])
         #expect(slurm.script(jobs[3]).contains("#SBATCH --array=1,3\n"))
+        // a task of another split or a baseline the run does not have is refused
+        for task in [WarpTask.mergePart(iteration: 1, part: 1, count: 2), .baseline(index: 2)] {
+            let reason =
+                "\(task) is not a task of \(warp.directory.root) (mergetool warp status lists them)"
+            #expect(throws: ReinforceError.invalidOption(name: "step", reason: reason)) {
+                try warp.run(task)
+            }
+        }
         #expect(WarpTask("merge:1:2/3") == .mergePart(iteration: 1, part: 2, count: 3))
         #expect(WarpTask("merge:1:4/3") == nil && WarpTask("baseline:0") == nil)
         #expect(WarpTask.mergePart(iteration: 1, part: 2, count: 3).fileName == "merge-1-2-of-3")

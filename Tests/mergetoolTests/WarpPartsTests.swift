@@ -71,24 +71,38 @@ struct WarpPartsTests {
     }
 
     @Test(.enabled(if: WarpBinary.exists, "needs .build/debug/mergetool (swift build)"))
-    func failedAssemblyIsRedoneWithoutRedoingParts() throws {
+    func failedPartAndAssemblyAreRedoneWithoutRedoingCommittedParts() throws {
         let dir = try WarpBinary.setUp()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var common = WarpBinary.common(sft: dir + "/sft/policy")
         common += ["--iterations", "1"]
+        // 1. part 2 cannot commit its file (a directory stands at its name): it fails, part 1
+        // is committed
+        let blocker = dir + "/w/iteration-1/.merged.parts/eta-0.00/model-00002-of-00002.safetensors"
+        try FileManager.default.createDirectory(atPath: blocker, withIntermediateDirectories: true)
         // the evaluator fails once: the merge task fails after its 2 parts were committed
         let flaky =
             "if [ ! -e \(dir)/failed-once ]; then touch \(dir)/failed-once; exit 4; fi; "
             + WarpBinary.evaluator
-        let first = try WarpBinary.run(Self.args(dir + "/w", parts: 2, evaluator: flaky) + common)
+        let args = Self.args(dir + "/w", parts: 2, evaluator: flaky) + common + ["--parallel", "1"]
+        let partFailed = try WarpBinary.run(args)
+        #expect(partFailed.status != 0)
+        var status = try WarpBinary.run(["warp", "status", dir + "/w"])
+        #expect(status.output.contains("merge:1:1/2   done"), "\(status.output)")
+        #expect(status.output.contains("merge:1:2/2   failed"))
+        #expect(status.output.contains("merge:1       pending"))
+        try FileManager.default.removeItem(atPath: blocker)
+        // 2. part 2 is redone (part 1 is not); the merge task fails in the evaluator
+        let first = try WarpBinary.run(args)
         #expect(first.status != 0)
         #expect(first.output.contains("evaluator exited with status 4"), "\(first.output)")
-        let status = try WarpBinary.run(["warp", "status", dir + "/w"])
-        #expect(status.output.contains("merge:1:1/2   done"), "\(status.output)")
+        status = try WarpBinary.run(["warp", "status", dir + "/w"])
+        #expect(status.output.contains("merge:1:2/2   done"), "\(status.output)")
         #expect(status.output.contains("merge:1       failed"))
-        let second = try WarpBinary.run(Self.args(dir + "/w", parts: 2, evaluator: flaky) + common)
+        // 3. only the merge task is redone
+        let second = try WarpBinary.run(args)
         try #require(second.status == 0, "\(second.output)")
-        for k in 1...2 {  // each part ran once
+        for k in 1...2 {  // each part completed once
             let log = try String(
                 contentsOfFile: dir + "/w/logs/merge-1-\(k)-of-2.log", encoding: .utf8)
             #expect(log.components(separatedBy: "merge:1:\(k)/2 done").count == 2)

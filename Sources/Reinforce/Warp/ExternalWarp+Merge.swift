@@ -60,10 +60,12 @@ extension ExternalWarp {
             warnings = report.warnings
         } else {
             try assembleParts(iteration: i)
+            // the groups of the whole layout (headers only): what the parts merged together
+            tensors = try prepareMerge(iteration: i).engine.layout.groups
+                .reduce(0) { $0 + $1.tensors.count }
             for task in mergeParts(iteration: i) {
-                tensors += record(task)?["tensors"].flatMap { Int($0) } ?? 0
-                warnings += (record(task)?["warnings"] ?? "").split(separator: "\n").map(
-                    String.init)
+                warnings += (record(task)?["warnings"] ?? "").split(separator: "\n")
+                    .map(String.init)
             }
         }
         for w in warnings { log?("warning: \(w)") }

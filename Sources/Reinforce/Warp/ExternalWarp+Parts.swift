@@ -25,7 +25,7 @@ extension ExternalWarp {
         let fm = FileManager.default
         if !fm.fileExists(atPath: parts), fm.fileExists(atPath: out) {
             // every part was merged and assembled (this one was killed before its marker)
-            return ["tensors": "0", "warnings": "", "assembled": "before this attempt"]
+            return ["assembled": "before this attempt"]
         }
         let part = MergePart(index: k, count: n)
         let (engine, plan, initPath, runs) = try prepareMerge(iteration: i, part: part)

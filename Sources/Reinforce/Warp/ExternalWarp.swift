@@ -170,7 +170,15 @@ public final class ExternalWarp: @unchecked Sendable {
 
     /// Runs `task` here: clears its failed marker, marks it running, runs it and writes its
     /// completion marker, or its failed marker with the error (rethrown).
+    /// - Throws: `ReinforceError.invalidOption` for a task that is not in `tasks` (e.g. a
+    ///   baseline the run does not have, or merge parts of another split).
     public func run(_ task: WarpTask) throws {
+        guard tasks.contains(task) else {
+            throw ReinforceError.invalidOption(
+                name: "step",
+                reason:
+                    "\(task) is not a task of \(directory.root) (mergetool warp status lists them)")
+        }
         let fm = FileManager.default
         try? fm.removeItem(atPath: directory.failedMarker(task))
         try? fm.createDirectory(atPath: directory.steps, withIntermediateDirectories: true)
