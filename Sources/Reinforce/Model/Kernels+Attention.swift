@@ -1,3 +1,5 @@
+import CBLAS
+
 // Causal multi-head self-attention over qkv rows (B, T, 3C) = [q | k | v], heads of size
 // hs = C/NH side by side, read in place with row stride 3C (no copies). At hs = 16 and T ≤ 32
 // a BLAS call per (batch, head) costs more than its arithmetic, so the products are hand loops
@@ -88,6 +90,10 @@ extension Kernels {
         query q: CP, keys k: CP, values v: CP, stride: Int, count n: Int, headSize hs: Int,
         scale: Float, probabilities row: P, out o: P
     ) {
+        if hs == 16 && avx2 {
+            mt_attend_row16_avx2(q, k, v, stride, n, scale, row, o)
+            return
+        }
         if hs == 16 {
             attendRow16(
                 query: q, keys: k, values: v, stride: stride, count: n, scale: scale,
