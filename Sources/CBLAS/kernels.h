@@ -176,6 +176,56 @@ static inline MT_AVX2 void mt_attend_row16_avx2(
     _mm256_storeu_ps(o, o0);
     _mm256_storeu_ps(o + 8, o1);
 }
+/// AdamW.update's ‖g‖²: four Double partial sums (lane j adds g[j], g[j+4], …), the tail into
+/// the first, then (s0 + s1) + (s2 + s3).
+static inline MT_AVX2 double mt_squared_norm_avx2(const float *g, long n) {
+    __m256d acc = _mm256_setzero_pd();
+    long j = 0;
+    for (; j + 4 <= n; j += 4) {
+        __m256d x = _mm256_cvtps_pd(_mm_loadu_ps(g + j));
+        acc = _mm256_add_pd(acc, _mm256_mul_pd(x, x));
+    }
+    double s[4];
+    _mm256_storeu_pd(s, acc);
+    for (; j < n; j++) s[0] += (double)g[j] * (double)g[j];
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+/// AdamW.update's element loop (same operations): gi = g·clip; m = b1·m + a1·gi;
+/// v = b2·v + (a2·gi)·gi; p −= lr·((m/c1)/(√|v/c2| + eps) + (wd·decay)·p).
+static inline MT_AVX2 void mt_adamw_avx2(
+    float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
+    const float *restrict decay, long n, float clip, float b1, float b2, float a1, float a2,
+    float c1, float c2, float lr, float eps, float wd) {
+    const __m256 vclip = _mm256_set1_ps(clip), vb1 = _mm256_set1_ps(b1),
+                 vb2 = _mm256_set1_ps(b2), va1 = _mm256_set1_ps(a1), va2 = _mm256_set1_ps(a2),
+                 vc1 = _mm256_set1_ps(c1), vc2 = _mm256_set1_ps(c2), vlr = _mm256_set1_ps(lr),
+                 veps = _mm256_set1_ps(eps), vwd = _mm256_set1_ps(wd),
+                 absMask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 gi = _mm256_mul_ps(_mm256_loadu_ps(g + i), vclip);
+        __m256 mi = _mm256_add_ps(
+            _mm256_mul_ps(vb1, _mm256_loadu_ps(m + i)), _mm256_mul_ps(va1, gi));
+        __m256 vi = _mm256_add_ps(
+            _mm256_mul_ps(vb2, _mm256_loadu_ps(v + i)), _mm256_mul_ps(_mm256_mul_ps(va2, gi), gi));
+        _mm256_storeu_ps(m + i, mi);
+        _mm256_storeu_ps(v + i, vi);
+        __m256 mh = _mm256_div_ps(mi, vc1), vh = _mm256_div_ps(vi, vc2);
+        __m256 pi = _mm256_loadu_ps(p + i);
+        __m256 step = _mm256_add_ps(
+            _mm256_div_ps(mh, _mm256_add_ps(_mm256_sqrt_ps(_mm256_and_ps(vh, absMask)), veps)),
+            _mm256_mul_ps(_mm256_mul_ps(vwd, _mm256_loadu_ps(decay + i)), pi));
+        _mm256_storeu_ps(p + i, _mm256_sub_ps(pi, _mm256_mul_ps(vlr, step)));
+    }
+    for (; i < n; i++) {
+        float gi = g[i] * clip;
+        m[i] = b1 * m[i] + a1 * gi;
+        v[i] = b2 * v[i] + a2 * gi * gi;
+        float mh = m[i] / c1, vh = v[i] / c2;
+        p[i] -= lr * (mh / (__builtin_sqrtf(__builtin_fabsf(vh)) + eps) + wd * decay[i] * p[i]);
+    }
+}
 #endif
 
 #if !(defined(__x86_64__) && defined(__clang__))
@@ -192,5 +242,15 @@ static inline void mt_attend_row16_avx2(
     const float *q, const float *k, const float *v, long stride, long n, float scale,
     float *row, float *o) {
     (void)q; (void)k; (void)v; (void)stride; (void)n; (void)scale; (void)row; (void)o;
+}
+static inline double mt_squared_norm_avx2(const float *g, long n) {
+    (void)g; (void)n;
+    return 0;
+}
+static inline void mt_adamw_avx2(
+    float *p, const float *g, float *m, float *v, const float *decay, long n, float clip,
+    float b1, float b2, float a1, float a2, float c1, float c2, float lr, float eps, float wd) {
+    (void)p; (void)g; (void)m; (void)v; (void)decay; (void)n; (void)clip; (void)b1; (void)b2;
+    (void)a1; (void)a2; (void)c1; (void)c2; (void)lr; (void)eps; (void)wd;
 }
 #endif
