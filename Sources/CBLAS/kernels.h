@@ -226,6 +226,43 @@ static inline MT_AVX2 void mt_adamw_avx2(
         p[i] -= lr * (mh / (__builtin_sqrtf(__builtin_fabsf(vh)) + eps) + wd * decay[i] * p[i]);
     }
 }
+/// Kernels.attentionBackwardRow16: query row i of the attention backward at head size 16
+/// (dv_j += P_ij·dout_i, dS_ij = P_ij(dP_ij − Σ_k P_ik dP_ik)·scale, dq_i += Σ_j dS_ij k_j,
+/// dk_j += dS_ij q_i), the same operations in the same order.
+static inline MT_AVX2 void mt_attention_backward_row16_avx2(
+    long i, const float *pr, float *dr, const float *doi, const float *q, const float *k,
+    const float *v, float *dq, float *dk, float *dv, long stride, float scale) {
+    __m256 d0 = _mm256_loadu_ps(doi), d1 = _mm256_loadu_ps(doi + 8);
+    float total = 0;
+    for (long j = 0; j <= i; j++) {
+        const float *vj = v + j * stride;
+        __m256 acc = _mm256_add_ps(
+            _mm256_mul_ps(d0, _mm256_loadu_ps(vj)), _mm256_mul_ps(d1, _mm256_loadu_ps(vj + 8)));
+        float dp = mt_lane_sum(acc);
+        dr[j] = dp;
+        total += pr[j] * dp;
+        float *y = dv + j * stride;
+        __m256 a = _mm256_set1_ps(pr[j]);
+        _mm256_storeu_ps(y, _mm256_add_ps(_mm256_loadu_ps(y), _mm256_mul_ps(a, d0)));
+        _mm256_storeu_ps(y + 8, _mm256_add_ps(_mm256_loadu_ps(y + 8), _mm256_mul_ps(a, d1)));
+    }
+    for (long j = 0; j <= i; j++) dr[j] = pr[j] * (dr[j] - total) * scale;
+    const float *qi = q + i * stride;
+    float *dqi = dq + i * stride;
+    __m256 q0 = _mm256_loadu_ps(qi), q1 = _mm256_loadu_ps(qi + 8);
+    __m256 g0 = _mm256_loadu_ps(dqi), g1 = _mm256_loadu_ps(dqi + 8);
+    for (long j = 0; j <= i; j++) {
+        const float *kj = k + j * stride;
+        __m256 a = _mm256_set1_ps(dr[j]);
+        g0 = _mm256_add_ps(g0, _mm256_mul_ps(a, _mm256_loadu_ps(kj)));
+        g1 = _mm256_add_ps(g1, _mm256_mul_ps(a, _mm256_loadu_ps(kj + 8)));
+        float *y = dk + j * stride;
+        _mm256_storeu_ps(y, _mm256_add_ps(_mm256_loadu_ps(y), _mm256_mul_ps(a, q0)));
+        _mm256_storeu_ps(y + 8, _mm256_add_ps(_mm256_loadu_ps(y + 8), _mm256_mul_ps(a, q1)));
+    }
+    _mm256_storeu_ps(dqi, g0);
+    _mm256_storeu_ps(dqi + 8, g1);
+}
 #endif
 
 #if !(defined(__x86_64__) && defined(__clang__))
@@ -242,6 +279,12 @@ static inline void mt_attend_row16_avx2(
     const float *q, const float *k, const float *v, long stride, long n, float scale,
     float *row, float *o) {
     (void)q; (void)k; (void)v; (void)stride; (void)n; (void)scale; (void)row; (void)o;
+}
+static inline void mt_attention_backward_row16_avx2(
+    long i, const float *pr, float *dr, const float *doi, const float *q, const float *k,
+    const float *v, float *dq, float *dk, float *dv, long stride, float scale) {
+    (void)i; (void)pr; (void)dr; (void)doi; (void)q; (void)k; (void)v; (void)dq; (void)dk;
+    (void)dv; (void)stride; (void)scale;
 }
 static inline double mt_squared_norm_avx2(const float *g, long n) {
     (void)g; (void)n;

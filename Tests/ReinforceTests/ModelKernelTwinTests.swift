@@ -139,3 +139,35 @@ import Testing
         #expect(ModelKernelTwinTests.bits(va) == ModelKernelTwinTests.bits(vb))
     }
 }
+
+/// The attention backward's AVX2 row against `attentionBackwardRow16`, bit for bit.
+@Suite struct ModelAttentionTwinTests {
+    @Test(.enabled(if: Kernels.avx2, "the CPU has no AVX2"), arguments: [0, 1, 6, 15])
+    func attentionBackwardRowTwinIsBitIdentical(row i: Int) {
+        let t = 16, stride = 3 * 64, c = 64
+        let qkv = ModelKernelTests.values(t * stride, seed: 31, scale: 2)
+        var probs = ModelKernelTests.values(i + 1, seed: 32, scale: 1).map(\.magnitude)
+        let total = probs.reduce(0, +)
+        probs = probs.map { $0 / total }
+        let dout = ModelKernelTests.values(16, seed: 33)
+        let d0 = ModelKernelTests.values(t * stride, seed: 34, scale: 0.5)
+        var da = d0, db = d0
+        var ra = [Float](repeating: 0, count: t), rb = ra
+        qkv.withUnsafeBufferPointer { qkv in
+            let q = qkv.baseAddress!, k = q + c, v = q + 2 * c
+            da.withUnsafeMutableBufferPointer { d in
+                let dq = d.baseAddress!
+                mt_attention_backward_row16_avx2(
+                    i, probs, &ra, dout, q, k, v, dq, dq + c, dq + 2 * c, stride, 0.25)
+            }
+            db.withUnsafeMutableBufferPointer { d in
+                let dq = d.baseAddress!
+                Kernels.attentionBackwardRow16(
+                    row: i, probabilities: probs, scratch: &rb, dout: dout, q: q, k: k, v: v,
+                    dq: dq, dk: dq + c, dv: dq + 2 * c, stride: stride, scale: 0.25)
+            }
+        }
+        #expect(ModelKernelTwinTests.bits(da) == ModelKernelTwinTests.bits(db))
+        #expect(ModelKernelTwinTests.bits(ra) == ModelKernelTwinTests.bits(rb))
+    }
+}

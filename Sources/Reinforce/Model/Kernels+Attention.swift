@@ -51,7 +51,11 @@ extension Kernels {
                 let dq = dbase + h * hs, dk = dbase + c + h * hs, dv = dbase + 2 * c + h * hs
                 let a = att + (bi * nh + h) * t * t
                 let dO = dout + bi * t * c + h * hs
-                for i in 0..<t where hs == 16 {
+                for i in 0..<t where hs == 16 && avx2 {
+                    mt_attention_backward_row16_avx2(
+                        i, a + i * t, scratch + i * t, dO + i * c, q, k, v, dq, dk, dv, c3, scale)
+                }
+                for i in 0..<t where hs == 16 && !avx2 {
                     attentionBackwardRow16(
                         row: i, probabilities: a + i * t, scratch: scratch + i * t,
                         dout: dO + i * c, q: q, k: k, v: v, dq: dq, dk: dk, dv: dv,
