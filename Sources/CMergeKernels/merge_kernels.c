@@ -373,16 +373,32 @@ AI void merge_body(const void *const *x, const int *dt, size_t m, int hb, int sm
     if (k < n) merge_group(x, dt, m, hb, sm, c, k, n - k, eta, outs, out, odt, bad);
 }
 
-// The specialisations by bf16 two-model case keep the hot loop free of dtype branches.
+// All-bf16 inputs and output (the usual checkpoint) get a copy per model count up to 8, free
+// of dtype branches and with the coefficient loop unrolled.
 AI void merge_dispatch(const void *const *x, const int *dt, size_t m, int hb, int sm,
                        const double *c, size_t n, const double *eta, size_t outs,
                        void *const *out, int odt, size_t *bad) {
-    if (m == 2 && hb && !sm && dt[0] == MT_BF16 && dt[1] == MT_BF16 && dt[2] == MT_BF16
-        && odt == MT_BF16) {
-        const int bf[3] = {MT_BF16, MT_BF16, MT_BF16};
-        merge_body(x, bf, 2, 1, 0, c, n, eta, outs, out, MT_BF16, bad);
-    } else {
+    static const int bf[MAX_FUSED + 1] = {MT_BF16, MT_BF16, MT_BF16, MT_BF16, MT_BF16,
+                                          MT_BF16, MT_BF16, MT_BF16, MT_BF16};
+    int all_bf16 = m <= MAX_FUSED && hb && !sm && odt == MT_BF16;
+    for (size_t i = 0; all_bf16 && i <= m; i++) all_bf16 = dt[i] == MT_BF16;
+    if (!all_bf16) {
         merge_body(x, dt, m, hb, sm, c, n, eta, outs, out, odt, bad);
+        return;
+    }
+    switch (m) {
+#define MERGE_BF16(k)                                                                          \
+    case k: merge_body(x, bf, k, 1, 0, c, n, eta, outs, out, MT_BF16, bad); break;
+        MERGE_BF16(1)
+        MERGE_BF16(2)
+        MERGE_BF16(3)
+        MERGE_BF16(4)
+        MERGE_BF16(5)
+        MERGE_BF16(6)
+        MERGE_BF16(7)
+        MERGE_BF16(8)
+#undef MERGE_BF16
+    default: merge_body(x, bf, m, 1, 0, c, n, eta, outs, out, MT_BF16, bad); break;
     }
 }
 

@@ -55,7 +55,8 @@ import Testing
 /// level, for each sum alone and all three together (the staging has a copy per case).
 @Suite struct TiledSumsTests {
     static func laneReference(
-        _ values: [[Double]], hasBase: Bool, n: Int, _ term: (Double, Double, Double, Double) -> Double
+        _ values: [[Double]], hasBase: Bool, n: Int,
+        _ term: (Double, Double, Double, Double) -> Double
     ) -> [Double] {
         let first = hasBase ? 1 : 0
         let m = values.count - first

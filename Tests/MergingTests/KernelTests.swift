@@ -152,6 +152,39 @@ import Testing
         }
     }
 
+    /// All-bf16 inputs and output take a copy of the merge per model count (1 … 8, and the
+    /// generic body beyond): each against the same reference, at every level.
+    @Test(arguments: [1, 9, 1000], [1, 2, 3, 5, 8, 9])
+    func allBF16MergeMatchesReference(_ n: Int, _ m: Int) {
+        let inputs = Inputs(count: n, inputs: m + 1, seed: UInt64(7 * n + m), kinds: [.bf16])
+        let c = (0..<m).map { 0.9 / Double($0 + 2) }
+        let etas = [0.3, 1.0]
+        var expected: [UInt8] = []
+        for eta in etas {
+            for k in 0..<n {
+                let v = Self.referenceMerge(
+                    inputs.values, models: m, hasBase: true, sIsModel: false, c: c, eta: eta,
+                    element: k)
+                expected += withUnsafeBytes(
+                    of: FloatConversion.bf16Bits(v).littleEndian, Array.init)
+            }
+        }
+        for level in Self.levels {
+            var got = [UInt8](repeating: 0xAA, count: etas.count * n * 2)
+            got.withUnsafeMutableBytes { g in
+                let outs: [UnsafeMutableRawPointer?] = etas.indices.map {
+                    g.baseAddress! + $0 * n * 2
+                }
+                inputs.withPointers { p in
+                    mt_merge_at(
+                        Int32(level), p, inputs.kinds, m, 1, 0, c, n, etas, etas.count, outs,
+                        Int32(MT_BF16), nil)
+                }
+            }
+            #expect(got == expected, "level \(level), m \(m)")
+        }
+    }
+
     /// bf16 rounding where one rounding through Float would be wrong (values within half a Float
     /// ulp of a bf16 midpoint), on bf16 ties, at overflow, for subnormals, zeros and NaN.
     @Test func bf16RoundingIsCorrectOnHardCases() {
