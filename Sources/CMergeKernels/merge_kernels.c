@@ -68,12 +68,19 @@ AI v8h to_bf16_exact(v8d v) {
 }
 
 /// The same, fast: rounding to Float then to bf16 (both to nearest even) is already the single
-/// rounding unless the Float lands exactly on a bf16 midpoint (low half 0x8000) or is Inf/NaN;
-/// only vectors holding such a lane take the exact path.
+/// rounding unless the Float is an inexact image of v that lands exactly on a bf16 midpoint
+/// (low half 0x8000), or is Inf/NaN; only vectors holding such a lane take the exact path. A
+/// Float that is v itself (the usual case when averaging bf16 inputs: ties are common there)
+/// rounds correctly as it is.
 AI v8h to_bf16(v8d v) {
-    v8u b = (v8u)__builtin_convertvector(v, v8f);
-    v8i rare = ((b & 0xffffu) == 0x8000u) | ((b & 0x7f800000u) == 0x7f800000u);
-    if (__builtin_reduce_or(rare)) return to_bf16_exact(v);
+    v8f f = __builtin_convertvector(v, v8f);
+    v8u b = (v8u)f;
+    v8i mid = (b & 0xffffu) == 0x8000u;
+    v8i special = (b & 0x7f800000u) == 0x7f800000u;
+    if (__builtin_reduce_or(mid | special)) {
+        v8i inexact = __builtin_convertvector(__builtin_convertvector(f, v8d) != v, v8i);
+        if (__builtin_reduce_or((mid & inexact) | special)) return to_bf16_exact(v);
+    }
     return __builtin_convertvector((b + 0x7fffu + ((b >> 16) & 1u)) >> 16, v8h);
 }
 
