@@ -112,7 +112,8 @@ echo "merge benchmark: bf16 checkpoints of $(echo "$OUT_BYTES / 1000000000" | bc
     "sync on both sides; load before $LOAD_BEFORE, after $LOAD_AFTER"
 echo
 echo "| M | I/O floor s (cat M+1 inputs + write 1 output, fsync) | mergetool $METHOD s |" \
-    "× floor | CPU s floor / mergetool | peak RSS MiB |${BASELINE:+ baseline s | × floor | baseline CPU s |}"
+    "× floor | CPU s floor / mergetool | peak RSS MiB |" \
+    "${BASELINE:+baseline s | × floor | baseline CPU s |}"
 echo "|---|---|---|---|---|---|${BASELINE:+---|---|---|}"
 for m in $MODELS; do
     # shellcheck disable=SC2086
