@@ -6,7 +6,8 @@
 # RUNS times alternating, warm cache; the best run of each is reported with its ratio to cp.
 #
 #   swift build -c release && Benchmarks/convert.sh [WORK_DIR]
-#   env: RUNS=3, GIB=2.25 (checkpoint size), MERGETOOL=.build/release/mergetool
+#   env: RUNS=3, GIB=2.25 (checkpoint size), MERGETOOL=.build/release/mergetool,
+#        SRC=dir (an existing sharded checkpoint to copy instead of generating one)
 #
 # Needs python3 + numpy (generator) and GNU time (/usr/bin/time; apt-get install time).
 # Targets (issue 12): byte-copy convert <= 1.1x cp -r; peak RSS (maximum resident set size as
@@ -20,7 +21,7 @@ RUNS=${RUNS:-3}
 [ -x "$BIN" ] || { echo "build first: swift build -c release ($BIN missing)" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "needs GNU time: apt-get install time" >&2; exit 1; }
 mkdir -p "$WORK"
-SRC="$WORK/src"
+SRC=${SRC:-"$WORK/src"}
 if [ ! -f "$SRC/model.safetensors.index.json" ]; then
     python3 Benchmarks/convert/make_checkpoint.py "$SRC" --gib "$GIB"
 fi
@@ -54,7 +55,8 @@ once convert-f32 "$WORK/f32-out" "$BIN" convert "$SRC" -o "$WORK/f32-out" --dtyp
     --shard-size 2GB --quiet
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
-echo "checkpoint: $SRC ($(awk "BEGIN {printf \"%.2f\", $SIZE / 2^30}") GiB), warm cache," \
+echo "checkpoint: $SRC ($(awk "BEGIN {printf \"%.2f\", $SIZE / 2^30}") GiB), $(nproc) cores," \
+    "warm cache," \
     "best of $RUNS alternating runs (f32: 1 run), sync included; load before $LOAD_BEFORE," \
     "after $LOAD_AFTER"
 printf '%-14s %9s %9s %12s %12s  %s\n' command "wall s" "x cp" "GB/s (read)" "peak RSS MiB" \

@@ -8,29 +8,36 @@
 #   (b) mergetool slerp FT1 … FTM --init BASE --eta 0.3 (release build; it fsyncs its output),
 #       then `sync` of the files it wrote (fsync of each: a global sync would also wait for
 #       other processes' writes on a shared machine).
-# Prints per M the best of RUNS for each, their ratio and mergetool's peak RSS, and the load.
-# BASELINE=/path/to/older/mergetool also times that binary, alternating with this one (a
-# before/after comparison in one run). CHECK=1 also checks the M = 2 output against a float64
-# NumPy reference, NUMPY=1 times the NumPy merge (M = 2 only, slow).
+# Prints per M the best of RUNS for each, their ratio, the CPU time (user + sys) of both sides
+# (the fairer figure when other processes share the cores), mergetool's peak RSS, and the load
+# average before each mergetool run. BASELINE=/path/to/older/mergetool also times that binary,
+# alternating with this one (a before/after comparison in one run). CHECK=1 also checks the
+# M = 2 output against a float64 NumPy reference, NUMPY=1 times the NumPy merge (M = 2 only,
+# slow). METHOD=lerp times `lerp` (equal weights) instead of `slerp --eta 0.3`.
 #
-#   usage: Benchmarks/merge.sh [WORK_DIR]   (default bench-out/merge; ~12 GB of disk)
-#   env:   SCRATCH=.build, LAYERS=9, MODELS="2 4 8", RUNS=3, BASELINE=, CHECK=0, NUMPY=0
+#   usage: Benchmarks/merge.sh [WORK_DIR]   (default $TMPDIR or /tmp/mergetool-merge-bench;
+#          ~12 GB of disk; the family is kept there for the next run, delete it when done)
+#   env:   SCRATCH=.build, LAYERS=9, MODELS="2 4 8", RUNS=3, BASELINE=, CHECK=0, NUMPY=0,
+#          METHOD=slerp, FAMILY=dir (an existing family with base, ft1 … ftMAX), BIN=prebuilt
 set -euo pipefail
 cd "$(dirname "$0")/.."
-WORK=${1:-bench-out/merge}
+WORK=${1:-${TMPDIR:-/tmp}/mergetool-merge-bench}
 SCRATCH=${SCRATCH:-.build}
 LAYERS=${LAYERS:-9}
 MODELS=${MODELS:-"2 4 8"}
 RUNS=${RUNS:-3}
+METHOD=${METHOD:-slerp}
 mkdir -p "$WORK"
 
-swift build -c release --scratch-path "$SCRATCH" >/dev/null
-BIN="$SCRATCH/release/mergetool"
+if [ -z "${BIN:-}" ]; then
+    swift build -c release --scratch-path "$SCRATCH" >/dev/null
+    BIN="$SCRATCH/release/mergetool"
+fi
 python3 -c 'import numpy' 2>/dev/null || python3 -m pip install --quiet numpy
 [ -x /usr/bin/time ] || { echo "needs GNU time: apt-get install time" >&2; exit 1; }
 
 MAXM=$(printf '%s\n' $MODELS | sort -n | tail -n1)
-FAM="$WORK/family-L$LAYERS-M$MAXM"
+FAM=${FAMILY:-"$WORK/family-L$LAYERS-M$MAXM"}
 if [ ! -f "$FAM/ft$MAXM/config.json" ]; then
     echo "generating the model family in $FAM ..." >&2
     python3 Benchmarks/merge/make_family.py "$FAM" --layers "$LAYERS" --shards 2 \
@@ -44,19 +51,24 @@ inputs() { echo "$FAM"/base/*.safetensors; for k in $(seq "$1"); do echo "$FAM"/
 models() { for k in $(seq "$1"); do echo "$FAM/ft$k"; done; }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-declare -A FLOOR TOOL RSS BASE
-# merge_with BIN M: one timed slerp of M fine-tunes + sync; sets SECS and RSS_MB
+declare -A FLOOR TOOL RSS BASE FCPU TCPU BCPU LOADS
+# cpu_of FILE: user + sys seconds from a /usr/bin/time -v log
+cpu_of() { awk -F: '/User time|System time/ {s += $2} END {printf "%.2f", s}' "$1"; }
+# merge_with BIN M: one timed merge of M fine-tunes + sync; sets SECS, CPU and RSS_MB
 merge_with() {
-    local t0 t1
+    local t0 t1 how
     rm -rf "$WORK/out-m$2"
+    how=(--eta 0.3)
+    [ "$METHOD" = slerp ] || how=()
     t0=$(now)
     # shellcheck disable=SC2046
-    /usr/bin/time -v "$1" slerp $(models "$2") --init "$FAM/base" --eta 0.3 \
+    /usr/bin/time -v "$1" "$METHOD" $(models "$2") --init "$FAM/base" "${how[@]}" \
         -o "$WORK/out-m$2" --quiet >"$WORK/stdout.log" 2>"$WORK/time.log" \
         || { head -n 2 "$WORK/time.log" >&2; exit 1; }
     sync "$WORK/out-m$2"/* "$WORK/out-m$2"
     t1=$(now)
     SECS=$(echo "$t1 - $t0" | bc -l)
+    CPU=$(cpu_of "$WORK/time.log")
     RSS_MB=$(awk -F: '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$WORK/time.log")
 }
 for run in $(seq "$RUNS"); do
@@ -66,19 +78,23 @@ for run in $(seq "$RUNS"); do
         rm -f "$WORK/floor.bin"
         t0=$(now)
         # shellcheck disable=SC2046
-        cat $(inputs "$m") >/dev/null
-        dd if=/dev/zero of="$WORK/floor.bin" bs=4M count=$(( (OUT_BYTES + 4194303) / 4194304 )) \
-            conv=fsync status=none
+        /usr/bin/time -v -o "$WORK/cat.log" cat $(inputs "$m") >/dev/null
+        /usr/bin/time -v -o "$WORK/dd.log" dd if=/dev/zero of="$WORK/floor.bin" bs=4M \
+            count=$(( (OUT_BYTES + 4194303) / 4194304 )) conv=fsync status=none
         sync "$WORK/floor.bin"
         t1=$(now)
         FLOOR[$m]+="$(echo "$t1 - $t0" | bc -l) "
+        FCPU[$m]+="$(echo "$(cpu_of "$WORK/cat.log") + $(cpu_of "$WORK/dd.log")" | bc -l) "
         rm -f "$WORK/floor.bin"
         if [ -n "${BASELINE:-}" ]; then
             merge_with "$BASELINE" "$m"
             BASE[$m]+="$SECS "
+            BCPU[$m]+="$CPU "
         fi
+        LOADS[$m]+="$(cut -d' ' -f1 /proc/loadavg) "
         merge_with "$BIN" "$m"
         TOOL[$m]+="$SECS "
+        TCPU[$m]+="$CPU "
         RSS[$m]=$RSS_MB
         [ "$m" = 2 ] || rm -rf "$WORK/out-m$m"
     done
@@ -95,26 +111,31 @@ echo "merge benchmark: bf16 checkpoints of $(echo "$OUT_BYTES / 1000000000" | bc
     "(2 shards, $LAYERS layers), $(nproc) cores, kernels $(simd), best of $RUNS alternating runs," \
     "sync on both sides; load before $LOAD_BEFORE, after $LOAD_AFTER"
 echo
-echo "| M | I/O floor s (cat M+1 inputs + write 1 output, fsync) | mergetool slerp s | × floor | peak RSS MiB |${BASELINE:+ baseline s | × floor |}"
-echo "|---|---|---|---|---|${BASELINE:+---|---|}"
+echo "| M | I/O floor s (cat M+1 inputs + write 1 output, fsync) | mergetool $METHOD s |" \
+    "× floor | CPU s floor / mergetool | peak RSS MiB |" \
+    "${BASELINE:+baseline s | × floor | baseline CPU s |}"
+echo "|---|---|---|---|---|---|${BASELINE:+---|---|---|}"
 for m in $MODELS; do
     # shellcheck disable=SC2086
-    F=$(best ${FLOOR[$m]}); T=$(best ${TOOL[$m]})
-    printf '| %s | %.2f | %.2f | %.2f | %s |' "$m" "$F" "$T" "$(echo "$T / $F" | bc -l)" "${RSS[$m]}"
+    F=$(best ${FLOOR[$m]}); T=$(best ${TOOL[$m]}); FC=$(best ${FCPU[$m]}); TC=$(best ${TCPU[$m]})
+    printf '| %s | %.2f | %.2f | %.2f | %.2f / %.2f | %s |' "$m" "$F" "$T" \
+        "$(echo "$T / $F" | bc -l)" "$FC" "$TC" "${RSS[$m]}"
     if [ -n "${BASELINE:-}" ]; then
         # shellcheck disable=SC2086
-        B=$(best ${BASE[$m]})
-        printf ' %.2f | %.2f |' "$B" "$(echo "$B / $F" | bc -l)"
+        B=$(best ${BASE[$m]}); BC=$(best ${BCPU[$m]})
+        printf ' %.2f | %.2f | %.2f |' "$B" "$(echo "$B / $F" | bc -l)" "$BC"
     fi
     echo
 done
 echo
 for m in $MODELS; do
-    printf 'M = %s, every run floor/mergetool%s (s):' "$m" "${BASELINE:+/baseline}"
+    printf 'M = %s, every run floor/mergetool%s s [load]:' "$m" "${BASELINE:+/baseline}"
     read -r -a f <<<"${FLOOR[$m]}"; read -r -a t <<<"${TOOL[$m]}"; read -r -a b <<<"${BASE[$m]:-}"
+    read -r -a l <<<"${LOADS[$m]}"
     for i in "${!f[@]}"; do
         printf ' %.2f/%.2f' "${f[$i]}" "${t[$i]}"
         [ -z "${BASELINE:-}" ] || printf '/%.2f' "${b[$i]}"
+        printf ' [%s]' "${l[$i]}"
     done
     echo
 done

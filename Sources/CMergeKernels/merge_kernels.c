@@ -68,12 +68,19 @@ AI v8h to_bf16_exact(v8d v) {
 }
 
 /// The same, fast: rounding to Float then to bf16 (both to nearest even) is already the single
-/// rounding unless the Float lands exactly on a bf16 midpoint (low half 0x8000) or is Inf/NaN;
-/// only vectors holding such a lane take the exact path.
+/// rounding unless the Float is an inexact image of v that lands exactly on a bf16 midpoint
+/// (low half 0x8000), or is Inf/NaN; only vectors holding such a lane take the exact path. A
+/// Float that is v itself (the usual case when averaging bf16 inputs: ties are common there)
+/// rounds correctly as it is.
 AI v8h to_bf16(v8d v) {
-    v8u b = (v8u)__builtin_convertvector(v, v8f);
-    v8i rare = ((b & 0xffffu) == 0x8000u) | ((b & 0x7f800000u) == 0x7f800000u);
-    if (__builtin_reduce_or(rare)) return to_bf16_exact(v);
+    v8f f = __builtin_convertvector(v, v8f);
+    v8u b = (v8u)f;
+    v8i mid = (b & 0xffffu) == 0x8000u;
+    v8i special = (b & 0x7f800000u) == 0x7f800000u;
+    if (__builtin_reduce_or(mid | special)) {
+        v8i inexact = __builtin_convertvector(__builtin_convertvector(f, v8d) != v, v8i);
+        if (__builtin_reduce_or((mid & inexact) | special)) return to_bf16_exact(v);
+    }
     return __builtin_convertvector((b + 0x7fffu + ((b >> 16) & 1u)) >> 16, v8h);
 }
 
@@ -200,18 +207,138 @@ AI void sums_pairwise(const void *const *x, const int *dt, size_t m, int hb, siz
     }
 }
 
+/// Groups staged per sub-block of the tiled pass: 8 inputs × 32 groups × 64 bytes = 16 KiB per
+/// staged kind, so a sub-block stays in L1 while every tile reads it.
+enum { SUB_GROUPS = 32 };
+
+/// One tile of the pair sums over a staged sub-block: the pairs (a, c) with a in
+/// [a0, a0 + tile), c in [c0, c0 + tile), a ≤ c < m. Their accumulators stay in registers over
+/// the sub-block; each still takes the groups in order, by the same Double operations as
+/// `sums_group` (a product, or a difference squared, then one add): the same bits.
+AI void sums_tile(v8d xs[MAX_FUSED][SUB_GROUPS], size_t groups, size_t m, size_t tile,
+                  size_t a0, size_t c0, int distance, v8d acc[MAX_FUSED][MAX_FUSED]) {
+    v8d r[4][4];
+    for (size_t i = 0; i < tile; i++)
+        for (size_t j = 0; j < tile; j++)
+            if (a0 + i < m && c0 + j < m && a0 + i <= c0 + j) r[i][j] = acc[a0 + i][c0 + j];
+    for (size_t g = 0; g < groups; g++) {
+        v8d xa[4], xc[4];
+#pragma clang loop unroll(full)
+        for (size_t i = 0; i < tile; i++)
+            if (a0 + i < m) xa[i] = xs[a0 + i][g];
+#pragma clang loop unroll(full)
+        for (size_t j = 0; j < tile; j++)
+            if (c0 + j < m) xc[j] = xs[c0 + j][g];
+#pragma clang loop unroll(full)
+        for (size_t i = 0; i < tile; i++) {
+#pragma clang loop unroll(full)
+            for (size_t j = 0; j < tile; j++) {
+                if (!(a0 + i < m && c0 + j < m && a0 + i <= c0 + j)) continue;
+                if (distance) {
+                    v8d e = xa[i] - xc[j];
+                    r[i][j] += e * e;
+                } else {
+                    r[i][j] += xa[i] * xc[j];
+                }
+            }
+        }
+    }
+    for (size_t i = 0; i < tile; i++)
+        for (size_t j = 0; j < tile; j++)
+            if (a0 + i < m && c0 + j < m && a0 + i <= c0 + j) acc[a0 + i][c0 + j] = r[i][j];
+}
+
+/// Every tile of the upper triangle, `tile` × `tile` pairs at a time (m ≤ 8; the tile
+/// corners are written out so that they are constants and the tiles unroll completely).
+AI void sums_tiles(v8d xs[MAX_FUSED][SUB_GROUPS], size_t groups, size_t m, size_t tile,
+                   int distance, v8d acc[MAX_FUSED][MAX_FUSED]) {
+#define TILE(a0, c0)                                                                           \
+    if ((c0) < m) sums_tile(xs, groups, m, tile, a0, c0, distance, acc)
+    if (tile == 4) {
+        TILE(0, 0);
+        TILE(0, 4);
+        TILE(4, 4);
+    } else {
+        TILE(0, 0);
+        TILE(0, 2);
+        TILE(0, 4);
+        TILE(0, 6);
+        TILE(2, 2);
+        TILE(2, 4);
+        TILE(2, 6);
+        TILE(4, 4);
+        TILE(4, 6);
+        TILE(6, 6);
+    }
+#undef TILE
+}
+
+/// Widens group g (elements at ..< at + r, zero-padded) of the base and the m inputs into the
+/// staging arrays: δ_a = x_a − b into `ds` for the task sums, x_a into `vs` for the others.
+AI void stage_group(const void *const *x, const int *dt, size_t m, int hb, size_t at, size_t r,
+                    unsigned what, size_t g, v8d ds[MAX_FUSED][SUB_GROUPS],
+                    v8d vs[MAX_FUSED][SUB_GROUPS]) {
+    const size_t first = hb ? 1 : 0;
+    v8d b = hb ? load(x[0], dt[0], at, r) : (v8d)0;
+    for (size_t a = 0; a < m; a++) {
+        v8d v = load(x[first + a], dt[first + a], at, r);
+        if (what & MT_SUM_TASK) ds[a][g] = v - b;
+        if (what & (MT_SUM_WEIGHT | MT_SUM_DISTANCE)) vs[a][g] = v;
+    }
+}
+
+/// The fused sums of 5 ≤ m ≤ MAX_FUSED models, register-tiled: the inputs of SUB_GROUPS
+/// groups are widened once into L1 (the task differences δ_a = x_a − b, and/or the values),
+/// then each tile of pairs runs over them with its accumulators in registers (`tile` = 4 on
+/// AVX-512's 32 registers, 2 below). Every accumulator sees the same operations on the same
+/// values in the same group order as `sums_fused`, so the results are bit-identical to it
+/// (and to the pairwise pass); only the order in which different accumulators advance
+/// changes.
+AI void sums_tiled(const void *const *x, const int *dt, size_t m, int hb, size_t n,
+                   unsigned what, size_t tile, double *task, double *weight, double *dist) {
+    v8d t[MAX_FUSED][MAX_FUSED], w[MAX_FUSED][MAX_FUSED], d[MAX_FUSED][MAX_FUSED];
+    v8d ds[MAX_FUSED][SUB_GROUPS] __attribute__((aligned(64)));
+    v8d vs[MAX_FUSED][SUB_GROUPS] __attribute__((aligned(64)));
+    for (size_t a = 0; a < m; a++)
+        for (size_t c = 0; c < m; c++) t[a][c] = w[a][c] = d[a][c] = 0;
+    for (size_t k = 0; k < n; k += 8 * SUB_GROUPS) {
+        size_t groups = (n - k) / 8 < SUB_GROUPS ? (n - k) / 8 : SUB_GROUPS;
+        if (what == MT_SUM_TASK) {  // SLERP's case: a copy of the loop without branches
+            for (size_t g = 0; g < groups; g++)
+                stage_group(x, dt, m, hb, k + 8 * g, 8, MT_SUM_TASK, g, ds, vs);
+        } else {
+            for (size_t g = 0; g < groups; g++)
+                stage_group(x, dt, m, hb, k + 8 * g, 8, what, g, ds, vs);
+        }
+        if (groups < SUB_GROUPS && k + 8 * groups < n) {  // the zero-padded last group
+            stage_group(x, dt, m, hb, k + 8 * groups, n - k - 8 * groups, what, groups, ds, vs);
+            groups++;
+        }
+        if (what & MT_SUM_TASK) sums_tiles(ds, groups, m, tile, 0, t);
+        if (what & MT_SUM_WEIGHT) sums_tiles(vs, groups, m, tile, 0, w);
+        if (what & MT_SUM_DISTANCE) sums_tiles(vs, groups, m, tile, 1, d);
+    }
+    for (size_t a = 0; a < m; a++) {
+        for (size_t c = a; c < m; c++) {
+            if (what & MT_SUM_TASK) task[a * m + c] += reduce(t[a][c]);
+            if (what & MT_SUM_WEIGHT) weight[a * m + c] += reduce(w[a][c]);
+            if (what & MT_SUM_DISTANCE) dist[a * m + c] += reduce(d[a][c]);
+        }
+    }
+}
+
 AI void sums_body(const void *const *x, const int *dt, size_t m, int hb, size_t n,
-                  unsigned what, double *task, double *weight, double *dist) {
+                  unsigned what, size_t tile, double *task, double *weight, double *dist) {
     if (!hb) what &= ~(unsigned)MT_SUM_TASK;
     switch (m) {
     case 1: sums_fused(x, dt, 1, hb, n, what, task, weight, dist); break;
     case 2: sums_fused(x, dt, 2, hb, n, what, task, weight, dist); break;
-    case 3: sums_fused(x, dt, 3, hb, n, what, task, weight, dist); break;
-    case 4: sums_fused(x, dt, 4, hb, n, what, task, weight, dist); break;
-    case 5: sums_fused(x, dt, 5, hb, n, what, task, weight, dist); break;
-    case 6: sums_fused(x, dt, 6, hb, n, what, task, weight, dist); break;
-    case 7: sums_fused(x, dt, 7, hb, n, what, task, weight, dist); break;
-    case 8: sums_fused(x, dt, 8, hb, n, what, task, weight, dist); break;
+    case 3: sums_tiled(x, dt, 3, hb, n, what, tile, task, weight, dist); break;
+    case 4: sums_tiled(x, dt, 4, hb, n, what, tile, task, weight, dist); break;
+    case 5: sums_tiled(x, dt, 5, hb, n, what, tile, task, weight, dist); break;
+    case 6: sums_tiled(x, dt, 6, hb, n, what, tile, task, weight, dist); break;
+    case 7: sums_tiled(x, dt, 7, hb, n, what, tile, task, weight, dist); break;
+    case 8: sums_tiled(x, dt, 8, hb, n, what, tile, task, weight, dist); break;
     default: sums_pairwise(x, dt, m, hb, n, what, task, weight, dist); break;
     }
 }
@@ -253,26 +380,49 @@ AI void merge_body(const void *const *x, const int *dt, size_t m, int hb, int sm
     if (k < n) merge_group(x, dt, m, hb, sm, c, k, n - k, eta, outs, out, odt, bad);
 }
 
-// The specialisations by bf16 two-model case keep the hot loop free of dtype branches.
+// All-bf16 inputs and output (the usual checkpoint) get a copy per model count up to 8, free
+// of dtype branches and with the coefficient loop unrolled.
 AI void merge_dispatch(const void *const *x, const int *dt, size_t m, int hb, int sm,
                        const double *c, size_t n, const double *eta, size_t outs,
                        void *const *out, int odt, size_t *bad) {
-    if (m == 2 && hb && !sm && dt[0] == MT_BF16 && dt[1] == MT_BF16 && dt[2] == MT_BF16
-        && odt == MT_BF16) {
-        const int bf[3] = {MT_BF16, MT_BF16, MT_BF16};
-        merge_body(x, bf, 2, 1, 0, c, n, eta, outs, out, MT_BF16, bad);
-    } else {
+    static const int bf[MAX_FUSED + 1] = {MT_BF16, MT_BF16, MT_BF16, MT_BF16, MT_BF16,
+                                          MT_BF16, MT_BF16, MT_BF16, MT_BF16};
+    int all_bf16 = m <= MAX_FUSED && hb && !sm && odt == MT_BF16;
+    for (size_t i = 0; all_bf16 && i <= m; i++) all_bf16 = dt[i] == MT_BF16;
+    if (!all_bf16) {
         merge_body(x, dt, m, hb, sm, c, n, eta, outs, out, odt, bad);
+        return;
+    }
+    switch (m) {
+#define MERGE_BF16(k)                                                                          \
+    case k: merge_body(x, bf, k, 1, 0, c, n, eta, outs, out, MT_BF16, bad); break;
+        MERGE_BF16(1)
+        MERGE_BF16(2)
+        MERGE_BF16(3)
+        MERGE_BF16(4)
+        MERGE_BF16(5)
+        MERGE_BF16(6)
+        MERGE_BF16(7)
+        MERGE_BF16(8)
+#undef MERGE_BF16
+    default: merge_body(x, bf, m, 1, 0, c, n, eta, outs, out, MT_BF16, bad); break;
     }
 }
 
+/// All-bf16 inputs (the usual checkpoint) get their own copy of the body, free of dtype
+/// branches in the loads.
 AI void sums_dispatch(const void *const *x, const int *dt, size_t m, int hb, size_t n,
-                      unsigned what, double *task, double *weight, double *dist) {
-    if (m == 2 && hb && dt[0] == MT_BF16 && dt[1] == MT_BF16 && dt[2] == MT_BF16) {
-        const int bf[3] = {MT_BF16, MT_BF16, MT_BF16};
-        sums_body(x, bf, 2, 1, n, what, task, weight, dist);
+                      unsigned what, size_t tile, double *task, double *weight, double *dist) {
+    static const int bf[MAX_FUSED + 1] = {MT_BF16, MT_BF16, MT_BF16, MT_BF16, MT_BF16,
+                                          MT_BF16, MT_BF16, MT_BF16, MT_BF16};
+    int all_bf16 = m <= MAX_FUSED;
+    for (size_t i = 0; all_bf16 && i < m + (hb ? 1 : 0); i++) all_bf16 = dt[i] == MT_BF16;
+    if (all_bf16 && hb) {
+        sums_body(x, bf, m, 1, n, what, tile, task, weight, dist);
+    } else if (all_bf16) {
+        sums_body(x, bf, m, 0, n, what, tile, task, weight, dist);
     } else {
-        sums_body(x, dt, m, hb, n, what, task, weight, dist);
+        sums_body(x, dt, m, hb, n, what, tile, task, weight, dist);
     }
 }
 
@@ -283,7 +433,9 @@ AI void sums_dispatch(const void *const *x, const int *dt, size_t m, int hb, siz
     const void *const *x, const int *dt, size_t m, int hb, int sm, const double *c, size_t n, \
         const double *eta, size_t outs, void *const *out, int odt, size_t *bad
 
-static void sums_portable(SUMS_ARGS) { sums_dispatch(x, dt, m, hb, n, what, task, weight, dist); }
+static void sums_portable(SUMS_ARGS) {
+    sums_dispatch(x, dt, m, hb, n, what, 2, task, weight, dist);
+}
 static void merge_portable(MERGE_ARGS) {
     merge_dispatch(x, dt, m, hb, sm, c, n, eta, outs, out, odt, bad);
 }
@@ -292,13 +444,13 @@ static void merge_portable(MERGE_ARGS) {
 #define TARGET_AVX2 __attribute__((target("avx2,f16c")))
 #define TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,f16c")))
 TARGET_AVX2 static void sums_avx2(SUMS_ARGS) {
-    sums_dispatch(x, dt, m, hb, n, what, task, weight, dist);
+    sums_dispatch(x, dt, m, hb, n, what, 2, task, weight, dist);
 }
 TARGET_AVX2 static void merge_avx2(MERGE_ARGS) {
     merge_dispatch(x, dt, m, hb, sm, c, n, eta, outs, out, odt, bad);
 }
 TARGET_AVX512 static void sums_avx512(SUMS_ARGS) {
-    sums_dispatch(x, dt, m, hb, n, what, task, weight, dist);
+    sums_dispatch(x, dt, m, hb, n, what, 4, task, weight, dist);
 }
 TARGET_AVX512 static void merge_avx512(MERGE_ARGS) {
     merge_dispatch(x, dt, m, hb, sm, c, n, eta, outs, out, odt, bad);

@@ -2,6 +2,7 @@
 #include "CSafeTensors.h"
 #include <string.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -108,6 +109,19 @@ long mt_copy_file_range(int fd_in, long long *offset_in, int fd_out, size_t leng
     return (long)r;
 #else
     (void)fd_in; (void)offset_in; (void)fd_out; (void)length;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int mt_set_direct_io(int fd, int on) {
+#if defined(__linux__) && defined(O_DIRECT)
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0) return -1;
+    return fcntl(fd, F_SETFL, on ? flags | O_DIRECT : flags & ~O_DIRECT);
+#else
+    (void)fd;
+    (void)on;
     errno = ENOSYS;
     return -1;
 #endif

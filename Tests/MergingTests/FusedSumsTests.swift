@@ -47,3 +47,79 @@ import Testing
         }
     }
 }
+
+/// The register-tiled pair sums (3 ≤ M ≤ 8: inputs staged in L1, accumulators held in
+/// registers tile by tile) against a lane-by-lane `Double` reference of the documented order:
+/// lane j adds the products of elements ≡ j (mod 8) in element order, the last partial group
+/// zero-padded, then `-0 + (l0+l4) + (l1+l5) + (l2+l6) + (l3+l7)`. Bit for bit, at every SIMD
+/// level, for each sum alone and all three together (the staging has a copy per case).
+@Suite struct TiledSumsTests {
+    static func laneReference(
+        _ values: [[Double]], hasBase: Bool, n: Int,
+        _ term: (Double, Double, Double, Double) -> Double
+    ) -> [Double] {
+        let first = hasBase ? 1 : 0
+        let m = values.count - first
+        let padded = (n + 7) / 8 * 8
+        func x(_ i: Int, _ k: Int) -> Double { k < n ? values[i][k] : 0 }
+        var out = [Double](repeating: 0, count: m * m)
+        for a in 0..<m {
+            for c in a..<m {
+                var lanes = [Double](repeating: 0, count: 8)
+                for k in 0..<padded {
+                    let b = hasBase ? x(0, k) : 0
+                    lanes[k % 8] = lanes[k % 8] + term(x(first + a, k), x(first + c, k), b, 0)
+                }
+                var s = -0.0
+                for j in 0..<4 { s = s + (lanes[j] + lanes[j + 4]) }
+                out[a * m + c] = 0 + s
+            }
+        }
+        return out
+    }
+
+    @Test(arguments: [1, 8, 9, 255, 256, 257, 1000], [3, 4, 5, 7, 8])
+    func tiledSumsEqualTheLaneReference(_ n: Int, _ m: Int) {
+        let all = KernelTests.Inputs(
+            count: n, inputs: m + 1, seed: UInt64(17 * n + m), kinds: [.bf16, .f32, .bf16, .f64])
+        let bf16 = KernelTests.Inputs(
+            count: n, inputs: m + 1, seed: UInt64(19 * n + m), kinds: [.bf16])
+        for inputs in [all, bf16] {
+            let task = Self.laneReference(inputs.values, hasBase: true, n: n) { u, y, b, _ in
+                (u - b) * (y - b)
+            }
+            let weight = Self.laneReference(inputs.values, hasBase: true, n: n) { u, y, _, _ in
+                u * y
+            }
+            let distance = Self.laneReference(inputs.values, hasBase: true, n: n) { u, y, _, _ in
+                let e = u - y
+                return e * e
+            }
+            for level in KernelTests.levels {
+                for what in [UInt32(MT_SUM_TASK), UInt32(MT_SUM_WEIGHT), 7] {
+                    var t = [Double](repeating: 0, count: m * m), w = t, d = t
+                    inputs.withPointers { p in
+                        inputs.kinds.withUnsafeBufferPointer { k in
+                            mt_pair_sums_at(
+                                Int32(level), p, k.baseAddress, m, 1, n, what, &t, &w, &d)
+                        }
+                    }
+                    for a in 0..<m {
+                        for c in a..<m {
+                            let e = a * m + c
+                            if what & UInt32(MT_SUM_TASK) != 0 {
+                                #expect(t[e].bitPattern == task[e].bitPattern, "task \(a),\(c)")
+                            }
+                            if what & UInt32(MT_SUM_WEIGHT) != 0 {
+                                #expect(w[e].bitPattern == weight[e].bitPattern, "weight")
+                            }
+                            if what & UInt32(MT_SUM_DISTANCE) != 0 {
+                                #expect(d[e].bitPattern == distance[e].bitPattern, "distance")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -152,6 +152,77 @@ import Testing
         }
     }
 
+    /// All-bf16 inputs and output take a copy of the merge per model count (1 … 8, and the
+    /// generic body beyond): each against the same reference, at every level.
+    @Test(arguments: [1, 9, 1000], [1, 2, 3, 5, 8, 9])
+    func allBF16MergeMatchesReference(_ n: Int, _ m: Int) {
+        let inputs = Inputs(count: n, inputs: m + 1, seed: UInt64(7 * n + m), kinds: [.bf16])
+        let c = (0..<m).map { 0.9 / Double($0 + 2) }
+        let etas = [0.3, 1.0]
+        var expected: [UInt8] = []
+        for eta in etas {
+            for k in 0..<n {
+                let v = Self.referenceMerge(
+                    inputs.values, models: m, hasBase: true, sIsModel: false, c: c, eta: eta,
+                    element: k)
+                expected += withUnsafeBytes(
+                    of: FloatConversion.bf16Bits(v).littleEndian, Array.init)
+            }
+        }
+        for level in Self.levels {
+            var got = [UInt8](repeating: 0xAA, count: etas.count * n * 2)
+            got.withUnsafeMutableBytes { g in
+                let outs: [UnsafeMutableRawPointer?] = etas.indices.map {
+                    g.baseAddress! + $0 * n * 2
+                }
+                inputs.withPointers { p in
+                    mt_merge_at(
+                        Int32(level), p, inputs.kinds, m, 1, 0, c, n, etas, etas.count, outs,
+                        Int32(MT_BF16), nil)
+                }
+            }
+            #expect(got == expected, "level \(level), m \(m)")
+        }
+    }
+
+    /// Averages of bf16 inputs a few units apart land exactly on bf16 midpoints (the Float is
+    /// the value itself, and ties go to even); Float images that are inexact on a midpoint must
+    /// still take the exact path. Both against the reference, at every level.
+    @Test(arguments: [2, 4, 8])
+    func averagesOnBF16MidpointsRoundToEven(_ m: Int) {
+        let n = 4099
+        var rng = SplitMix64(seed: UInt64(m))
+        var inputs = Inputs(count: n, inputs: m + 1, seed: 1, kinds: [.bf16])
+        let base = (0..<n).map { _ in UInt16(0x3c00 + rng.next() % 4096) }
+        let bits = (0...m).map { i in
+            base.map { i == 0 ? $0 : UInt16(Int($0) + Int(rng.next() % 9) - 4) }
+        }
+        inputs.bytes = bits.map { b in b.flatMap { [UInt8($0 & 0xff), UInt8($0 >> 8)] } }
+        inputs.values = inputs.bytes.map { Family.decode($0, .bf16) }
+        for c in [
+            [Double](repeating: 1 / Double(m), count: m), (0..<m).map { 0.1 * Double($0 + 1) },
+        ] {
+            let expected = (0..<n).flatMap { k in
+                let v = Self.referenceMerge(
+                    inputs.values, models: m, hasBase: true, sIsModel: false, c: c, eta: 1,
+                    element: k)
+                return withUnsafeBytes(of: FloatConversion.bf16Bits(v).littleEndian, Array.init)
+            }
+            for level in Self.levels {
+                var got = [UInt8](repeating: 0xAA, count: n * 2)
+                got.withUnsafeMutableBytes { g in
+                    let outs: [UnsafeMutableRawPointer?] = [g.baseAddress!]
+                    inputs.withPointers { p in
+                        mt_merge_at(
+                            Int32(level), p, inputs.kinds, m, 1, 0, c, n, [1.0], 1, outs,
+                            Int32(MT_BF16), nil)
+                    }
+                }
+                #expect(got == expected, "level \(level), m \(m), c \(c)")
+            }
+        }
+    }
+
     /// bf16 rounding where one rounding through Float would be wrong (values within half a Float
     /// ulp of a bf16 midpoint), on bf16 ties, at overflow, for subnormals, zeros and NaN.
     @Test func bf16RoundingIsCorrectOnHardCases() {

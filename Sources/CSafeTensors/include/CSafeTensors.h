@@ -16,3 +16,8 @@ void mt_f32_to_f16(const float *src, uint16_t *dst, size_t n);
 /// copy_file_range(2) from `fd_in` at `*offset_in` (advanced) to `fd_out` at its file position:
 /// an in-kernel copy of file bytes. Returns bytes copied, or -1 with errno (ENOSYS off Linux).
 long mt_copy_file_range(int fd_in, long long *offset_in, int fd_out, size_t length);
+
+/// Sets (on != 0) or clears O_DIRECT on `fd`: writes then bypass the page cache (they must be
+/// aligned to the device's block in offset, length and address). Returns 0, or -1 with errno
+/// (EINVAL where the filesystem has no direct I/O; ENOSYS off Linux).
+int mt_set_direct_io(int fd, int on);
