@@ -29,11 +29,13 @@ enum Kernels {
     }
 
     /// dinp += dout · weightᵀ, dweight += inpᵀ · dout, dbias += Σ_rows dout.
+    /// With `overwrite`, dinp = dout · weightᵀ (sgemm's beta = 0: OpenBLAS zeroes C and then
+    /// accumulates exactly as into a zeroed buffer, so the result equals zeroing first).
     static func linearBackward(
         dinp: P, dweight: P, dbias: P, dout: CP, inp: CP, weight: CP,
-        n: Int, c: Int, oc: Int
+        n: Int, c: Int, oc: Int, overwrite: Bool = false
     ) {
-        gemm(false, true, n, c, oc, 1, dout, oc, weight, oc, 1, dinp, c)
+        gemm(false, true, n, c, oc, 1, dout, oc, weight, oc, overwrite ? 0 : 1, dinp, c)
         gemm(true, false, c, oc, n, 1, inp, c, dout, oc, 1, dweight, oc)
         for r in 0..<n {
             let row = dout + r * oc
@@ -148,6 +150,7 @@ enum Kernels {
     /// - Complexity: O(n).
     @discardableResult
     static func softmax(out: P, logits: CP, n: Int, invTemperature: Float = 1) -> Float {
+        if avx512 { return mt_softmax_avx512(out, logits, n, invTemperature) }
         if avx2 { return mt_softmax_avx2(out, logits, n, invTemperature) }
         return softmaxLoop(out: out, logits: logits, n: n, invTemperature: invTemperature)
     }
