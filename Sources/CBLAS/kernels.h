@@ -12,10 +12,21 @@
 #if defined(__x86_64__) && defined(__clang__)
 #define MT_AVX2 __attribute__((target("avx2")))
 static inline int mt_has_avx2(void) { return __builtin_cpu_supports("avx2"); }
+// AVX-512 copies of the purely elementwise loops (GELU, the exponentials of softmax and
+// log-sum-exp): sixteen lanes, each lane the same scalar operations, so the same bits. Sums
+// keep their eight-lane AVX2 code (`mt_sum`), whose lane structure fixes the rounding.
+#define MT_AVX512 __attribute__((target("avx2,avx512f,avx512dq,avx512vl"), min_vector_width(512)))
+static inline int mt_has_avx512(void) {
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f")
+        && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+}
 #else
 #define MT_AVX2
+#define MT_AVX512
 static inline int mt_has_avx2(void) { return 0; }
+static inline int mt_has_avx512(void) { return 0; }
 #endif
+#define MT_BODY static inline __attribute__((always_inline))
 
 /// e^{clamp(x, −87.33, 88.37)}: Kernels.clampedExp (Cephes expf polynomial, 2ⁿ from the
 /// exponent bits), the same operations.
@@ -44,8 +55,8 @@ static inline float mt_clamped_exp(float x) {
 }
 
 /// Kernels.biasGelu: pre[r, i] += bias[i]; out = pre·σ(2u) with σ(2u) = 1/(1 + e^{x(k₁ + k₂x²)});
-/// `sig` (may be NULL) keeps σ(2u).
-static inline MT_AVX2 void mt_bias_gelu_avx2(
+/// `sig` (may be NULL) keeps σ(2u). The body of the AVX2 and AVX-512 entry points below.
+MT_BODY void mt_bias_gelu_body(
     float *restrict out, float *restrict sig, float *restrict pre, const float *restrict bias,
     long n, long oc) {
     const float k1 = -1.5957691216057308f, k2 = -0.07135481627260025f;
@@ -68,6 +79,17 @@ static inline MT_AVX2 void mt_bias_gelu_avx2(
             }
         }
     }
+}
+
+static inline MT_AVX2 void mt_bias_gelu_avx2(
+    float *restrict out, float *restrict sig, float *restrict pre, const float *restrict bias,
+    long n, long oc) {
+    mt_bias_gelu_body(out, sig, pre, bias, n, oc);
+}
+static inline MT_AVX512 void mt_bias_gelu_avx512(
+    float *restrict out, float *restrict sig, float *restrict pre, const float *restrict bias,
+    long n, long oc) {
+    mt_bias_gelu_body(out, sig, pre, bias, n, oc);
 }
 
 #if defined(__x86_64__) && defined(__clang__)
@@ -112,8 +134,8 @@ static inline float mt_maximum(const float *p, long n) {
     return b > a || isnan(b) ? b : a;
 }
 
-/// out[i] = fastExp(z[i]·invT − mx) (no multiply when invT is 1), eight lanes.
-static inline MT_AVX2 void mt_exp_shifted(
+/// out[i] = fastExp(z[i]·invT − mx) (no multiply when invT is 1), as wide as the caller.
+MT_BODY void mt_exp_shifted(
     float *restrict out, const float *restrict z, long n, float invT, float mx) {
     if (invT == 1.0f) {
 #pragma clang loop vectorize(assume_safety)
@@ -125,7 +147,7 @@ static inline MT_AVX2 void mt_exp_shifted(
 }
 
 /// Kernels.softmax: out = softmax(logits·invT); returns max + log Σ.
-static inline MT_AVX2 float mt_softmax_avx2(float *out, const float *logits, long n, float invT) {
+MT_BODY float mt_softmax_body(float *out, const float *logits, long n, float invT) {
     float mx = mt_maximum(logits, n) * invT;
     if (out == logits) {  // in place: element i reads only z[i]
         for (long i = 0; i < n; i++)
@@ -141,10 +163,23 @@ static inline MT_AVX2 float mt_softmax_avx2(float *out, const float *logits, lon
 }
 
 /// Kernels.logSumExp: scratch = e^{z − max}; returns max + log Σ.
-static inline MT_AVX2 float mt_log_sum_exp_avx2(const float *z, float *scratch, long n) {
+MT_BODY float mt_log_sum_exp_body(const float *z, float *scratch, long n) {
     float mx = mt_maximum(z, n);
     mt_exp_shifted(scratch, z, n, 1.0f, mx);
     return mx + logf(mt_sum(scratch, n));
+}
+static inline MT_AVX2 float mt_softmax_avx2(float *out, const float *logits, long n, float invT) {
+    return mt_softmax_body(out, logits, n, invT);
+}
+static inline MT_AVX512 float mt_softmax_avx512(
+    float *out, const float *logits, long n, float invT) {
+    return mt_softmax_body(out, logits, n, invT);
+}
+static inline MT_AVX2 float mt_log_sum_exp_avx2(const float *z, float *scratch, long n) {
+    return mt_log_sum_exp_body(z, scratch, n);
+}
+static inline MT_AVX512 float mt_log_sum_exp_avx512(const float *z, float *scratch, long n) {
+    return mt_log_sum_exp_body(z, scratch, n);
 }
 
 /// Kernels.attendRow16: p_j = softmax_j(scale·q·k_j), o = Σ_j p_j v_j, head size 16.
@@ -272,6 +307,14 @@ static inline float mt_softmax_avx2(float *out, const float *logits, long n, flo
     return 0;
 }
 static inline float mt_log_sum_exp_avx2(const float *z, float *scratch, long n) {
+    (void)z; (void)scratch; (void)n;
+    return 0;
+}
+static inline float mt_softmax_avx512(float *out, const float *logits, long n, float invT) {
+    (void)out; (void)logits; (void)n; (void)invT;
+    return 0;
+}
+static inline float mt_log_sum_exp_avx512(const float *z, float *scratch, long n) {
     (void)z; (void)scratch; (void)n;
     return 0;
 }
