@@ -182,6 +182,70 @@ static inline MT_AVX512 float mt_log_sum_exp_avx512(const float *z, float *scrat
     return mt_log_sum_exp_body(z, scratch, n);
 }
 
+/// Kernels.layerNormForward per row: μ = sum/c, var = squaredDeviations/c (eight lanes, then
+/// the lanes, then the tail), rstd = 1/√(var + ε), out = ((x − μ)·rstd)·w + b.
+static inline MT_AVX2 void mt_layer_norm_forward_avx2(
+    float *restrict out, float *restrict mean, float *restrict rstd, const float *restrict inp,
+    const float *restrict w, const float *restrict b, long n, long c, float eps) {
+    for (long r = 0; r < n; r++) {
+        const float *x = inp + r * c;
+        float *o = out + r * c;
+        float m = mt_sum(x, c) / (float)c;
+        __m256 vm = _mm256_set1_ps(m), acc = _mm256_setzero_ps();
+        long i = 0;
+        for (; i + 8 <= c; i += 8) {
+            __m256 d = _mm256_sub_ps(_mm256_loadu_ps(x + i), vm);
+            acc = _mm256_add_ps(acc, _mm256_mul_ps(d, d));
+        }
+        float sq = mt_lane_sum(acc);
+        for (; i < c; i++) sq += (x[i] - m) * (x[i] - m);
+        float v = sq / (float)c;
+        float sd = 1.0f / sqrtf(v + eps);
+#pragma clang loop vectorize(assume_safety)
+        for (i = 0; i < c; i++) o[i] = ((x[i] - m) * sd) * w[i] + b[i];
+        mean[r] = m;
+        rstd[r] = sd;
+    }
+}
+
+/// Kernels.layerNormBackward per row, with n̂ = (x − μ)·rstd and g = w·dout: Σ g and Σ g·n̂ in
+/// eight lanes, then the lanes, then the tail; dx += rstd·((g − mean g) − n̂·mean(g·n̂)),
+/// dw += n̂·dout, db += dout.
+static inline MT_AVX2 void mt_layer_norm_backward_avx2(
+    float *restrict dinp, float *restrict dw, float *restrict db, const float *restrict dout,
+    const float *restrict inp, const float *restrict w, const float *restrict mean,
+    const float *restrict rstd, long n, long c) {
+    for (long r = 0; r < n; r++) {
+        const float *x = inp + r * c, *d = dout + r * c;
+        float *dx = dinp + r * c;
+        float m = mean[r], s = rstd[r];
+        __m256 vm = _mm256_set1_ps(m), vs = _mm256_set1_ps(s);
+        __m256 ag = _mm256_setzero_ps(), agn = _mm256_setzero_ps();
+        long i = 0;
+        for (; i + 8 <= c; i += 8) {
+            __m256 nh = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm), vs);
+            __m256 g = _mm256_mul_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(d + i));
+            ag = _mm256_add_ps(ag, g);
+            agn = _mm256_add_ps(agn, _mm256_mul_ps(g, nh));
+        }
+        float gMean = mt_lane_sum(ag), gnMean = mt_lane_sum(agn);
+        for (; i < c; i++) {
+            float nh = (x[i] - m) * s, g = w[i] * d[i];
+            gMean += g;
+            gnMean += g * nh;
+        }
+        gMean /= (float)c;
+        gnMean /= (float)c;
+#pragma clang loop vectorize(assume_safety)
+        for (i = 0; i < c; i++) {
+            float nh = (x[i] - m) * s, g = w[i] * d[i];
+            db[i] += d[i];
+            dw[i] += nh * d[i];
+            dx[i] += s * ((g - gMean) - nh * gnMean);
+        }
+    }
+}
+
 /// Kernels.attendRow16: p_j = softmax_j(scale·q·k_j), o = Σ_j p_j v_j, head size 16.
 static inline MT_AVX2 void mt_attend_row16_avx2(
     const float *q, const float *k, const float *v, long stride, long n, float scale,
@@ -317,6 +381,17 @@ static inline float mt_softmax_avx512(float *out, const float *logits, long n, f
 static inline float mt_log_sum_exp_avx512(const float *z, float *scratch, long n) {
     (void)z; (void)scratch; (void)n;
     return 0;
+}
+static inline void mt_layer_norm_forward_avx2(
+    float *out, float *mean, float *rstd, const float *inp, const float *w, const float *b,
+    long n, long c, float eps) {
+    (void)out; (void)mean; (void)rstd; (void)inp; (void)w; (void)b; (void)n; (void)c; (void)eps;
+}
+static inline void mt_layer_norm_backward_avx2(
+    float *dinp, float *dw, float *db, const float *dout, const float *inp, const float *w,
+    const float *mean, const float *rstd, long n, long c) {
+    (void)dinp; (void)dw; (void)db; (void)dout; (void)inp; (void)w; (void)mean; (void)rstd;
+    (void)n; (void)c;
 }
 static inline void mt_attend_row16_avx2(
     const float *q, const float *k, const float *v, long stride, long n, float scale,

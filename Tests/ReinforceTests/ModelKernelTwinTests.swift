@@ -66,6 +66,37 @@ import Testing
         #expect(Self.bits(g2[0]) == Self.bits(g2[1]) && Self.bits(x2[0]) == Self.bits(x2[1]))
     }
 
+    /// LayerNorm forward and backward: the AVX2 twins against the Swift loops, at widths with
+    /// and without an eight-lane tail.
+    @Test(.enabled(if: Kernels.avx2, "the CPU has no AVX2"), arguments: [3, 13, 64])
+    func layerNormTwinsAreBitIdentical(c: Int) {
+        let n = 5
+        let x = ModelKernelTests.values(n * c, seed: UInt64(c) &+ 80, scale: 3)
+        let w = ModelKernelTests.values(c, seed: UInt64(c) &+ 81)
+        let b = ModelKernelTests.values(c, seed: UInt64(c) &+ 82)
+        let dout = ModelKernelTests.values(n * c, seed: UInt64(c) &+ 83)
+        var o1 = [Float](repeating: 0, count: n * c), o2 = o1
+        var m1 = [Float](repeating: 0, count: n), m2 = m1, r1 = m1, r2 = m1
+        Kernels.layerNormForward(
+            out: &o1, mean: &m1, rstd: &r1, inp: x, weight: w, bias: b, n: n, c: c, eps: 1e-5)
+        Kernels.layerNormForwardLoop(
+            out: &o2, mean: &m2, rstd: &r2, inp: x, weight: w, bias: b, n: n, c: c, eps: 1e-5)
+        #expect(Self.bits(o1) == Self.bits(o2))
+        #expect(Self.bits(m1) == Self.bits(m2) && Self.bits(r1) == Self.bits(r2))
+        // The backward adds into its outputs: start both from the same non-zero values.
+        var dx1 = ModelKernelTests.values(n * c, seed: 84), dx2 = dx1
+        var dw1 = ModelKernelTests.values(c, seed: 85), dw2 = dw1
+        var db1 = ModelKernelTests.values(c, seed: 86), db2 = db1
+        Kernels.layerNormBackward(
+            dinp: &dx1, dweight: &dw1, dbias: &db1, dout: dout, inp: x, weight: w, mean: m1,
+            rstd: r1, n: n, c: c)
+        Kernels.layerNormBackwardLoop(
+            dinp: &dx2, dweight: &dw2, dbias: &db2, dout: dout, inp: x, weight: w, mean: m1,
+            rstd: r1, n: n, c: c)
+        #expect(Self.bits(dx1) == Self.bits(dx2))
+        #expect(Self.bits(dw1) == Self.bits(dw2) && Self.bits(db1) == Self.bits(db2))
+    }
+
     @Test(.enabled(if: Kernels.avx2, "the CPU has no AVX2"), arguments: [1, 2, 5, 16, 32])
     func attendRowTwinIsBitIdentical(count: Int) {
         let stride = 3 * 64

@@ -49,6 +49,20 @@ enum Kernels {
         out: P, mean: P, rstd: P, inp: CP, weight: CP, bias: CP,
         n: Int, c: Int, eps: Float
     ) {
+        if avx2 {
+            mt_layer_norm_forward_avx2(out, mean, rstd, inp, weight, bias, n, c, eps)
+            return
+        }
+        layerNormForwardLoop(
+            out: out, mean: mean, rstd: rstd, inp: inp, weight: weight, bias: bias, n: n, c: c,
+            eps: eps)
+    }
+
+    /// `layerNormForward` in Swift (the reference for its AVX2 twin in CBLAS/kernels.h).
+    static func layerNormForwardLoop(
+        out: P, mean: P, rstd: P, inp: CP, weight: CP, bias: CP,
+        n: Int, c: Int, eps: Float
+    ) {
         for r in 0..<n {
             let x = inp + r * c, o = out + r * c
             let m = sum(x, count: c) / Float(c)
@@ -63,6 +77,20 @@ enum Kernels {
     /// With n̂ = (x − μ)·rstd and g = dout·w:
     /// dx += rstd·(g − mean(g) − n̂·mean(g·n̂)), dw += Σ dout·n̂, db += Σ dout.
     static func layerNormBackward(
+        dinp: P, dweight: P, dbias: P, dout: CP, inp: CP,
+        weight: CP, mean: CP, rstd: CP, n: Int, c: Int
+    ) {
+        if avx2 {
+            mt_layer_norm_backward_avx2(dinp, dweight, dbias, dout, inp, weight, mean, rstd, n, c)
+            return
+        }
+        layerNormBackwardLoop(
+            dinp: dinp, dweight: dweight, dbias: dbias, dout: dout, inp: inp, weight: weight,
+            mean: mean, rstd: rstd, n: n, c: c)
+    }
+
+    /// `layerNormBackward` in Swift (the reference for its AVX2 twin in CBLAS/kernels.h).
+    static func layerNormBackwardLoop(
         dinp: P, dweight: P, dbias: P, dout: CP, inp: CP,
         weight: CP, mean: CP, rstd: CP, n: Int, c: Int
     ) {
