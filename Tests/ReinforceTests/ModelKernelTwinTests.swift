@@ -29,6 +29,74 @@ import Testing
         #expect(Self.bits(a) == Self.bits(b), "n \(n)")
     }
 
+    /// The AVX-512 copies of the elementwise twins (softmax, log-sum-exp, GELU) and the AVX2
+    /// ones, called directly (the dispatch picks only one of them), against the Swift loops.
+    @Test(.enabled(if: Kernels.avx512, "the CPU has no AVX-512"), arguments: lengths)
+    func avx512AndAVX2TwinsAreBitIdentical(n: Int) {
+        var z = ModelKernelTests.values(n, seed: UInt64(n) &+ 70, scale: 30)
+        if n > 2 { z[n / 2] = 95 }
+        for invT: Float in [1, 1 / 0.9] {
+            var a = [Float](repeating: 0, count: n), b = a, c = a
+            let la = mt_softmax_avx512(&a, z, n, invT), lb = mt_softmax_avx2(&b, z, n, invT)
+            let lc = Kernels.softmaxLoop(out: &c, logits: z, n: n, invTemperature: invT)
+            #expect([la.bitPattern, lb.bitPattern] == [lc.bitPattern, lc.bitPattern], "n \(n)")
+            #expect(Self.bits(a) == Self.bits(c) && Self.bits(b) == Self.bits(c), "n \(n)")
+        }
+        var a = [Float](repeating: 0, count: n), b = a, c = a
+        let la = mt_log_sum_exp_avx512(z, &a, n), lb = mt_log_sum_exp_avx2(z, &b, n)
+        let lc = Kernels.logSumExpLoop(z, scratch: &c, count: n)
+        #expect([la.bitPattern, lb.bitPattern] == [lc.bitPattern, lc.bitPattern], "n \(n)")
+        #expect(Self.bits(a) == Self.bits(c) && Self.bits(b) == Self.bits(c), "n \(n)")
+        // GELU as 3 rows of n, with and without σ.
+        let pre = ModelKernelTests.values(3 * n, seed: UInt64(n) &+ 71, scale: 6)
+        let bias = ModelKernelTests.values(n, seed: UInt64(n) &+ 72)
+        var x = [pre, pre, pre], g = [[Float]](repeating: a, count: 3).map { $0 + $0 + $0 }
+        var s = g
+        mt_bias_gelu_avx512(&g[0], &s[0], &x[0], bias, 3, n)
+        mt_bias_gelu_avx2(&g[1], &s[1], &x[1], bias, 3, n)
+        Kernels.biasGeluLoop(out: &g[2], sigmoid: &s[2], pre: &x[2], bias: bias, n: 3, oc: n)
+        for k in 0..<2 {
+            #expect(Self.bits(x[k]) == Self.bits(x[2]), "n \(n) twin \(k)")
+            #expect(Self.bits(g[k]) == Self.bits(g[2]), "n \(n) twin \(k)")
+            #expect(Self.bits(s[k]) == Self.bits(s[2]), "n \(n) twin \(k)")
+        }
+        var x2 = [pre, pre], g2 = [g[0], g[0]]
+        mt_bias_gelu_avx512(&g2[0], nil, &x2[0], bias, 3, n)
+        Kernels.biasGeluLoop(out: &g2[1], pre: &x2[1], bias: bias, n: 3, oc: n)
+        #expect(Self.bits(g2[0]) == Self.bits(g2[1]) && Self.bits(x2[0]) == Self.bits(x2[1]))
+    }
+
+    /// LayerNorm forward and backward: the AVX2 twins against the Swift loops, at widths with
+    /// and without an eight-lane tail.
+    @Test(.enabled(if: Kernels.avx2, "the CPU has no AVX2"), arguments: [3, 13, 64])
+    func layerNormTwinsAreBitIdentical(c: Int) {
+        let n = 5
+        let x = ModelKernelTests.values(n * c, seed: UInt64(c) &+ 80, scale: 3)
+        let w = ModelKernelTests.values(c, seed: UInt64(c) &+ 81)
+        let b = ModelKernelTests.values(c, seed: UInt64(c) &+ 82)
+        let dout = ModelKernelTests.values(n * c, seed: UInt64(c) &+ 83)
+        var o1 = [Float](repeating: 0, count: n * c), o2 = o1
+        var m1 = [Float](repeating: 0, count: n), m2 = m1, r1 = m1, r2 = m1
+        Kernels.layerNormForward(
+            out: &o1, mean: &m1, rstd: &r1, inp: x, weight: w, bias: b, n: n, c: c, eps: 1e-5)
+        Kernels.layerNormForwardLoop(
+            out: &o2, mean: &m2, rstd: &r2, inp: x, weight: w, bias: b, n: n, c: c, eps: 1e-5)
+        #expect(Self.bits(o1) == Self.bits(o2))
+        #expect(Self.bits(m1) == Self.bits(m2) && Self.bits(r1) == Self.bits(r2))
+        // The backward adds into its outputs: start both from the same non-zero values.
+        var dx1 = ModelKernelTests.values(n * c, seed: 84), dx2 = dx1
+        var dw1 = ModelKernelTests.values(c, seed: 85), dw2 = dw1
+        var db1 = ModelKernelTests.values(c, seed: 86), db2 = db1
+        Kernels.layerNormBackward(
+            dinp: &dx1, dweight: &dw1, dbias: &db1, dout: dout, inp: x, weight: w, mean: m1,
+            rstd: r1, n: n, c: c)
+        Kernels.layerNormBackwardLoop(
+            dinp: &dx2, dweight: &dw2, dbias: &db2, dout: dout, inp: x, weight: w, mean: m1,
+            rstd: r1, n: n, c: c)
+        #expect(Self.bits(dx1) == Self.bits(dx2))
+        #expect(Self.bits(dw1) == Self.bits(dw2) && Self.bits(db1) == Self.bits(db2))
+    }
+
     @Test(.enabled(if: Kernels.avx2, "the CPU has no AVX2"), arguments: [1, 2, 5, 16, 32])
     func attendRowTwinIsBitIdentical(count: Int) {
         let stride = 3 * 64

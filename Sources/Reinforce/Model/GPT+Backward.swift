@@ -35,34 +35,30 @@ extension GPT {
             let fch = ws.fch.pointer + l * slab * 4 * c
             let gel = ws.fchGelu.pointer + l * slab * 4 * c
             // res3 = res2 + mlp(ln2(res2)); dres holds d res3.
-            ws.dfchGelu.pointer.update(repeating: 0, count: n * 4 * c)
             Kernels.linearBackward(
                 dinp: ws.dfchGelu.pointer, dweight: g + w.fcProjW, dbias: g + w.fcProjB,
-                dout: dres, inp: gel, weight: p + w.fcProjW, n: n, c: 4 * c, oc: c)
+                dout: dres, inp: gel, weight: p + w.fcProjW, n: n, c: 4 * c, oc: c, overwrite: true)
             Kernels.geluBackward(
                 dinp: ws.dfch.pointer, inp: fch, sigmoid: ws.fchSigmoid.pointer + l * slab * 4 * c,
                 dout: ws.dfchGelu.pointer, count: n * 4 * c)
-            dln.update(repeating: 0, count: n * c)
             Kernels.linearBackward(
                 dinp: dln, dweight: g + w.fcW, dbias: g + w.fcB, dout: ws.dfch.pointer,
-                inp: ln2, weight: p + w.fcW, n: n, c: c, oc: 4 * c)
+                inp: ln2, weight: p + w.fcW, n: n, c: c, oc: 4 * c, overwrite: true)
             Kernels.layerNormBackward(
                 dinp: dres, dweight: g + w.ln2w, dbias: g + w.ln2b, dout: dln, inp: res2,
                 weight: p + w.ln2w, mean: ws.ln2Mean.pointer + l * slab,
                 rstd: ws.ln2Rstd.pointer + l * slab, n: n, c: c)
             // res2 = residual + c_proj(attn(ln1(residual))); dres holds d res2.
-            ws.datty.pointer.update(repeating: 0, count: n * c)
             Kernels.linearBackward(
                 dinp: ws.datty.pointer, dweight: g + w.projW, dbias: g + w.projB, dout: dres,
-                inp: atty, weight: p + w.projW, n: n, c: c, oc: c)
+                inp: atty, weight: p + w.projW, n: n, c: c, oc: c, overwrite: true)
             ws.dqkv.pointer.update(repeating: 0, count: n * 3 * c)
             Kernels.attentionBackward(
                 dqkv: ws.dqkv.pointer, dout: ws.datty.pointer, qkv: qkv, att: att,
                 scratch: ws.dscratch.pointer, b: b, t: t, c: c, nh: nh)
-            dln.update(repeating: 0, count: n * c)
             Kernels.linearBackward(
                 dinp: dln, dweight: g + w.attnW, dbias: g + w.attnB, dout: ws.dqkv.pointer,
-                inp: ln1, weight: p + w.attnW, n: n, c: c, oc: 3 * c)
+                inp: ln1, weight: p + w.attnW, n: n, c: c, oc: 3 * c, overwrite: true)
             Kernels.layerNormBackward(
                 dinp: dres, dweight: g + w.ln1w, dbias: g + w.ln1b, dout: dln, inp: residual,
                 weight: p + w.ln1w, mean: ws.ln1Mean.pointer + l * slab,

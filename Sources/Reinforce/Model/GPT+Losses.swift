@@ -111,11 +111,15 @@ extension GPT {
         precondition(weights.count == batch.batch, "one weight per row")
         precondition(ws.batch == batch.batch && ws.steps == batch.steps, "score first")
         let v = config.vocabSize, t = batch.steps, n = batch.batch * t
-        ws.dlogits.pointer.update(repeating: 0, count: n * v)
-        for r in 0..<n where batch.mask[r] > 0 {
+        for r in 0..<n {
+            let d = ws.dlogits.pointer + r * v
+            guard batch.mask[r] > 0 else {  // only the rows not written below are zeroed
+                d.update(repeating: 0, count: v)
+                continue
+            }
             // ∂ log π_y / ∂z_i = 1[i = y] − π_i
             let w = weights[r / t] * batch.mask[r]
-            let d = ws.dlogits.pointer + r * v, probs = ws.probs.pointer + r * v
+            let probs = ws.probs.pointer + r * v
             for i in 0..<v { d[i] = -w * probs[i] }
             d[batch.targets[r]] += w
         }

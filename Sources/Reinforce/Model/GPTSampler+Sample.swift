@@ -65,7 +65,7 @@ extension GPTSampler {
             tick(model: model, batch: b, position: pos, record: record)
             fed = pos + 1
             for r in 0..<b where !done[r] && pos >= prompts[r].count - 1 {
-                let row = logits.pointer + r * v
+                let row = lastLogits + r * logitsStride
                 let token: Int
                 if temperature == 0 {
                     var best = 0

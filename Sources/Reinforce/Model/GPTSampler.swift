@@ -10,8 +10,12 @@ public final class GPTSampler: @unchecked Sendable {
     public let capacity: Int
     public let length: Int
     let cache: FloatBuffer  // (L, B, T, 3C): q|k|v of every fed position
-    let x, ln, atty, tmp, mean, rstd, fch, gel, sigmoid, logits, probs, scores: FloatBuffer
+    let x, ln, atty, tmp, mean, rstd, fch, gel, logits, probs, scores: FloatBuffer
     var tokens: [Int32]
+    /// Where the last tick left its logits: row r at `lastLogits + r · logitsStride` (the
+    /// `logits` buffer, or the recording workspace's rows at that position).
+    private(set) var lastLogits: UnsafeMutablePointer<Float>
+    private(set) var logitsStride: Int
 
     public init(config: GPTConfig, capacity: Int, length: Int? = nil) {
         self.config = config
@@ -27,8 +31,10 @@ public final class GPTSampler: @unchecked Sendable {
         rstd = FloatBuffer(count: b)
         fch = FloatBuffer(count: b * 4 * c)
         gel = FloatBuffer(count: b * 4 * c)
-        sigmoid = FloatBuffer(count: b * 4 * c)
-        logits = FloatBuffer(count: b * config.vocabSize)
+        let logits = FloatBuffer(count: b * config.vocabSize)
+        self.logits = logits
+        lastLogits = logits.pointer
+        logitsStride = config.vocabSize
         probs = FloatBuffer(count: config.vocabSize)
         scores = FloatBuffer(count: self.length)
         tokens = [Int32](repeating: 0, count: b)
@@ -57,7 +63,9 @@ public final class GPTSampler: @unchecked Sendable {
 
     /// One decoding tick for rows 0..<b with ids in `tokens`; logits land in `logits`.
     /// With `record`, every activation the backward needs is also copied into the training
-    /// workspace at row (r, pos) of a (B, record.steps) batch (see `Recording`).
+    /// workspace at row (r, pos) of a (B, record.steps) batch (see `Recording`); the MLP's
+    /// hidden activations and the logits are computed there in place (sgemm with the
+    /// workspace's row stride as ld, the same sums), and `lastLogits` points at them.
     func tick(model: GPT, batch b: Int, position pos: Int, record: Recording? = nil) {
         precondition(model.config == config, "sampler built for another config")
         let c = config.dModel, nh = config.heads, hs = c / nh, v = config.vocabSize
@@ -80,12 +88,14 @@ public final class GPTSampler: @unchecked Sendable {
             record?.layerNorm(
                 ln, mean: mean.pointer, rstd: rstd.pointer, width: c, rows: b, position: pos,
                 layer: l, into: (.ln1, .ln1Mean, .ln1Rstd))
-            Kernels.linear(out: tmp.pointer, inp: ln, weight: p + w.attnW, n: b, c: c, oc: c3)
-            Kernels.addBias(tmp.pointer, bias: p + w.attnB, n: b, oc: c3)
-            record?.rows(tmp.pointer, width: c3, rows: b, position: pos, layer: l, into: .qkv)
+            // q|k|v rows (b, 3C), straight into the recording when there is one.
+            let qkv = record?.row(.qkv, layer: l, width: c3, row: 0, position: pos) ?? tmp.pointer
+            let qkvStride = record.map { $0.steps * c3 } ?? c3
+            Kernels.gemm(false, false, b, c3, c, 1, ln, c, p + w.attnW, c3, 0, qkv, qkvStride)
+            for r in 0..<b { Kernels.addBias(qkv + r * qkvStride, bias: p + w.attnB, n: 1, oc: c3) }
             for r in 0..<b {
                 let rowCache = layerCache + r * t * c3
-                (rowCache + pos * c3).update(from: tmp.pointer + r * c3, count: c3)
+                (rowCache + pos * c3).update(from: qkv + r * qkvStride, count: c3)
                 for h in 0..<nh {
                     // scores_j = q·k_j/√hs for the fed positions, softmax, atty = Σ_j p_j v_j;
                     // when recording, the probabilities go straight into the workspace.
@@ -110,24 +120,32 @@ public final class GPTSampler: @unchecked Sendable {
             record?.layerNorm(
                 ln, mean: mean.pointer, rstd: rstd.pointer, width: c, rows: b, position: pos,
                 layer: l, into: (.ln2, .ln2Mean, .ln2Rstd))
-            Kernels.linear(out: fch.pointer, inp: ln, weight: p + w.fcW, n: b, c: c, oc: 4 * c)
+            let hidden: UnsafeMutablePointer<Float>  // GELU output rows, `hiddenStride` apart
+            let hiddenStride: Int
             if let record {
-                Kernels.biasGelu(
-                    out: gel.pointer, sigmoid: sigmoid.pointer, pre: fch.pointer,
-                    bias: p + w.fcB, n: b, oc: 4 * c)
-                record.rows(
-                    fch.pointer, width: 4 * c, rows: b, position: pos, layer: l, into: .fch)
-                record.rows(
-                    gel.pointer, width: 4 * c, rows: b, position: pos, layer: l, into: .fchGelu)
-                record.rows(
-                    sigmoid.pointer, width: 4 * c, rows: b, position: pos, layer: l,
-                    into: .fchSigmoid)
+                // pre-activation, GELU and σ rows written in place in the workspace.
+                hiddenStride = record.steps * 4 * c
+                let pre = record.row(.fch, layer: l, width: 4 * c, row: 0, position: pos)
+                let sg = record.row(.fchSigmoid, layer: l, width: 4 * c, row: 0, position: pos)
+                hidden = record.row(.fchGelu, layer: l, width: 4 * c, row: 0, position: pos)
+                Kernels.gemm(
+                    false, false, b, 4 * c, c, 1, ln, c, p + w.fcW, 4 * c, 0, pre, hiddenStride)
+                for r in 0..<b {
+                    let o = r * hiddenStride
+                    Kernels.biasGelu(
+                        out: hidden + o, sigmoid: sg + o, pre: pre + o, bias: p + w.fcB,
+                        n: 1, oc: 4 * c)
+                }
             } else {
+                hidden = gel.pointer
+                hiddenStride = 4 * c
+                Kernels.linear(out: fch.pointer, inp: ln, weight: p + w.fcW, n: b, c: c, oc: 4 * c)
                 Kernels.biasGelu(
                     out: gel.pointer, pre: fch.pointer, bias: p + w.fcB, n: b, oc: 4 * c)
             }
-            Kernels.linear(
-                out: tmp.pointer, inp: gel.pointer, weight: p + w.fcProjW, n: b, c: 4 * c, oc: c)
+            Kernels.gemm(
+                false, false, b, c, 4 * c, 1, hidden, hiddenStride, p + w.fcProjW, c, 0,
+                tmp.pointer, c)
             Kernels.biasResidual(x, y: tmp.pointer, bias: p + w.fcProjB, n: b, oc: c)
             record?.rows(x, width: c, rows: b, position: pos, layer: l, into: .residual3)
         }
@@ -137,7 +155,9 @@ public final class GPTSampler: @unchecked Sendable {
         record?.layerNorm(
             ln, mean: mean.pointer, rstd: rstd.pointer, width: c, rows: b, position: pos,
             into: (.lnf, .lnfMean, .lnfRstd))
-        Kernels.gemm(false, true, b, v, c, 1, ln, c, p + lay.wte, c, 0, logits.pointer, v)
-        record?.rows(logits.pointer, width: v, rows: b, position: pos, into: .logits)
+        lastLogits =
+            record?.row(.logits, layer: nil, width: v, row: 0, position: pos) ?? logits.pointer
+        logitsStride = record.map { $0.steps * v } ?? v
+        Kernels.gemm(false, true, b, v, c, 1, ln, c, p + lay.wte, c, 0, lastLogits, logitsStride)
     }
 }

@@ -11,6 +11,10 @@ extension Kernels {
     /// Whether the CPU has AVX2, so the C twins in CBLAS/kernels.h (the same operations, eight
     /// lanes) may run instead of the Swift loops (four SSE lanes on the default target).
     static let avx2 = mt_has_avx2() != 0
+    /// Whether the CPU has AVX-512 (F, DQ, VL), for the sixteen-lane copies of the purely
+    /// elementwise twins (GELU, the exponentials of softmax and log-sum-exp): the same
+    /// per-element operations, so the same bits as the AVX2 twins and the Swift loops.
+    static let avx512 = mt_has_avx512() != 0
 
     /// out (N, OC) = inp (N, C) · weight (C, OC), no bias (beta = 0).
     /// - Complexity: O(N·C·OC), one sgemm.
@@ -46,6 +50,10 @@ extension Kernels {
 
     /// pre[r, o] += bias[o], then out = gelu(pre) as `geluForward(out:inp:count:)`, in one pass.
     static func biasGelu(out: P, pre: P, bias: CP, n: Int, oc: Int) {
+        if avx512 {
+            mt_bias_gelu_avx512(out, nil, pre, bias, n, oc)
+            return
+        }
         if avx2 {
             mt_bias_gelu_avx2(out, nil, pre, bias, n, oc)
             return
@@ -67,6 +75,10 @@ extension Kernels {
 
     /// `biasGelu` that also keeps σ(2u) in `sigmoid` (as `geluForward(out:sigmoid:inp:count:)`).
     static func biasGelu(out: P, sigmoid sg: P, pre: P, bias: CP, n: Int, oc: Int) {
+        if avx512 {
+            mt_bias_gelu_avx512(out, sg, pre, bias, n, oc)
+            return
+        }
         if avx2 {
             mt_bias_gelu_avx2(out, sg, pre, bias, n, oc)
             return

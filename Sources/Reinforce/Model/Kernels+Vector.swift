@@ -114,6 +114,7 @@ extension Kernels {
     /// - Complexity: O(n).
     @inline(__always)
     static func logSumExp(_ z: CP, scratch: P, count n: Int) -> Float {
+        if avx512 { return mt_log_sum_exp_avx512(z, scratch, n) }
         if avx2 { return mt_log_sum_exp_avx2(z, scratch, n) }
         return logSumExpLoop(z, scratch: scratch, count: n)
     }

@@ -29,11 +29,13 @@ enum Kernels {
     }
 
     /// dinp += dout · weightᵀ, dweight += inpᵀ · dout, dbias += Σ_rows dout.
+    /// With `overwrite`, dinp = dout · weightᵀ (sgemm's beta = 0: OpenBLAS zeroes C and then
+    /// accumulates exactly as into a zeroed buffer, so the result equals zeroing first).
     static func linearBackward(
         dinp: P, dweight: P, dbias: P, dout: CP, inp: CP, weight: CP,
-        n: Int, c: Int, oc: Int
+        n: Int, c: Int, oc: Int, overwrite: Bool = false
     ) {
-        gemm(false, true, n, c, oc, 1, dout, oc, weight, oc, 1, dinp, c)
+        gemm(false, true, n, c, oc, 1, dout, oc, weight, oc, overwrite ? 0 : 1, dinp, c)
         gemm(true, false, c, oc, n, 1, inp, c, dout, oc, 1, dweight, oc)
         for r in 0..<n {
             let row = dout + r * oc
@@ -44,6 +46,20 @@ enum Kernels {
     /// LayerNorm per row: out = (x − μ)·rstd·w + b, rstd = 1/√(var + ε); saves μ and rstd.
     /// μ and var are eight-lane sums (`sum`, `squaredDeviations`), not left folds.
     static func layerNormForward(
+        out: P, mean: P, rstd: P, inp: CP, weight: CP, bias: CP,
+        n: Int, c: Int, eps: Float
+    ) {
+        if avx2 {
+            mt_layer_norm_forward_avx2(out, mean, rstd, inp, weight, bias, n, c, eps)
+            return
+        }
+        layerNormForwardLoop(
+            out: out, mean: mean, rstd: rstd, inp: inp, weight: weight, bias: bias, n: n, c: c,
+            eps: eps)
+    }
+
+    /// `layerNormForward` in Swift (the reference for its AVX2 twin in CBLAS/kernels.h).
+    static func layerNormForwardLoop(
         out: P, mean: P, rstd: P, inp: CP, weight: CP, bias: CP,
         n: Int, c: Int, eps: Float
     ) {
@@ -61,6 +77,20 @@ enum Kernels {
     /// With n̂ = (x − μ)·rstd and g = dout·w:
     /// dx += rstd·(g − mean(g) − n̂·mean(g·n̂)), dw += Σ dout·n̂, db += Σ dout.
     static func layerNormBackward(
+        dinp: P, dweight: P, dbias: P, dout: CP, inp: CP,
+        weight: CP, mean: CP, rstd: CP, n: Int, c: Int
+    ) {
+        if avx2 {
+            mt_layer_norm_backward_avx2(dinp, dweight, dbias, dout, inp, weight, mean, rstd, n, c)
+            return
+        }
+        layerNormBackwardLoop(
+            dinp: dinp, dweight: dweight, dbias: dbias, dout: dout, inp: inp, weight: weight,
+            mean: mean, rstd: rstd, n: n, c: c)
+    }
+
+    /// `layerNormBackward` in Swift (the reference for its AVX2 twin in CBLAS/kernels.h).
+    static func layerNormBackwardLoop(
         dinp: P, dweight: P, dbias: P, dout: CP, inp: CP,
         weight: CP, mean: CP, rstd: CP, n: Int, c: Int
     ) {
@@ -148,6 +178,7 @@ enum Kernels {
     /// - Complexity: O(n).
     @discardableResult
     static func softmax(out: P, logits: CP, n: Int, invTemperature: Float = 1) -> Float {
+        if avx512 { return mt_softmax_avx512(out, logits, n, invTemperature) }
         if avx2 { return mt_softmax_avx2(out, logits, n, invTemperature) }
         return softmaxLoop(out: out, logits: logits, n: n, invTemperature: invTemperature)
     }

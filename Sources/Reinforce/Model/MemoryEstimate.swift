@@ -53,7 +53,7 @@ public struct MemoryEstimate: Sendable, Equatable {
     public static func sampler(_ config: GPTConfig, rows: Int) -> Double {
         let c = Double(config.dModel), v = Double(config.vocabSize)
         let l = Double(config.layers), t = Double(config.context), b = Double(rows)
-        return l * b * t * 3 * c + b * (18 * c + 2 + v) + v + t
+        return l * b * t * 3 * c + b * (14 * c + 2 + v) + v + t
     }
 
     /// A REINFORCE run (`train rl`, one run of `warp`) with `batch` completions per step.

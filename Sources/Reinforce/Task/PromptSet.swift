@@ -83,8 +83,8 @@ public struct PromptStream: Sendable {
         let body: [Int]
         switch source {
         case .grammar(let grammar):
-            let text = grammar.review(using: &generator).text
-            body = ReviewCorpus.vocabulary.encode(text)
+            // = ReviewCorpus.vocabulary.encode(grammar.review(using: &generator).text)
+            body = grammar.encodedReview(using: &generator)
         case .documents(let documents):
             body = generator.pick(documents).filter { $0 != Vocabulary.bos }
         }
