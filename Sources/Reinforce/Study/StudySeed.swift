@@ -13,6 +13,12 @@ public struct StudySeed: Codable, Sendable {
             kl = e.kl
             length = e.length
         }
+
+        public init(reward: Double, kl: Double, length: Double) {
+            self.reward = reward
+            self.kl = kl
+            self.length = length
+        }
     }
 
     /// Mean pairwise cosines of one group (the whole model or a block).
