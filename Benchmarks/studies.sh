@@ -23,17 +23,36 @@ if [ -z "${BIN:-}" ]; then
 fi
 export OPENBLAS_NUM_THREADS=1
 
-# NAME FLAGS… — the settings the README quotes (keep in step with its study blocks).
+# NAME [reuse=SRC:K] FLAGS… — the settings the README quotes (keep in step with its blocks).
+# reuse=SRC:K copies every seed's RL runs of iterations 1…K from OUT/SRC before the study
+# starts: those runs have the same settings and seeds (hashed from seed, iteration, run), so
+# the loop picks them up finished instead of training them again — the same policies,
+# bit for bit, in a third of the time. It must list SRC earlier.
 SETTINGS=$(
     cat <<'LIST'
 defaults
 lr-1e-3 --lr 1e-3
 runs-4 --runs 4
-iter-3 --iterations 3 --baseline none
-iter-3-lr-1e-3 --iterations 3 --baseline none --lr 1e-3
+iter-3 reuse=defaults:1 --iterations 3 --baseline none
+iter-3-lr-1e-3 reuse=lr-1e-3:1 --iterations 3 --baseline none --lr 1e-3
 iter-3-steps-400 --iterations 3 --baseline none --steps 400
 LIST
 )
+
+# Copies OUT/$1's RL run directories of iterations 1…$2 into OUT/$3 where missing.
+reuse_runs() {
+    local src=$OUT/$1 k=$2 dst=$OUT/$3 seed i run
+    for seed in "$src"/seed-*; do
+        for i in $(seq 1 "$k"); do
+            for run in "$seed/iteration-$i"/run-*; do
+                [ -d "$run" ] || continue
+                local to="$dst/$(basename "$seed")/iteration-$i"
+                mkdir -p "$to"
+                [ -e "$to/$(basename "$run")" ] || cp -r "$run" "$to/"
+            done
+        done
+    done
+}
 
 mkdir -p "$OUT"
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)," \
@@ -46,6 +65,13 @@ while read -r name flags; do
     # One SFT serves every study (same SFT settings): hard-link the first one's.
     if [ ! -e "$dir/sft" ] && [ -d "$OUT/defaults/sft/policy" ]; then
         cp -al "$OUT/defaults/sft" "$dir/sft"
+    fi
+    if [[ $flags == reuse=* ]]; then
+        from=${flags%% *}
+        flags=${flags#"$from"}
+        flags=${flags# }
+        from=${from#reuse=}
+        reuse_runs "${from%%:*}" "${from##*:}" "$name"
     fi
     echo "$flags" >"$dir/command.txt"
     before=$(cut -d' ' -f1-3 /proc/loadavg)
