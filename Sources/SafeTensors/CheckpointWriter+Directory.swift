@@ -11,22 +11,12 @@ extension CheckpointWriter {
         }
     }
 
-    /// `model.safetensors.index.json`: total_size and weight_map (names sorted by bytes).
+    /// `model.safetensors.index.json` of the planned shards (see `ShardIndex.json`).
     func writeIndex(into dir: String) throws {
-        var entries: [(name: String, file: String)] = []
-        var total = 0
-        for (k, tensors) in plan.enumerated() {
-            for t in tensors {
-                entries.append((t.name, fileNames[k]))
-                total += t.byteCount
-            }
-        }
-        entries.sort { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
-        var s = "{\n  \"metadata\": {\n    \"total_size\": \(total)\n  },\n  \"weight_map\": {\n"
-        s += entries.map { "    \(JSONText.quoted($0.name)): \(JSONText.quoted($0.file))" }
-            .joined(separator: ",\n")
-        s += "\n  }\n}\n"
-        try writeFile((dir as NSString).appendingPathComponent(Checkpoint.indexName), Array(s.utf8))
+        let shards = zip(fileNames, plan).map { (file: $0, tensors: $1) }
+        try AtomicFile.write(
+            ShardIndex.json(shards: shards),
+            to: (dir as NSString).appendingPathComponent(Checkpoint.indexName))
     }
 
     /// Copies the source checkpoint's non-weight regular files, then writes `extraFiles`.
@@ -38,7 +28,7 @@ extension CheckpointWriter {
             }
         }
         for (name, bytes) in extraFiles {
-            try writeFile((dir as NSString).appendingPathComponent(name), bytes)
+            try AtomicFile.write(bytes, to: (dir as NSString).appendingPathComponent(name))
         }
     }
 
@@ -75,11 +65,5 @@ extension CheckpointWriter {
             try file.write(source.bytes)
         }
         try file.commit()
-    }
-
-    private func writeFile(_ path: String, _ bytes: [UInt8]) throws {
-        let f = try AtomicFile(path: path)
-        try bytes.withUnsafeBytes { try f.write($0) }
-        try f.commit()
     }
 }

@@ -109,7 +109,11 @@ extension PartCommit {
             let to = target + "/" + file.name
             if link(from, to) != 0 { try CheckpointWriter.copyFile(from, to: to) }
         }
-        if files.count > 1 { try writeIndex(files, into: target) }
+        if files.count > 1 {
+            try AtomicFile.write(
+                ShardIndex.json(shards: files.map { (file: $0.name, tensors: $0.tensors) }),
+                to: target + "/" + Checkpoint.indexName)
+        }
         if let aux = auxiliaryFrom {
             for name in try CheckpointWriter.auxiliaryFiles(in: aux)
             where output.extraFiles[name] == nil {
@@ -117,30 +121,8 @@ extension PartCommit {
             }
         }
         for (name, text) in output.extraFiles.sorted(by: { $0.key < $1.key }) {
-            let f = try AtomicFile(path: target + "/" + name)
-            try Array(text.utf8).withUnsafeBytes { try f.write($0) }
-            try f.commit()
+            try AtomicFile.write(Array(text.utf8), to: target + "/" + name)
         }
         try OutputPath.syncDirectory(target)
-    }
-
-    /// `model.safetensors.index.json` in `CheckpointWriter`'s format.
-    private static func writeIndex(_ files: [File], into dir: String) throws {
-        var entries: [(name: String, file: String)] = []
-        var total = 0
-        for file in files {
-            for t in file.tensors {
-                entries.append((t.name, file.name))
-                total += t.byteCount
-            }
-        }
-        entries.sort { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
-        var s = "{\n  \"metadata\": {\n    \"total_size\": \(total)\n  },\n  \"weight_map\": {\n"
-        s += entries.map { "    \(JSONText.quoted($0.name)): \(JSONText.quoted($0.file))" }
-            .joined(separator: ",\n")
-        s += "\n  }\n}\n"
-        let f = try AtomicFile(path: dir + "/" + Checkpoint.indexName)
-        try Array(s.utf8).withUnsafeBytes { try f.write($0) }
-        try f.commit()
     }
 }

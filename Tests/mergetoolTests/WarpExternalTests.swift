@@ -92,17 +92,23 @@ enum WarpBinary {
         }
     }
 
-    /// Tensor bytes of a checkpoint's weights file (header metadata differs between writers).
+    /// Tensor bytes of a checkpoint's weights files (`model.safetensors` or its shards;
+    /// header metadata differs between writers).
     static func tensors(_ dir: String) throws -> [String: [UInt8]] {
-        let data = try #require(FileManager.default.contents(atPath: dir + "/model.safetensors"))
-        let bytes = [UInt8](data)
-        let n = bytes[0..<8].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
-        let header = try #require(
-            try JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + n)])) as? [String: Any])
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir)
+            .filter { $0.hasSuffix(".safetensors") }.sorted()
+        try #require(!files.isEmpty, "no weights in \(dir)")
         var out: [String: [UInt8]] = [:]
-        for (name, value) in header where name != "__metadata__" {
-            let offsets = try #require((value as? [String: Any])?["data_offsets"] as? [Int])
-            out[name] = Array(bytes[(8 + n + offsets[0])..<(8 + n + offsets[1])])
+        for file in files {
+            let data = try #require(FileManager.default.contents(atPath: dir + "/" + file))
+            let bytes = [UInt8](data)
+            let n = bytes[0..<8].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+            let header = try #require(
+                try JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + n)])) as? [String: Any])
+            for (name, value) in header where name != "__metadata__" {
+                let offsets = try #require((value as? [String: Any])?["data_offsets"] as? [Int])
+                out[name] = Array(bytes[(8 + n + offsets[0])..<(8 + n + offsets[1])])
+            }
         }
         return out
     }
@@ -312,5 +318,78 @@ struct WarpExternalTests {
         #expect(!merge.contains("--gres"))
         #expect(merge.contains("--step merge:2 >>'/tmp/warp-run/logs/merge-2.log' 2>&1\n"))
         #expect(merge.contains("--step summary >>'/tmp/warp-run/logs/summary.log' 2>&1\n"))
+    }
+
+    @Test func emittedMergePartsAreAnArrayInTheAfterokChain() throws {
+        let root = FileManager.default.temporaryDirectory
+            .appendingPathComponent("warp-emit-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var settings = WarpSettings()
+        settings.iterations = 2
+        settings.baselines = [0.1]
+        let warp = try ExternalWarp(
+            config: .init(
+                settings: settings, trainer: .init("t {init} {out} {anchor} {beta}"),
+                evaluator: nil, sft: "/s", mergeParts: 3),
+            directory: root + "/run")
+        var options = SlurmOptions()
+        options.gres = "gpu:1"
+        let slurm = SlurmWarpExecutor(warp: warp, options: options, program: "/bin/mergetool")
+        let written = try slurm.emit(to: root + "/emit")
+        #expect(
+            written.map { ($0 as NSString).lastPathComponent } == [
+                "warp-sft.sbatch", "warp-baselines.sbatch", "warp-train-1.sbatch",
+                "warp-merge-parts-1.sbatch", "warp-merge-1.sbatch", "warp-train-2.sbatch",
+                "warp-merge-parts-2.sbatch", "warp-merge-2.sbatch", "submit.sh",
+            ])
+        let parts = try String(
+            contentsOfFile: root + "/emit/warp-merge-parts-2.sbatch", encoding: .utf8)
+        #expect(parts.contains("#SBATCH --array=1-3\n"), "\(parts)")
+        #expect(!parts.contains("--gres"))
+        #expect(
+            parts.contains(
+                "'/bin/mergetool' warp step --run-dir '\(root)/run' --step "
+                    + "\"merge:2:${SLURM_ARRAY_TASK_ID}/3\" >>'\(root)/run/logs/merge-2-'"
+                    + "\"${SLURM_ARRAY_TASK_ID}-of-3.log\" 2>&1\n"))
+        let baselines = try String(
+            contentsOfFile: root + "/emit/warp-baselines.sbatch", encoding: .utf8)
+        #expect(baselines.contains("#SBATCH --array=1\n"))
+        #expect(baselines.contains("#SBATCH --gres=gpu:1\n"))
+        #expect(baselines.contains("--step \"baseline:${SLURM_ARRAY_TASK_ID}\""))
+        let finish = try String(contentsOfFile: root + "/emit/warp-merge-2.sbatch", encoding: .utf8)
+        #expect(finish.contains("--step merge:2 >>"))
+        #expect(finish.contains("--step summary >>"))
+        let submit = try String(contentsOfFile: root + "/emit/submit.sh", encoding: .utf8)
+        for line in [
+            "job0=$(sbatch --parsable '\(root)/emit/warp-sft.sbatch')",
+            "job1=$(sbatch --parsable --dependency=afterok:$job0 '\(root)/emit/warp-baselines.sbatch')",
+            "job2=$(sbatch --parsable --dependency=afterok:$job0 '\(root)/emit/warp-train-1.sbatch')",
+            "job3=$(sbatch --parsable --dependency=afterok:$job2 '\(root)/emit/warp-merge-parts-1.sbatch')",
+            "job4=$(sbatch --parsable --dependency=afterok:$job3 '\(root)/emit/warp-merge-1.sbatch')",
+            "job5=$(sbatch --parsable --dependency=afterok:$job4 '\(root)/emit/warp-train-2.sbatch')",
+            "job7=$(sbatch --parsable --dependency=afterok:$job6:$job1 '\(root)/emit/warp-merge-2.sbatch')",
+        ] {
+            #expect(submit.contains(line + "\n"), "\(line)")
+        }
+        // a part with its completion marker is not submitted again
+        try FileManager.default.createDirectory(
+            atPath: root + "/run/steps", withIntermediateDirectories: true)
+        try Data("{}".utf8).write(
+            to: URL(fileURLWithPath: root + "/run/steps/merge-1-2-of-3.done"))
+        let jobs = slurm.pendingJobs()
+        #expect(
+            jobs.first { $0.name == "warp-merge-parts-1" }?.tasks == ["merge:1:1/3", "merge:1:3/3"])
+        #expect(slurm.script(jobs[3]).contains("#SBATCH --array=1,3\n"))
+        // a task of another split or a baseline the run does not have is refused
+        for task in [WarpTask.mergePart(iteration: 1, part: 1, count: 2), .baseline(index: 2)] {
+            let reason =
+                "\(task) is not a task of \(warp.directory.root) (mergetool warp status lists them)"
+            #expect(throws: ReinforceError.invalidOption(name: "step", reason: reason)) {
+                try warp.run(task)
+            }
+        }
+        #expect(WarpTask("merge:1:2/3") == .mergePart(iteration: 1, part: 2, count: 3))
+        #expect(WarpTask("merge:1:4/3") == nil && WarpTask("baseline:0") == nil)
+        #expect(WarpTask.mergePart(iteration: 1, part: 2, count: 3).fileName == "merge-1-2-of-3")
     }
 }

@@ -40,6 +40,25 @@ struct WarpSlurmTests {
         let status = try WarpBinary.run(["warp", "status", dir + "/slurm"], env: env)
         #expect(status.output.contains("8/8 tasks done"))
 
+        // 1b. one iteration with the merge as a job array of 2 parts and an assembling job:
+        // iteration 1 of the local front (seeds depend on the iteration, not on I)
+        let parts = try WarpBinary.run(
+            [
+                "warp", "--run-dir", dir + "/parts", "--trainer", WarpBinary.trainer,
+                "--executor", "slurm", "--wait", "--merge-parts", "2",
+            ] + common + ["--iterations", "1"], env: env)
+        try #require(parts.status == 0, "\(parts.output)")
+        #expect(parts.output.contains("warp-merge-parts-1: job"), "\(parts.output)")
+        #expect(try WarpBinary.front(dir + "/parts/summary.json") == Array(expected.prefix(3)))
+        for name in ["eta-0.30", "eta-1.00"] {
+            #expect(
+                try WarpBinary.tensors(dir + "/parts/iteration-1/" + name)
+                    == WarpBinary.tensors(dir + "/local/iteration-1/" + name), "\(name)")
+        }
+        let partStatus = try WarpBinary.run(["warp", "status", dir + "/parts"], env: env)
+        #expect(partStatus.output.contains("merge:1:2/2   done"), "\(partStatus.output)")
+        #expect(partStatus.output.contains("7/7 tasks done"))
+
         // 2. a run cancelled mid-training; the rerun finishes with the same result
         let slow = "sleep 2; " + WarpBinary.trainer
         let args =

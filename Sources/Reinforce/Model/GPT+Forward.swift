@@ -75,9 +75,8 @@ extension GPT {
             Kernels.layerNormForward(
                 out: ln1, mean: ws.ln1Mean.pointer + l * slab, rstd: ws.ln1Rstd.pointer + l * slab,
                 inp: residual, weight: p + w.ln1w, bias: p + w.ln1b, n: n, c: c, eps: eps)
-            Kernels.linearForward(
-                out: qkv, inp: ln1, weight: p + w.attnW, bias: p + w.attnB,
-                n: n, c: c, oc: 3 * c)
+            Kernels.linear(out: qkv, inp: ln1, weight: p + w.attnW, n: n, c: c, oc: 3 * c)
+            Kernels.addBias(qkv, bias: p + w.attnB, n: n, oc: 3 * c)
             Kernels.attentionForward(out: atty, att: att, qkv: qkv, b: b, t: t, c: c, nh: nh)
             if let keep = onlyRows, l == config.layers - 1 {
                 // Only `keep` rows matter from here on: move them to the front (k ≤ r, so no
@@ -88,27 +87,24 @@ extension GPT {
                 }
                 rows = keep.count
             }
-            Kernels.linearForward(
-                out: attproj, inp: atty, weight: p + w.projW,
-                bias: p + w.projB, n: rows, c: c, oc: c)
-            Kernels.residualForward(out: res2, a: residual, b: attproj, count: rows * c)
+            Kernels.linear(out: attproj, inp: atty, weight: p + w.projW, n: rows, c: c, oc: c)
+            Kernels.biasResidual(
+                out: res2, a: residual, y: attproj, bias: p + w.projB, n: rows, oc: c)
             Kernels.layerNormForward(
                 out: ln2, mean: ws.ln2Mean.pointer + l * slab, rstd: ws.ln2Rstd.pointer + l * slab,
                 inp: res2, weight: p + w.ln2w, bias: p + w.ln2b, n: rows, c: c, eps: eps)
-            Kernels.linearForward(
-                out: fch, inp: ln2, weight: p + w.fcW, bias: p + w.fcB,
-                n: rows, c: c, oc: 4 * c)
+            Kernels.linear(out: fch, inp: ln2, weight: p + w.fcW, n: rows, c: c, oc: 4 * c)
             if ws.training {
-                Kernels.geluForward(
-                    out: gel, sigmoid: ws.fchSigmoid.pointer + l * slab * 4 * c, inp: fch,
-                    count: rows * 4 * c)
+                Kernels.biasGelu(
+                    out: gel, sigmoid: ws.fchSigmoid.pointer + l * slab * 4 * c, pre: fch,
+                    bias: p + w.fcB, n: rows, oc: 4 * c)
             } else {
-                Kernels.geluForward(out: gel, inp: fch, count: rows * 4 * c)
+                Kernels.biasGelu(out: gel, pre: fch, bias: p + w.fcB, n: rows, oc: 4 * c)
             }
-            Kernels.linearForward(
-                out: fcproj, inp: gel, weight: p + w.fcProjW,
-                bias: p + w.fcProjB, n: rows, c: 4 * c, oc: c)
-            Kernels.residualForward(out: res3, a: res2, b: fcproj, count: rows * c)
+            Kernels.linear(
+                out: fcproj, inp: gel, weight: p + w.fcProjW, n: rows, c: 4 * c, oc: c)
+            Kernels.biasResidual(
+                out: res3, a: res2, y: fcproj, bias: p + w.fcProjB, n: rows, oc: c)
         }
         let last = ws.residual3.pointer + (config.layers - 1) * slab * c
         Kernels.layerNormForward(

@@ -96,6 +96,11 @@ extension GPTSampler {
             _ src: UnsafePointer<Float>, width: Int, rows b: Int, position pos: Int,
             layer l: Int? = nil, into field: Field
         ) {
+            if width == 1 {  // μ and rstd: one float per row, no copy call
+                let dst = row(field, layer: l, width: 1, row: 0, position: pos)
+                for r in 0..<b { dst[r * steps] = src[r] }
+                return
+            }
             for r in 0..<b {
                 row(field, layer: l, width: width, row: r, position: pos)
                     .update(from: src + r * width, count: width)

@@ -80,9 +80,8 @@ public final class GPTSampler: @unchecked Sendable {
             record?.layerNorm(
                 ln, mean: mean.pointer, rstd: rstd.pointer, width: c, rows: b, position: pos,
                 layer: l, into: (.ln1, .ln1Mean, .ln1Rstd))
-            Kernels.linearForward(
-                out: tmp.pointer, inp: ln, weight: p + w.attnW,
-                bias: p + w.attnB, n: b, c: c, oc: c3)
+            Kernels.linear(out: tmp.pointer, inp: ln, weight: p + w.attnW, n: b, c: c, oc: c3)
+            Kernels.addBias(tmp.pointer, bias: p + w.attnB, n: b, oc: c3)
             record?.rows(tmp.pointer, width: c3, rows: b, position: pos, layer: l, into: .qkv)
             for r in 0..<b {
                 let rowCache = layerCache + r * t * c3
@@ -101,10 +100,9 @@ public final class GPTSampler: @unchecked Sendable {
                 }
             }
             record?.rows(atty.pointer, width: c, rows: b, position: pos, layer: l, into: .atty)
-            Kernels.linearForward(
-                out: tmp.pointer, inp: atty.pointer, weight: p + w.projW,
-                bias: p + w.projB, n: b, c: c, oc: c)
-            for i in 0..<(b * c) { x[i] += tmp.pointer[i] }
+            Kernels.linear(
+                out: tmp.pointer, inp: atty.pointer, weight: p + w.projW, n: b, c: c, oc: c)
+            Kernels.biasResidual(x, y: tmp.pointer, bias: p + w.projB, n: b, oc: c)
             record?.rows(x, width: c, rows: b, position: pos, layer: l, into: .residual2)
             Kernels.layerNormForward(
                 out: ln, mean: mean.pointer, rstd: rstd.pointer, inp: x,
@@ -112,12 +110,11 @@ public final class GPTSampler: @unchecked Sendable {
             record?.layerNorm(
                 ln, mean: mean.pointer, rstd: rstd.pointer, width: c, rows: b, position: pos,
                 layer: l, into: (.ln2, .ln2Mean, .ln2Rstd))
-            Kernels.linearForward(
-                out: fch.pointer, inp: ln, weight: p + w.fcW, bias: p + w.fcB,
-                n: b, c: c, oc: 4 * c)
+            Kernels.linear(out: fch.pointer, inp: ln, weight: p + w.fcW, n: b, c: c, oc: 4 * c)
             if let record {
-                Kernels.geluForward(
-                    out: gel.pointer, sigmoid: sigmoid.pointer, inp: fch.pointer, count: b * 4 * c)
+                Kernels.biasGelu(
+                    out: gel.pointer, sigmoid: sigmoid.pointer, pre: fch.pointer,
+                    bias: p + w.fcB, n: b, oc: 4 * c)
                 record.rows(
                     fch.pointer, width: 4 * c, rows: b, position: pos, layer: l, into: .fch)
                 record.rows(
@@ -126,12 +123,12 @@ public final class GPTSampler: @unchecked Sendable {
                     sigmoid.pointer, width: 4 * c, rows: b, position: pos, layer: l,
                     into: .fchSigmoid)
             } else {
-                Kernels.geluForward(out: gel.pointer, inp: fch.pointer, count: b * 4 * c)
+                Kernels.biasGelu(
+                    out: gel.pointer, pre: fch.pointer, bias: p + w.fcB, n: b, oc: 4 * c)
             }
-            Kernels.linearForward(
-                out: tmp.pointer, inp: gel.pointer, weight: p + w.fcProjW,
-                bias: p + w.fcProjB, n: b, c: 4 * c, oc: c)
-            for i in 0..<(b * c) { x[i] += tmp.pointer[i] }
+            Kernels.linear(
+                out: tmp.pointer, inp: gel.pointer, weight: p + w.fcProjW, n: b, c: 4 * c, oc: c)
+            Kernels.biasResidual(x, y: tmp.pointer, bias: p + w.fcProjB, n: b, oc: c)
             record?.rows(x, width: c, rows: b, position: pos, layer: l, into: .residual3)
         }
         Kernels.layerNormForward(

@@ -1,3 +1,5 @@
+import CBLAS
+
 // Causal multi-head self-attention over qkv rows (B, T, 3C) = [q | k | v], heads of size
 // hs = C/NH side by side, read in place with row stride 3C (no copies). At hs = 16 and T ≤ 32
 // a BLAS call per (batch, head) costs more than its arithmetic, so the products are hand loops
@@ -49,7 +51,11 @@ extension Kernels {
                 let dq = dbase + h * hs, dk = dbase + c + h * hs, dv = dbase + 2 * c + h * hs
                 let a = att + (bi * nh + h) * t * t
                 let dO = dout + bi * t * c + h * hs
-                for i in 0..<t where hs == 16 {
+                for i in 0..<t where hs == 16 && avx2 {
+                    mt_attention_backward_row16_avx2(
+                        i, a + i * t, scratch + i * t, dO + i * c, q, k, v, dq, dk, dv, c3, scale)
+                }
+                for i in 0..<t where hs == 16 && !avx2 {
                     attentionBackwardRow16(
                         row: i, probabilities: a + i * t, scratch: scratch + i * t,
                         dout: dO + i * c, q: q, k: k, v: v, dq: dq, dk: dk, dv: dv,
@@ -88,6 +94,10 @@ extension Kernels {
         query q: CP, keys k: CP, values v: CP, stride: Int, count n: Int, headSize hs: Int,
         scale: Float, probabilities row: P, out o: P
     ) {
+        if hs == 16 && avx2 {
+            mt_attend_row16_avx2(q, k, v, stride, n, scale, row, o)
+            return
+        }
         if hs == 16 {
             attendRow16(
                 query: q, keys: k, values: v, stride: stride, count: n, scale: scale,

@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 
 // Reductions and small vector loops on raw pointers, written so they vectorise (SIMD8 loads
@@ -113,6 +114,12 @@ extension Kernels {
     /// - Complexity: O(n).
     @inline(__always)
     static func logSumExp(_ z: CP, scratch: P, count n: Int) -> Float {
+        if avx2 { return mt_log_sum_exp_avx2(z, scratch, n) }
+        return logSumExpLoop(z, scratch: scratch, count: n)
+    }
+
+    /// `logSumExp` in Swift (the reference for its AVX2 twin in CBLAS/kernels.h).
+    static func logSumExpLoop(_ z: CP, scratch: P, count n: Int) -> Float {
         let mx = maximum(z, count: n)
         for i in 0..<n { scratch[i] = fastExp(z[i] - mx) }
         return mx + logf(sum(scratch, count: n))

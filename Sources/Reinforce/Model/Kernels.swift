@@ -148,6 +148,13 @@ enum Kernels {
     /// - Complexity: O(n).
     @discardableResult
     static func softmax(out: P, logits: CP, n: Int, invTemperature: Float = 1) -> Float {
+        if avx2 { return mt_softmax_avx2(out, logits, n, invTemperature) }
+        return softmaxLoop(out: out, logits: logits, n: n, invTemperature: invTemperature)
+    }
+
+    /// `softmax` in Swift (the reference for its AVX2 twin in CBLAS/kernels.h).
+    @discardableResult
+    static func softmaxLoop(out: P, logits: CP, n: Int, invTemperature: Float = 1) -> Float {
         let mx = maximum(logits, count: n) * invTemperature
         if invTemperature == 1 {
             for i in 0..<n { out[i] = fastExp(logits[i] - mx) }

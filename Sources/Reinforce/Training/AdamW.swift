@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 
 /// Adam with decoupled weight decay (AdamW), linear warmup and global-norm gradient clipping,
@@ -76,7 +77,54 @@ public final class AdamW: @unchecked Sendable {
     public func update(parameters: FloatBuffer, gradients: FloatBuffer) -> Float {
         precondition(parameters.count == m.count && gradients.count == m.count, "size mismatch")
         let n = m.count, g = gradients.pointer, p = parameters.pointer
-        // ‖g‖² in Double, four interleaved partial sums (independent add chains).
+        let norm = Float(Self.squaredNorm(g, count: n).squareRoot())
+        let lr = currentLearningRate
+        step += 1
+        let s = settings
+        let clipScale: Float = s.clipNorm > 0 && norm > s.clipNorm ? s.clipNorm / norm : 1
+        let c1 = 1 - Float(pow(Double(s.beta1), Double(step)))
+        let c2 = 1 - Float(pow(Double(s.beta2), Double(step)))
+        let mp = m.pointer, vp = v.pointer, dp = decay.pointer
+        let b1 = s.beta1, b2 = s.beta2, a1 = 1 - s.beta1, a2 = 1 - s.beta2
+        let eps = s.epsilon, wd = s.weightDecay
+        if Kernels.avx2 {  // the same operations, eight lanes (CBLAS/kernels.h)
+            mt_adamw_avx2(p, g, mp, vp, dp, n, clipScale, b1, b2, a1, a2, c1, c2, lr, eps, wd)
+        } else {
+            Self.updateLoop(
+                p, g, mp, vp, dp, n, clipScale, b1, b2, a1, a2, c1, c2, lr, eps, wd)
+        }
+        return norm
+    }
+
+    /// The element loop of `update` in Swift (the reference for its AVX2 twin), arguments in
+    /// the twin's order. `.magnitude` (vh ≥ 0, so the value is unchanged, and √−0 + ε =
+    /// √0 + ε) tells the optimiser the square root cannot fail, so it is `sqrtps` without a
+    /// per-element libm fallback and the loop vectorises.
+    static func updateLoop(
+        _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
+        _ mp: UnsafeMutablePointer<Float>, _ vp: UnsafeMutablePointer<Float>,
+        _ dp: UnsafePointer<Float>, _ n: Int, _ clipScale: Float, _ b1: Float, _ b2: Float,
+        _ a1: Float, _ a2: Float, _ c1: Float, _ c2: Float, _ lr: Float, _ eps: Float,
+        _ wd: Float
+    ) {
+        for i in 0..<n {
+            let gi = g[i] * clipScale
+            mp[i] = b1 * mp[i] + a1 * gi
+            vp[i] = b2 * vp[i] + a2 * gi * gi
+            let mh = mp[i] / c1, vh = vp[i] / c2
+            p[i] -= lr * (mh / (vh.magnitude.squareRoot() + eps) + wd * dp[i] * p[i])
+        }
+    }
+
+    /// ‖g‖² in Double, four interleaved partial sums (independent add chains), the tail into
+    /// the first: (s0 + s1) + (s2 + s3). With AVX2, the same sums in one four-lane register.
+    static func squaredNorm(_ g: UnsafePointer<Float>, count n: Int) -> Double {
+        if Kernels.avx2 { return mt_squared_norm_avx2(g, n) }
+        return squaredNormLoop(g, count: n)
+    }
+
+    /// `squaredNorm` in Swift (the reference for the AVX2 twin).
+    static func squaredNormLoop(_ g: UnsafePointer<Float>, count n: Int) -> Double {
         var s0: Double = 0, s1: Double = 0, s2: Double = 0, s3: Double = 0
         var j = 0
         while j + 4 <= n {
@@ -90,26 +138,6 @@ public final class AdamW: @unchecked Sendable {
             s0 += Double(g[j]) * Double(g[j])
             j += 1
         }
-        let norm = Float(((s0 + s1) + (s2 + s3)).squareRoot())
-        let lr = currentLearningRate
-        step += 1
-        let s = settings
-        let clipScale: Float = s.clipNorm > 0 && norm > s.clipNorm ? s.clipNorm / norm : 1
-        let c1 = 1 - Float(pow(Double(s.beta1), Double(step)))
-        let c2 = 1 - Float(pow(Double(s.beta2), Double(step)))
-        let mp = m.pointer, vp = v.pointer, dp = decay.pointer
-        // The scalar formula; `.magnitude` (vh ≥ 0, so the value is unchanged, and √−0 + ε =
-        // √0 + ε) tells the optimiser the square root cannot fail, so it is `sqrtps` without a
-        // per-element libm fallback and the loop vectorises.
-        let b1 = s.beta1, b2 = s.beta2, a1 = 1 - s.beta1, a2 = 1 - s.beta2
-        let eps = s.epsilon, wd = s.weightDecay
-        for i in 0..<n {
-            let gi = g[i] * clipScale
-            mp[i] = b1 * mp[i] + a1 * gi
-            vp[i] = b2 * vp[i] + a2 * gi * gi
-            let mh = mp[i] / c1, vh = vp[i] / c2
-            p[i] -= lr * (mh / (vh.magnitude.squareRoot() + eps) + wd * dp[i] * p[i])
-        }
-        return norm
+        return (s0 + s1) + (s2 + s3)
     }
 }

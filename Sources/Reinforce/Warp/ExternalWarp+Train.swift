@@ -17,6 +17,30 @@ extension ExternalWarp {
             ("workdir", directory.run(m, iteration: i)),
             ("prompt_seed", "\(seeds.seed(.runPrompts, iteration: i, run: m))"),
             ("eval_seed", "\(settings.evaluationSettings.seed)"),
+            ("anchor", "ema"),
+            ("beta", "\(settings.reinforce.beta)"),
+        ]
+    }
+
+    /// The placeholder values of the SFT-anchored baseline `k` (1-based, β = `baselines[k−1]`):
+    /// from θ_sft with `{anchor}` `sft`, its own seeds (`baselineSettings`), `{steps}` the
+    /// baseline's steps, `{iteration}` 0 and `{run}` k.
+    public func baselineValues(_ k: Int) -> [(String, String)] {
+        let beta = config.baselines[k - 1]
+        let run = settings.baselineSettings(beta: beta, index: k - 1)
+        return [
+            ("init", sftPolicy),
+            ("out", directory.baselinePolicy(beta: beta)),
+            ("seed", "\(run.reinforce.seed)"),
+            ("run", "\(k)"),
+            ("iteration", "0"),
+            ("steps", "\(run.steps)"),
+            ("sft", sftPolicy),
+            ("workdir", directory.baseline(beta: beta)),
+            ("prompt_seed", "\(run.promptSeed)"),
+            ("eval_seed", "\(settings.evaluationSettings.seed)"),
+            ("anchor", "sft"),
+            ("beta", "\(beta)"),
         ]
     }
 
@@ -28,14 +52,29 @@ extension ExternalWarp {
     /// - Returns: the run's record for its completion marker (seed, command).
     /// - Throws: `ReinforceError.trainerFailed` naming the run and its log.
     func train(iteration i: Int, run m: Int) throws -> [String: String] {
+        try runTrainer(
+            trainerValues(iteration: i, run: m), name: "iteration \(i) run \(m)",
+            log: directory.trainerLog(m, iteration: i), reference: initialPath(iteration: i))
+    }
+
+    /// The baseline task: the trainer from θ_sft with an SFT anchor at the k-th β.
+    func trainBaseline(_ k: Int) throws -> [String: String] {
+        let beta = config.baselines[k - 1]
+        return try runTrainer(
+            baselineValues(k), name: "baseline β=\(beta)",
+            log: directory.baselineLog(k), reference: sftPolicy)
+    }
+
+    /// Runs the trainer with `values` (`{out}` removed first, `{workdir}` created), its
+    /// output appended to `log`, and checks `{out}` against `reference`.
+    func runTrainer(
+        _ values: [(String, String)], name: String, log: String, reference: String
+    ) throws -> [String: String] {
         let fm = FileManager.default
-        let out = directory.runPolicy(m, iteration: i)
-        let log = directory.trainerLog(m, iteration: i)
-        let name = "iteration \(i) run \(m)"
+        let value = Dictionary(values, uniquingKeysWith: { a, _ in a })
+        let out = value["out"]!
         if fm.fileExists(atPath: out) { try fm.removeItem(atPath: out) }
-        try fm.createDirectory(
-            atPath: directory.run(m, iteration: i), withIntermediateDirectories: true)
-        let values = trainerValues(iteration: i, run: m)
+        try fm.createDirectory(atPath: value["workdir"]!, withIntermediateDirectories: true)
         let command = config.trainer.expanded(values)
         appendLine(
             "== \(ISO8601DateFormatter().string(from: Date())) on \(Self.hostName): \(command)",
@@ -45,8 +84,7 @@ extension ExternalWarp {
         if let failure = WarpCommandTemplate.failure(ending) {
             throw ReinforceError.trainerFailed(run: name, log: log, reason: "trainer " + failure)
         }
-        try checkCheckpoint(out, iteration: i, run: name, log: log)
-        let value = Dictionary(values, uniquingKeysWith: { a, _ in a })
+        try checkCheckpoint(out, against: reference, run: name, log: log)
         return [
             "seed": value["seed"] ?? "", "prompt_seed": value["prompt_seed"] ?? "",
             "command": command, "log": log, "policy": out,
@@ -57,9 +95,11 @@ extension ExternalWarp {
     /// the same shape and dtype, and no other.
     /// - Throws: `ReinforceError.trainerFailed` with the reason (missing checkpoint, missing
     ///   or extra tensor, shape or dtype mismatch) and the log.
-    func checkCheckpoint(_ out: String, iteration i: Int, run name: String, log: String) throws {
+    func checkCheckpoint(_ out: String, against reference: String, run name: String, log: String)
+        throws
+    {
         do {
-            let initial = try Checkpoint.open(initialPath(iteration: i))
+            let initial = try Checkpoint.open(reference)
             guard FileManager.default.fileExists(atPath: out) else {
                 throw ReinforceError.fileNotFound(path: out)
             }
@@ -69,14 +109,14 @@ extension ExternalWarp {
             let have = Set(initial.tensors.map(\.name))
             for t in trained.tensors where !have.contains(t.name) {
                 throw MergeError.missingTensor(
-                    tensor: t.name, missingIn: initialPath(iteration: i), presentIn: out)
+                    tensor: t.name, missingIn: reference, presentIn: out)
             }
             for (a, b) in zip(
                 initial.tensors.sorted { $0.name < $1.name },
                 trained.tensors.sorted { $0.name < $1.name })
             where a.dtype != b.dtype {
                 throw MergeError.unequalTensor(
-                    tensor: a.name, files: [initialPath(iteration: i), out],
+                    tensor: a.name, files: [reference, out],
                     dtypes: [a.dtype, b.dtype])
             }
         } catch {

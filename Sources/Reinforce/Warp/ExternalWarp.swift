@@ -15,27 +15,42 @@ public struct ExternalWarpConfig: Codable, Sendable, Equatable {
     public var evaluator: WarpCommandTemplate?
     /// An existing SFT checkpoint (absolute path); nil: the built-in SFT is trained in `sft/`.
     public var sft: String?
+    /// Parts N of each iteration's merge (`WarpTask.mergePart`); nil or 1: one merge task.
+    /// Results do not depend on it (every tensor is the unsplit merge's), so a rerun may
+    /// change it.
+    public var mergeParts: Int?
 
     public init(
         settings: WarpSettings, trainer: WarpCommandTemplate, evaluator: WarpCommandTemplate?,
-        sft: String?
+        sft: String?, mergeParts: Int = 1
     ) {
         self.settings = settings
         self.trainer = trainer
         self.evaluator = evaluator
         self.sft = sft
+        self.mergeParts = mergeParts > 1 ? mergeParts : nil
     }
+
+    /// The β of the SFT-anchored baselines the run trains: `settings.baselines` when the
+    /// trainer takes `{anchor}` (so it can train with the SFT anchor), else none.
+    public var baselines: [Float] { trainer.uses("anchor") ? settings.baselines : [] }
+
+    /// Parts of each iteration's merge (≥ 1).
+    public var partCount: Int { max(1, mergeParts ?? 1) }
 
     /// Placeholders of `--trainer` and `--evaluator`.
     public static let trainerPlaceholders = [
         "init", "out", "seed", "run", "iteration", "steps", "sft", "workdir", "prompt_seed",
-        "eval_seed",
+        "eval_seed", "anchor", "beta",
     ]
     public static let evaluatorPlaceholders = ["checkpoint", "sft", "eval_seed"]
 
     /// Throws `ReinforceError.invalidOption` for a bad setting or an unknown placeholder.
     public func validate() throws {
         try settings.validate()
+        if let n = mergeParts, n < 1 {
+            throw ReinforceError.invalidOption(name: "merge parts", reason: "\(n) is below 1")
+        }
         for (name, template, known) in [
             ("trainer", trainer, Self.trainerPlaceholders),
             ("evaluator", evaluator ?? WarpCommandTemplate(""), Self.evaluatorPlaceholders),
@@ -49,11 +64,14 @@ public struct ExternalWarpConfig: Codable, Sendable, Equatable {
         }
     }
 
-    /// The same run as far as its results go (`parallelRuns` only says how many at once).
+    /// The same run as far as its results go (`parallelRuns` only says how many at once,
+    /// `mergeParts` how a merge is split).
     func sameRun(as other: ExternalWarpConfig) -> Bool {
         var a = self, b = other
         a.settings.parallelRuns = 1
         b.settings.parallelRuns = 1
+        a.mergeParts = nil
+        b.mergeParts = nil
         return a == b
     }
 }
@@ -116,14 +134,22 @@ public final class ExternalWarp: @unchecked Sendable {
                     path: directory.root,
                     reason: "its warp.json has other settings, trainer, evaluator or --sft")
             }
-            return
+            if existing == config { return }  // else the jobs must read the new split
         }
         try writeJSON(config, to: path)
     }
 
     /// Every task, in an order that respects their inputs.
     public var tasks: [WarpTask] {
-        WarpTask.plan(iterations: settings.iterations, runs: settings.runs)
+        WarpTask.plan(
+            iterations: settings.iterations, runs: settings.runs,
+            baselines: config.baselines.count, mergeParts: config.partCount)
+    }
+
+    /// The merge part tasks of iteration `i` (empty for one part).
+    public func mergeParts(iteration i: Int) -> [WarpTask] {
+        let n = config.partCount
+        return n > 1 ? (1...n).map { .mergePart(iteration: i, part: $0, count: n) } : []
     }
 
     /// Whether `task` finished: its completion marker exists.
@@ -144,7 +170,15 @@ public final class ExternalWarp: @unchecked Sendable {
 
     /// Runs `task` here: clears its failed marker, marks it running, runs it and writes its
     /// completion marker, or its failed marker with the error (rethrown).
+    /// - Throws: `ReinforceError.invalidOption` for a task that is not in `tasks` (e.g. a
+    ///   baseline the run does not have, or merge parts of another split).
     public func run(_ task: WarpTask) throws {
+        guard tasks.contains(task) else {
+            throw ReinforceError.invalidOption(
+                name: "step",
+                reason:
+                    "\(task) is not a task of \(directory.root) (mergetool warp status lists them)")
+        }
         let fm = FileManager.default
         try? fm.removeItem(atPath: directory.failedMarker(task))
         try? fm.createDirectory(atPath: directory.steps, withIntermediateDirectories: true)
@@ -160,6 +194,8 @@ public final class ExternalWarp: @unchecked Sendable {
             switch task {
             case .sft: try runSFT()
             case let .train(i, m): record = try train(iteration: i, run: m)
+            case let .baseline(k): record = try trainBaseline(k)
+            case let .mergePart(i, k, n): record = try mergePart(iteration: i, part: k, of: n)
             case let .merge(i): try merge(iteration: i)
             case .summary: try writeSummary()
             }

@@ -54,6 +54,12 @@ public struct ExternalWarpSummary: Codable, Sendable {
         public var policy: String
         public var log: String
         public var seconds: Double?
+        /// The held-out trajectory from `{workdir}/eval.csv`, when the trainer wrote one.
+        public var trajectory: [TrajectoryPoint]? = nil
+        /// β of an SFT-anchored baseline (nil for a WARP run).
+        public var beta: Float? = nil
+        /// The evaluator's scores of its final policy (baselines).
+        public var scores: [String: JSONValue]? = nil
     }
 
     public struct FrontPoint: Codable, Sendable, Equatable {
@@ -69,6 +75,11 @@ public struct ExternalWarpSummary: Codable, Sendable {
         public var front: [FrontPoint]
         public var mergedTensors: Int
         public var mergeWarnings: [String]
+        /// The evaluator's scores of θ_init (nil without an evaluator).
+        public var initial: [String: JSONValue]? = nil
+        /// Mean pairwise cosines of the runs' task vectors and full weights (whole model).
+        public var taskVectorCosine: Double? = nil
+        public var weightCosine: Double? = nil
     }
 
     public var settings: WarpSettings
@@ -76,6 +87,8 @@ public struct ExternalWarpSummary: Codable, Sendable {
     public var evaluator: String?
     public var sft: String
     public var iterations: [Iteration] = []
+    /// The SFT-anchored baselines (`--baseline`), each with its final policy's scores.
+    public var baselines: [Run] = []
     public var seconds: [String: Double] = [:]
 
     /// The front table printed at the end (η, reward, KL, checkpoint).
@@ -90,6 +103,15 @@ public struct ExternalWarpSummary: Codable, Sendable {
                     String(format: "%9d %6.2f ", it.index, p.eta) + field("reward") + "  "
                         + field("kl") + "  " + p.checkpoint)
             }
+        }
+        for b in baselines {
+            func field(_ key: String) -> String {
+                b.scores?[key]?.number.map { String(format: "%9.4f", $0) } ?? "        -"
+            }
+            let name = "baseline β=" + String(describing: b.beta ?? 0)
+            lines.append(
+                name.padding(toLength: 16, withPad: " ", startingAt: 0) + field("reward") + "  "
+                    + field("kl") + "  " + b.policy)
         }
         return lines.joined(separator: "\n") + "\n"
     }

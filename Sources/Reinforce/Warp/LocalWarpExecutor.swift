@@ -1,8 +1,9 @@
 import Foundation
 
 /// Runs the tasks of an `ExternalWarp` on this machine: the tasks in plan order, the M runs of
-/// an iteration `parallel` at a time (each trainer command in its own process group). Tasks
-/// already done are skipped, so running it again after any failure or kill resumes.
+/// an iteration, its merge parts and the baselines `parallel` at a time (each trainer command
+/// in its own process group). Tasks already done are skipped, so running it again after any
+/// failure or kill resumes.
 public struct LocalWarpExecutor: Sendable {
     public let warp: ExternalWarp
     public let parallel: Int
@@ -18,11 +19,16 @@ public struct LocalWarpExecutor: Sendable {
         let warp = self.warp
         try warp.prepare()
         let settings = warp.settings
-        if !warp.isDone(.sft) { try warp.run(.sft) }
-        for i in 1...settings.iterations where !warp.isDone(.merge(iteration: i)) {
-            let missing = (1...settings.runs).map { WarpTask.train(iteration: i, run: $0) }
-                .filter { !warp.isDone($0) }
+        let parallel = self.parallel
+        func runAll(_ tasks: [WarpTask]) throws {
+            let missing = tasks.filter { !warp.isDone($0) }
             _ = try parallelMap(missing.count, width: parallel) { k in try warp.run(missing[k]) }
+        }
+        if !warp.isDone(.sft) { try warp.run(.sft) }
+        try runAll(warp.config.baselines.indices.map { .baseline(index: $0 + 1) })
+        for i in 1...settings.iterations where !warp.isDone(.merge(iteration: i)) {
+            try runAll((1...settings.runs).map { .train(iteration: i, run: $0) })
+            try runAll(warp.mergeParts(iteration: i))
             try warp.run(.merge(iteration: i))
         }
         if !warp.isDone(.summary) { try warp.run(.summary) }

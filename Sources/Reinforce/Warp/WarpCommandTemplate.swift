@@ -6,7 +6,7 @@ import Foundation
 /// (upper case), so a script can read `$MERGETOOL_INIT` instead.
 ///
 ///     trainer:   {init} {out} {seed} {run} {iteration} {steps}
-///                {sft} {workdir} {prompt_seed} {eval_seed}
+///                {sft} {workdir} {prompt_seed} {eval_seed} {anchor} {beta}
 ///     evaluator: {checkpoint} {sft} {eval_seed}
 ///
 /// The command's stderr (and, for a trainer, its stdout) is appended to a log file.
@@ -30,6 +30,11 @@ public struct WarpCommandTemplate: Sendable, Equatable, Codable {
             rest = after[after.index(after: close)...]
         }
         return unknown
+    }
+
+    /// Whether `text` uses placeholder `{name}` or its variable `MERGETOOL_NAME`.
+    public func uses(_ name: String) -> Bool {
+        text.contains("{\(name)}") || text.contains("MERGETOOL_\(name.uppercased())")
     }
 
     /// `text` with every `{name}` of `values` replaced by the value, single-quoted for `sh`.

@@ -81,25 +81,6 @@ extension WarpLoop {
         }
     }
 
-    /// The angles report of the merged runs (Diagnostics, per layer) and the whole-model mean
-    /// pairwise cosines of task vectors and of full weights.
-    func analyseAngles(models: [any TensorStore], initial: any TensorStore)
-        throws -> (report: AngleReport, task: Double?, weight: Double?)
-    {
-        let report = try AngleAnalysis(granularity: .layer, threads: 1)
-            .run(models: models, initial: initial)
-        let whole = try AngleAnalysis(granularity: .model, threads: 1)
-            .run(models: models, initial: initial)
-        guard let g = whole.groups.first else { return (report, nil, nil) }
-        let pairs = whole.pairs
-        func mean(_ s: GramStats?) -> Double? {
-            guard let s else { return nil }
-            let c = pairs.compactMap { s.cos($0.0, $0.1) }
-            return c.isEmpty ? nil : c.reduce(0, +) / Double(c.count)
-        }
-        return (report, mean(g.taskVectors), mean(g.weights))
-    }
-
     /// Reads an `eval.csv` written by `RLRun` back into trajectory points.
     static func trajectory(csv path: String, samples: Int) throws -> [TrajectoryPoint] {
         let (columns, rows) = try MetricsLog.read(csv: path)

@@ -89,7 +89,7 @@ extension WarpLoop {
             front.append(.init(eta: eta, evaluation: e))
         }
         let prefix = WarpRunDirectory.iterationName(i)
-        let angles = try analyseAngles(
+        let angles = try WarpAngles.analyse(
             models: runs.map { $0.policy.store(label: prefix + "/" + $0.name) },
             initial: initial.store(label: prefix + "/init"))
         var summaries: [WarpSummary.Run] = []

@@ -15,6 +15,12 @@ import Foundation
 ///                                   {workdir}, which the trainer owns: `train rl -o` refuses a
 ///                                   directory holding files it did not write)
 ///     iteration-I/evaluator.log     the evaluator's stderr
+///     iteration-I/.merged.parts/    the merge parts' files and markers (`PartCommit`, with
+///                                   `--merge-parts` N > 1), assembled into iteration-I/merged/,
+///                                   whose `eta-X.XX/` the merge task then moves to
+///                                   iteration-I/eta-X.XX/
+///     baseline-beta-B/policy/       the SFT-anchored baseline's checkpoint; baseline-beta-B/
+///                                   is its {workdir}
 ///     slurm/jobs.json, slurm/*.sbatch   the submitted jobs and their scripts
 extension WarpRunDirectory {
     public var configuration: String { path("warp.json") }
@@ -43,11 +49,25 @@ extension WarpRunDirectory {
         path(Self.iterationName(i), "evaluator.log")
     }
 
+    /// Where the merge parts of iteration `i` assemble (`PartCommit`; parts in
+    /// `iteration-I/.merged.parts/`).
+    public func mergedParts(iteration i: Int) -> String {
+        path(Self.iterationName(i), "merged")
+    }
+
+    /// The checkpoint the SFT-anchored baseline at β writes (`{out}`).
+    public func baselinePolicy(beta: Float) -> String {
+        (baseline(beta: beta) as NSString).appendingPathComponent("policy")
+    }
+    /// The trainer's log of baseline `k` (1-based).
+    public func baselineLog(_ k: Int) -> String { path("logs", "trainer-baseline-\(k).log") }
+
     /// The log a person reads first when `task` fails: the trainer's for a run, else the
     /// task's own.
     public func primaryLog(_ task: WarpTask) -> String {
         switch task {
         case let .train(i, m): trainerLog(m, iteration: i)
+        case let .baseline(k): baselineLog(k)
         default: log(task)
         }
     }

@@ -46,6 +46,16 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Seed of the evaluation draws.")
     var seed: UInt64 = 0
 
+    @Option(name: .customLong("length-penalty"), help: "Length penalty α per token (appendix E).")
+    var lengthPenalty: Double?
+
+    @Flag(
+        name: .customLong("fixed-length"),
+        help: ArgumentHelp(
+            "Completions of exactly --new-tokens (no stop at the end marker; the reward sees "
+                + "every token), as `warp --fixed-length` evaluates."))
+    var fixedLength = false
+
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -70,6 +80,7 @@ struct EvalCommand: ParsableCommand {
         try NumericOption.check(newTokens, "--new-tokens", atLeast: 1)
         try NumericOption.check(temperature, "--temperature", positive: true)
         try NumericOption.check(rewardTimeout, "--reward-timeout", positive: true)
+        if let lengthPenalty { try NumericOption.check(lengthPenalty, "--length-penalty") }
     }
 
     var settings: EvaluationSettings {
@@ -79,10 +90,14 @@ struct EvalCommand: ParsableCommand {
         s.newTokens = newTokens
         s.temperature = temperature
         s.seed = seed
+        s.stopAtEnd = !fixedLength
         return s
     }
 
     func run() throws {
+        // the in-process loop's evaluation runs on one BLAS thread: the same sums in the same
+        // order, so scores are identical whatever OPENBLAS_NUM_THREADS says
+        BLASThreads.set(BLASThreads.reproducible)
         print(try execute(), terminator: "")
     }
 
@@ -93,8 +108,10 @@ struct EvalCommand: ParsableCommand {
         try MemoryEstimate.evaluation(
             reference.config, batch: settings.batchSize, prompts: prompts, samples: samples
         ).check("eval")
+        let base = try RewardSpec.make(
+            reward.spec, lengthPenalty: lengthPenalty, timeout: rewardTimeout)
         let evaluator = try PolicyEvaluator(
-            sft: reference, reward: try RewardSpec.make(reward.spec, timeout: rewardTimeout),
+            sft: reference, reward: fixedLength ? WholeCompletion(base) : base,
             vocabulary: vocabulary, settings: settings)
         var results: [EvaluationResult] = []
         let line = ProgressLine(label: "eval", unit: "checkpoints", quiet: quiet)

@@ -32,6 +32,12 @@ struct TrainRLCommand: ParsableCommand {
         inversion: .prefixedNo,
         help: "End a completion at the end marker (--no-stop-at-end: always --new-tokens).")
     var stopAtEnd = true
+    @Flag(
+        name: .customLong("fixed-length"),
+        help: ArgumentHelp(
+            "Completions of exactly --new-tokens whose reward sees every token (implies "
+                + "--no-stop-at-end), as `warp --fixed-length` trains."))
+    var fixedLength = false
     @Option(help: "Adam learning rate.") var lr: Float = WarpSettings().reinforce.optimizer
         .learningRate
     @Option(help: "Reward: lexicon or external:COMMAND.") var reward = RewardChoice.lexicon
@@ -78,7 +84,7 @@ struct TrainRLCommand: ParsableCommand {
         s.reinforce.batchSize = batch
         s.reinforce.newTokens = newTokens
         s.reinforce.temperature = temperature
-        s.reinforce.stopAtEnd = stopAtEnd
+        s.reinforce.stopAtEnd = stopAtEnd && !fixedLength
         s.reinforce.beta = beta
         s.reinforce.anchor = anchor == .ema ? .ema(rate: mu) : .fixed
         s.reinforce.optimizer.learningRate = lr
@@ -88,6 +94,7 @@ struct TrainRLCommand: ParsableCommand {
         s.checkpointEvery = checkpointEvery
         s.evalEvery = evalEvery
         s.reward = lengthPenalty.map { "\(reward.spec)+length(\($0))" } ?? reward.spec
+        if fixedLength { s.reward += "+whole" }
         return s
     }
 
@@ -105,8 +112,9 @@ struct TrainRLCommand: ParsableCommand {
                     start.config, batch: EvaluationSettings().batchSize)
         }
         try estimate.check("train rl")
-        let rewardFunction = try RewardSpec.make(
+        let base = try RewardSpec.make(
             reward.spec, lengthPenalty: lengthPenalty, timeout: rewardTimeout)
+        let rewardFunction: any RewardFunction = fixedLength ? WholeCompletion(base) : base
         let evaluator =
             evalEvery > 0
             ? try PolicyEvaluator(sft: reference, reward: rewardFunction, vocabulary: vocabulary)

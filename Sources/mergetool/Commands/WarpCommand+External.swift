@@ -12,19 +12,33 @@ extension WarpCommand {
     }
 
     /// The external configuration: `--trainer builtin` becomes `mergetool train rl` with the
-    /// loop's settings, and then `mergetool eval` is the default evaluator (the built-in task).
+    /// loop's settings (`--fixed-length`, `--length-penalty` and the baselines included), and
+    /// then `mergetool eval` is the default evaluator (the built-in task). A trainer COMMAND
+    /// samples and scores as it does: `--fixed-length` and `--length-penalty` are refused; the
+    /// baselines run when it takes `{anchor}` (a `--baseline` list without it is refused, the
+    /// default becomes none).
     func externalConfig() throws -> ExternalWarpConfig {
-        let settings = try settings
+        var settings = try settings
         var trainer = executor.trainer
         var evaluator = executor.evaluator
         if trainer == "builtin" {
-            if settings.fixedLength || (settings.lengthPenalty ?? 0) != 0 {
-                throw ValidationError(
-                    "--fixed-length and --length-penalty run only in process (the default "
-                        + "--trainer builtin --executor local without --evaluator)")
-            }
             trainer = Self.builtinTrainer(settings, program: Self.program)
             evaluator = evaluator ?? Self.builtinEvaluator(settings, program: Self.program)
+        } else {
+            if settings.fixedLength || (settings.lengthPenalty ?? 0) != 0 {
+                throw ValidationError(
+                    "--fixed-length and --length-penalty change how the built-in trainer samples "
+                        + "and scores; a --trainer COMMAND does that itself (give it its own options)"
+                )
+            }
+            if !WarpCommandTemplate(trainer).uses("anchor") {
+                if baselineOption.map({ !$0.values.isEmpty }) == true {
+                    throw ValidationError(
+                        "--baseline trains SFT-anchored runs with the trainer: give --trainer "
+                            + "{anchor} (ema or sft) and {beta}, or pass --baseline none")
+                }
+                settings.baselines = []
+            }
         }
         let absolute = { (p: String) in URL(fileURLWithPath: p).standardizedFileURL.path }
         if let sft = executor.sft, !FileManager.default.fileExists(atPath: sft) {
@@ -32,36 +46,46 @@ extension WarpCommand {
         }
         return ExternalWarpConfig(
             settings: settings, trainer: WarpCommandTemplate(trainer),
-            evaluator: evaluator.map(WarpCommandTemplate.init), sft: executor.sft.map(absolute))
+            evaluator: evaluator.map(WarpCommandTemplate.init), sft: executor.sft.map(absolute),
+            mergeParts: executor.mergeParts)
     }
 
-    /// `mergetool train rl` with the loop's run settings: the same runs as in process.
+    /// `mergetool train rl` with the loop's run settings: the same runs (and baselines, with
+    /// `{anchor}` sft) as in process.
     static func builtinTrainer(_ s: WarpSettings, program: String) -> String {
         let q = WarpCommandTemplate.quoted
         return [
-            q(program), "train rl --init {init} --sft {sft} -o {workdir} --anchor ema",
-            "--mu \(s.mu) --beta \(s.reinforce.beta) --steps {steps}",
+            q(program), "train rl --init {init} --sft {sft} -o {workdir} --anchor {anchor}",
+            "--mu \(s.mu) --beta {beta} --steps {steps}",
             "--batch \(s.reinforce.batchSize) --new-tokens \(s.reinforce.newTokens)",
             "--temperature \(s.reinforce.temperature) --lr \(s.reinforce.optimizer.learningRate)",
             "--reward \(q(s.reward))",
             "--reward-timeout \(s.rewardTimeout ?? ExternalReward.defaultTimeout)",
             "--seed {seed} --prompt-seed {prompt_seed} --quiet",
-        ].joined(separator: " ")
+        ].joined(separator: " ") + knobs(s)
+    }
+
+    /// ` --length-penalty α --fixed-length` as the settings ask (empty for neither).
+    static func knobs(_ s: WarpSettings) -> String {
+        var text = ""
+        if let alpha = s.lengthPenalty, alpha != 0 { text += " --length-penalty \(alpha)" }
+        if s.fixedLength { text += " --fixed-length" }
+        return text
     }
 
     /// `mergetool eval --json` with the loop's held-out evaluation (same prompts and draws;
-    /// one BLAS thread, as in process, so the sums are taken in the same order).
+    /// `eval` pins one BLAS thread, as in process, so the sums are taken in the same order).
     static func builtinEvaluator(_ s: WarpSettings, program: String) -> String {
         let e = s.evaluationSettings
         let q = WarpCommandTemplate.quoted
         return [
-            "OPENBLAS_NUM_THREADS=1", q(program), "eval {checkpoint} --sft {sft} --json",
+            q(program), "eval {checkpoint} --sft {sft} --json",
             "--prompts \(e.promptCount) --samples \(e.samplesPerPrompt)",
             "--new-tokens \(e.newTokens) --temperature \(e.temperature)",
             "--reward \(q(s.reward))",
             "--reward-timeout \(s.rewardTimeout ?? ExternalReward.defaultTimeout)",
             "--seed {eval_seed}",
-        ].joined(separator: " ")
+        ].joined(separator: " ") + knobs(s)
     }
 
     func runExternal() throws {

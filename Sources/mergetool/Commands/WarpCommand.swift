@@ -54,9 +54,14 @@ struct WarpCommand: ParsableCommand, WarpRunKnobs {
     )
     var fixedLength = false
     @Option(
-        help:
-            "SFT-anchored REINFORCE baselines at these β, e.g. 0.05,0.1,0.3 ('none': no baseline).")
-    var baseline = BaselineBetas.betas(DoubleList([0.1]))
+        name: .customLong("baseline"),
+        help: ArgumentHelp(
+            "SFT-anchored REINFORCE baselines at these β, e.g. 0.05,0.1,0.3 ('none': no "
+                + "baseline; default 0.1, none with a --trainer COMMAND without {anchor}).",
+            valueName: "baseline"))
+    var baselineOption: BaselineBetas?
+    /// `--baseline`, or its default (one baseline at β = 0.1).
+    var baseline: BaselineBetas { baselineOption ?? .betas(DoubleList([0.1])) }
     @Option(name: .customLong("baseline-steps"), help: "Steps of each baseline (default I·T).")
     var baselineSteps: Int?
     @Option(name: .customLong("sft-steps"), help: "SFT steps when SFT is trained here.")

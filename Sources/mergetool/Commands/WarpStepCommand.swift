@@ -7,22 +7,26 @@ import Reinforce
 struct WarpStepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "step",
-        abstract: "Run one task of a WARP run directory (sft, train:I:M, merge:I, summary).",
+        abstract:
+            "Run one task of a WARP run directory (sft, baseline:K, train:I:M, merge:I:K/N, "
+            + "merge:I, summary).",
         shouldDisplay: false)
 
     @Option(name: .customLong("run-dir"), help: "The run directory (its warp.json).")
     var runDir: String
-    @Option(help: "The task: sft, train:I:M, merge:I or summary.") var step: String
+    @Option(help: "The task: sft, baseline:K, train:I:M, merge:I:K/N, merge:I or summary.")
+    var step: String
 
     func validate() throws {
         if WarpTask(step) == nil {
             throw ValidationError(
-                "--step must be sft, train:I:M, merge:I or summary, got '\(step)'")
+                "--step must be sft, baseline:K, train:I:M, merge:I:K/N, merge:I or summary, "
+                    + "got '\(step)'")
         }
     }
 
     func run() throws {
-        BLASThreads.set(1)
+        BLASThreads.set(BLASThreads.reproducible)
         let warp = try ExternalWarp.open(directory: runDir)
         warp.log = { stderrLine($0) }
         let task = WarpTask(step)!

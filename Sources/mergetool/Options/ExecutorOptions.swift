@@ -32,13 +32,20 @@ struct ExecutorOptions: ParsableArguments {
     var wait = false
     @Option(help: "With --executor slurm: write the job scripts to DIR without submitting.")
     var emit: String?
+    @Option(
+        name: .customLong("merge-parts"),
+        help: ArgumentHelp(
+            "Split each iteration's merge into N parts (whole groups; a Slurm job array, or "
+                + "--parallel at once here) and an assembling job; same bytes as N = 1.",
+            valueName: "N"))
+    var mergeParts = 1
 
     enum Executor: String, ExpressibleByArgument, CaseIterable {
         case local, slurm
     }
 
-    /// The default path: built-in trainer, in this process.
-    var isInProcess: Bool { trainer == "builtin" && executor == .local }
+    /// The default path: built-in trainer, in this process (merging in memory, in one part).
+    var isInProcess: Bool { trainer == "builtin" && executor == .local && mergeParts == 1 }
 
     var slurmOptions: SlurmOptions {
         var o = SlurmOptions()
@@ -63,5 +70,6 @@ struct ExecutorOptions: ParsableArguments {
                     + "--executor slurm")
         }
         if wait, emit != nil { throw ValidationError("--emit submits nothing: drop --wait") }
+        if mergeParts < 1 { throw ValidationError("--merge-parts must be at least 1") }
     }
 }

@@ -1,0 +1,299 @@
+#pragma once
+// Elementwise kernels of the trainer compiled for AVX2 (8 lanes) next to the Swift loops,
+// which the default x86-64 target vectorises with SSE (4 lanes). Every function does the
+// same IEEE operations in the same order as its Swift twin (no FMA: the target is "avx2"
+// without "fma", and contraction is off), so results are bit for bit those of the Swift
+// loop; Swift calls them only when `mt_has_avx2()` says the CPU has AVX2.
+#include <stdint.h>
+#include <string.h>
+
+#pragma clang fp contract(off)
+
+#if defined(__x86_64__) && defined(__clang__)
+#define MT_AVX2 __attribute__((target("avx2")))
+static inline int mt_has_avx2(void) { return __builtin_cpu_supports("avx2"); }
+#else
+#define MT_AVX2
+static inline int mt_has_avx2(void) { return 0; }
+#endif
+
+/// e^{clamp(x, −87.33, 88.37)}: Kernels.clampedExp (Cephes expf polynomial, 2ⁿ from the
+/// exponent bits), the same operations.
+static inline float mt_clamped_exp(float x) {
+    float lo = x < -87.33f ? -87.33f : x;
+    float xc = lo > 88.37f ? 88.37f : lo;
+    const float magic = 12582912.0f;
+    float shifted = xc * 1.44269504f + magic;
+    float n = shifted - magic;
+    uint32_t sb, mb;
+    memcpy(&sb, &shifted, 4);
+    memcpy(&mb, &magic, 4);
+    uint32_t k = sb - mb;
+    float r = (xc - n * 0.693359375f) - n * -2.1219444e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    float poly = (p * (r * r) + r) + 1.0f;
+    uint32_t eb = (k + 127u) << 23;
+    float scale;
+    memcpy(&scale, &eb, 4);
+    return poly * scale;
+}
+
+/// Kernels.biasGelu: pre[r, i] += bias[i]; out = pre·σ(2u) with σ(2u) = 1/(1 + e^{x(k₁ + k₂x²)});
+/// `sig` (may be NULL) keeps σ(2u).
+static inline MT_AVX2 void mt_bias_gelu_avx2(
+    float *restrict out, float *restrict sig, float *restrict pre, const float *restrict bias,
+    long n, long oc) {
+    const float k1 = -1.5957691216057308f, k2 = -0.07135481627260025f;
+    for (long r = 0; r < n; r++) {
+        float *restrict x = pre + r * oc, *restrict g = out + r * oc;
+        if (sig) {
+            float *restrict s = sig + r * oc;
+            for (long i = 0; i < oc; i++) {
+                float v = x[i] + bias[i];
+                float si = 1.0f / (1.0f + mt_clamped_exp(v * (k1 + k2 * (v * v))));
+                x[i] = v;
+                s[i] = si;
+                g[i] = v * si;
+            }
+        } else {
+            for (long i = 0; i < oc; i++) {
+                float v = x[i] + bias[i];
+                x[i] = v;
+                g[i] = v * (1.0f / (1.0f + mt_clamped_exp(v * (k1 + k2 * (v * v)))));
+            }
+        }
+    }
+}
+
+#if defined(__x86_64__) && defined(__clang__)
+#include <immintrin.h>
+#include <math.h>
+
+/// Kernels.laneSum: ((v0 + v1) + (v2 + v3)) + ((v4 + v5) + (v6 + v7)).
+static inline MT_AVX2 float mt_lane_sum(__m256 v) {
+    __m256 h = _mm256_hadd_ps(v, v);  // v0+v1, v2+v3 | v4+v5, v6+v7 (per half)
+    h = _mm256_hadd_ps(h, h);         // (v0+v1)+(v2+v3) | (v4+v5)+(v6+v7)
+    return _mm_cvtss_f32(_mm256_castps256_ps128(h)) + _mm_cvtss_f32(_mm256_extractf128_ps(h, 1));
+}
+
+/// Kernels.sum: eight partial sums, then the lanes, then the tail in order.
+static inline MT_AVX2 float mt_sum(const float *p, long n) {
+    __m256 acc = _mm256_setzero_ps();
+    long i = 0;
+    for (; i + 8 <= n; i += 8) acc = _mm256_add_ps(acc, _mm256_loadu_ps(p + i));
+    float s = mt_lane_sum(acc);
+    for (; i < n; i++) s += p[i];
+    return s;
+}
+
+/// Kernels.fastExp: clampedExp, +∞ above 88.37, 0 below −87.33.
+static inline float mt_fast_exp(float x) {
+    float y = mt_clamped_exp(x);
+    return x > 88.37f ? INFINITY : (x < -87.33f ? 0.0f : y);
+}
+
+/// Kernels.maximum: four running maxima (a NaN wins), combined (m0, m1), (m2, m3), then both.
+static inline float mt_maximum(const float *p, long n) {
+    float m0 = -INFINITY, m1 = m0, m2 = m0, m3 = m0;
+    long i = 0;
+    for (; i + 4 <= n; i += 4) {
+        m0 = p[i] > m0 || isnan(p[i]) ? p[i] : m0;
+        m1 = p[i + 1] > m1 || isnan(p[i + 1]) ? p[i + 1] : m1;
+        m2 = p[i + 2] > m2 || isnan(p[i + 2]) ? p[i + 2] : m2;
+        m3 = p[i + 3] > m3 || isnan(p[i + 3]) ? p[i + 3] : m3;
+    }
+    for (; i < n; i++) m0 = p[i] > m0 || isnan(p[i]) ? p[i] : m0;
+    float a = m1 > m0 || isnan(m1) ? m1 : m0, b = m3 > m2 || isnan(m3) ? m3 : m2;
+    return b > a || isnan(b) ? b : a;
+}
+
+/// out[i] = fastExp(z[i]·invT − mx) (no multiply when invT is 1), eight lanes.
+static inline MT_AVX2 void mt_exp_shifted(
+    float *restrict out, const float *restrict z, long n, float invT, float mx) {
+    if (invT == 1.0f) {
+#pragma clang loop vectorize(assume_safety)
+        for (long i = 0; i < n; i++) out[i] = mt_fast_exp(z[i] - mx);
+    } else {
+#pragma clang loop vectorize(assume_safety)
+        for (long i = 0; i < n; i++) out[i] = mt_fast_exp(z[i] * invT - mx);
+    }
+}
+
+/// Kernels.softmax: out = softmax(logits·invT); returns max + log Σ.
+static inline MT_AVX2 float mt_softmax_avx2(float *out, const float *logits, long n, float invT) {
+    float mx = mt_maximum(logits, n) * invT;
+    if (out == logits) {  // in place: element i reads only z[i]
+        for (long i = 0; i < n; i++)
+            out[i] = mt_fast_exp((invT == 1.0f ? logits[i] : logits[i] * invT) - mx);
+    } else {
+        mt_exp_shifted(out, logits, n, invT, mx);
+    }
+    float total = mt_sum(out, n);
+    float inv = 1.0f / total;
+#pragma clang loop vectorize(assume_safety)
+    for (long i = 0; i < n; i++) out[i] *= inv;
+    return mx + logf(total);
+}
+
+/// Kernels.logSumExp: scratch = e^{z − max}; returns max + log Σ.
+static inline MT_AVX2 float mt_log_sum_exp_avx2(const float *z, float *scratch, long n) {
+    float mx = mt_maximum(z, n);
+    mt_exp_shifted(scratch, z, n, 1.0f, mx);
+    return mx + logf(mt_sum(scratch, n));
+}
+
+/// Kernels.attendRow16: p_j = softmax_j(scale·q·k_j), o = Σ_j p_j v_j, head size 16.
+static inline MT_AVX2 void mt_attend_row16_avx2(
+    const float *q, const float *k, const float *v, long stride, long n, float scale,
+    float *row, float *o) {
+    __m256 q0 = _mm256_loadu_ps(q), q1 = _mm256_loadu_ps(q + 8);
+    float mx = -INFINITY;
+    for (long j = 0; j < n; j++) {
+        const float *kj = k + j * stride;
+        __m256 acc = _mm256_add_ps(
+            _mm256_mul_ps(q0, _mm256_loadu_ps(kj)), _mm256_mul_ps(q1, _mm256_loadu_ps(kj + 8)));
+        float s = mt_lane_sum(acc) * scale;
+        row[j] = s;
+        mx = s > mx || isnan(s) ? s : mx;
+    }
+#pragma clang loop vectorize(assume_safety)
+    for (long j = 0; j < n; j++) row[j] = mt_fast_exp(row[j] - mx);
+    float inv = 1.0f / mt_sum(row, n);
+    __m256 o0 = _mm256_setzero_ps(), o1 = _mm256_setzero_ps();
+    for (long j = 0; j < n; j++) {
+        float pj = row[j] * inv;
+        row[j] = pj;
+        __m256 p = _mm256_set1_ps(pj);
+        const float *vj = v + j * stride;
+        o0 = _mm256_add_ps(o0, _mm256_mul_ps(p, _mm256_loadu_ps(vj)));
+        o1 = _mm256_add_ps(o1, _mm256_mul_ps(p, _mm256_loadu_ps(vj + 8)));
+    }
+    _mm256_storeu_ps(o, o0);
+    _mm256_storeu_ps(o + 8, o1);
+}
+/// AdamW.update's ‖g‖²: four Double partial sums (lane j adds g[j], g[j+4], …), the tail into
+/// the first, then (s0 + s1) + (s2 + s3).
+static inline MT_AVX2 double mt_squared_norm_avx2(const float *g, long n) {
+    __m256d acc = _mm256_setzero_pd();
+    long j = 0;
+    for (; j + 4 <= n; j += 4) {
+        __m256d x = _mm256_cvtps_pd(_mm_loadu_ps(g + j));
+        acc = _mm256_add_pd(acc, _mm256_mul_pd(x, x));
+    }
+    double s[4];
+    _mm256_storeu_pd(s, acc);
+    for (; j < n; j++) s[0] += (double)g[j] * (double)g[j];
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+/// AdamW.update's element loop (same operations): gi = g·clip; m = b1·m + a1·gi;
+/// v = b2·v + (a2·gi)·gi; p −= lr·((m/c1)/(√|v/c2| + eps) + (wd·decay)·p).
+static inline MT_AVX2 void mt_adamw_avx2(
+    float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
+    const float *restrict decay, long n, float clip, float b1, float b2, float a1, float a2,
+    float c1, float c2, float lr, float eps, float wd) {
+    const __m256 vclip = _mm256_set1_ps(clip), vb1 = _mm256_set1_ps(b1),
+                 vb2 = _mm256_set1_ps(b2), va1 = _mm256_set1_ps(a1), va2 = _mm256_set1_ps(a2),
+                 vc1 = _mm256_set1_ps(c1), vc2 = _mm256_set1_ps(c2), vlr = _mm256_set1_ps(lr),
+                 veps = _mm256_set1_ps(eps), vwd = _mm256_set1_ps(wd),
+                 absMask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 gi = _mm256_mul_ps(_mm256_loadu_ps(g + i), vclip);
+        __m256 mi = _mm256_add_ps(
+            _mm256_mul_ps(vb1, _mm256_loadu_ps(m + i)), _mm256_mul_ps(va1, gi));
+        __m256 vi = _mm256_add_ps(
+            _mm256_mul_ps(vb2, _mm256_loadu_ps(v + i)), _mm256_mul_ps(_mm256_mul_ps(va2, gi), gi));
+        _mm256_storeu_ps(m + i, mi);
+        _mm256_storeu_ps(v + i, vi);
+        __m256 mh = _mm256_div_ps(mi, vc1), vh = _mm256_div_ps(vi, vc2);
+        __m256 pi = _mm256_loadu_ps(p + i);
+        __m256 step = _mm256_add_ps(
+            _mm256_div_ps(mh, _mm256_add_ps(_mm256_sqrt_ps(_mm256_and_ps(vh, absMask)), veps)),
+            _mm256_mul_ps(_mm256_mul_ps(vwd, _mm256_loadu_ps(decay + i)), pi));
+        _mm256_storeu_ps(p + i, _mm256_sub_ps(pi, _mm256_mul_ps(vlr, step)));
+    }
+    for (; i < n; i++) {
+        float gi = g[i] * clip;
+        m[i] = b1 * m[i] + a1 * gi;
+        v[i] = b2 * v[i] + a2 * gi * gi;
+        float mh = m[i] / c1, vh = v[i] / c2;
+        p[i] -= lr * (mh / (__builtin_sqrtf(__builtin_fabsf(vh)) + eps) + wd * decay[i] * p[i]);
+    }
+}
+/// Kernels.attentionBackwardRow16: query row i of the attention backward at head size 16
+/// (dv_j += P_ij·dout_i, dS_ij = P_ij(dP_ij − Σ_k P_ik dP_ik)·scale, dq_i += Σ_j dS_ij k_j,
+/// dk_j += dS_ij q_i), the same operations in the same order.
+static inline MT_AVX2 void mt_attention_backward_row16_avx2(
+    long i, const float *pr, float *dr, const float *doi, const float *q, const float *k,
+    const float *v, float *dq, float *dk, float *dv, long stride, float scale) {
+    __m256 d0 = _mm256_loadu_ps(doi), d1 = _mm256_loadu_ps(doi + 8);
+    float total = 0;
+    for (long j = 0; j <= i; j++) {
+        const float *vj = v + j * stride;
+        __m256 acc = _mm256_add_ps(
+            _mm256_mul_ps(d0, _mm256_loadu_ps(vj)), _mm256_mul_ps(d1, _mm256_loadu_ps(vj + 8)));
+        float dp = mt_lane_sum(acc);
+        dr[j] = dp;
+        total += pr[j] * dp;
+        float *y = dv + j * stride;
+        __m256 a = _mm256_set1_ps(pr[j]);
+        _mm256_storeu_ps(y, _mm256_add_ps(_mm256_loadu_ps(y), _mm256_mul_ps(a, d0)));
+        _mm256_storeu_ps(y + 8, _mm256_add_ps(_mm256_loadu_ps(y + 8), _mm256_mul_ps(a, d1)));
+    }
+    for (long j = 0; j <= i; j++) dr[j] = pr[j] * (dr[j] - total) * scale;
+    const float *qi = q + i * stride;
+    float *dqi = dq + i * stride;
+    __m256 q0 = _mm256_loadu_ps(qi), q1 = _mm256_loadu_ps(qi + 8);
+    __m256 g0 = _mm256_loadu_ps(dqi), g1 = _mm256_loadu_ps(dqi + 8);
+    for (long j = 0; j <= i; j++) {
+        const float *kj = k + j * stride;
+        __m256 a = _mm256_set1_ps(dr[j]);
+        g0 = _mm256_add_ps(g0, _mm256_mul_ps(a, _mm256_loadu_ps(kj)));
+        g1 = _mm256_add_ps(g1, _mm256_mul_ps(a, _mm256_loadu_ps(kj + 8)));
+        float *y = dk + j * stride;
+        _mm256_storeu_ps(y, _mm256_add_ps(_mm256_loadu_ps(y), _mm256_mul_ps(a, q0)));
+        _mm256_storeu_ps(y + 8, _mm256_add_ps(_mm256_loadu_ps(y + 8), _mm256_mul_ps(a, q1)));
+    }
+    _mm256_storeu_ps(dqi, g0);
+    _mm256_storeu_ps(dqi + 8, g1);
+}
+#endif
+
+#if !(defined(__x86_64__) && defined(__clang__))
+// Other targets: never called (mt_has_avx2() is 0); declared so the Swift callers compile.
+static inline float mt_softmax_avx2(float *out, const float *logits, long n, float invT) {
+    (void)out; (void)logits; (void)n; (void)invT;
+    return 0;
+}
+static inline float mt_log_sum_exp_avx2(const float *z, float *scratch, long n) {
+    (void)z; (void)scratch; (void)n;
+    return 0;
+}
+static inline void mt_attend_row16_avx2(
+    const float *q, const float *k, const float *v, long stride, long n, float scale,
+    float *row, float *o) {
+    (void)q; (void)k; (void)v; (void)stride; (void)n; (void)scale; (void)row; (void)o;
+}
+static inline void mt_attention_backward_row16_avx2(
+    long i, const float *pr, float *dr, const float *doi, const float *q, const float *k,
+    const float *v, float *dq, float *dk, float *dv, long stride, float scale) {
+    (void)i; (void)pr; (void)dr; (void)doi; (void)q; (void)k; (void)v; (void)dq; (void)dk;
+    (void)dv; (void)stride; (void)scale;
+}
+static inline double mt_squared_norm_avx2(const float *g, long n) {
+    (void)g; (void)n;
+    return 0;
+}
+static inline void mt_adamw_avx2(
+    float *p, const float *g, float *m, float *v, const float *decay, long n, float clip,
+    float b1, float b2, float a1, float a2, float c1, float c2, float lr, float eps, float wd) {
+    (void)p; (void)g; (void)m; (void)v; (void)decay; (void)n; (void)clip; (void)b1; (void)b2;
+    (void)a1; (void)a2; (void)c1; (void)c2; (void)lr; (void)eps; (void)wd;
+}
+#endif
