@@ -31,14 +31,14 @@ export OPENBLAS_NUM_THREADS=1
 SETTINGS=$(
     cat <<'LIST'
 defaults
-iter-3 reuse=defaults:1 --iterations 3 --baseline none
-iter-2 reuse=iter-3:2 --iterations 2 --baseline none
-iter-3-eta-1 reuse=defaults:1 --iterations 3 --baseline none --eta 1
-iter-3-beta-growth-0.5 reuse=defaults:1 --iterations 3 --baseline none --beta-growth 0.5
-lr-1e-3 --lr 1e-3
-runs-4 --runs 4
-iter-3-lr-1e-3 reuse=lr-1e-3:1 --iterations 3 --baseline none --lr 1e-3
-iter-3-steps-400 --iterations 3 --baseline none --steps 400
+runs-2 --runs 2
+lr-1e-3 --runs 2 --lr 1e-3
+iter-3 reuse=runs-2:1 --runs 2 --iterations 3 --baseline none
+iter-2 reuse=iter-3:2 --runs 2 --iterations 2 --baseline none
+iter-3-eta-1 reuse=runs-2:1 --runs 2 --iterations 3 --baseline none --eta 1
+iter-3-beta-growth-0.5 reuse=runs-2:1 --runs 2 --iterations 3 --baseline none --beta-growth 0.5
+iter-3-lr-1e-3 reuse=lr-1e-3:1 --runs 2 --iterations 3 --baseline none --lr 1e-3
+iter-3-steps-400 --runs 2 --iterations 3 --baseline none --steps 400
 LIST
 )
 

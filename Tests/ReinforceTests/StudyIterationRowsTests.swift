@@ -41,6 +41,7 @@ struct StudyIterationRowsTests {
         ]
         var settings = WarpSettings()
         settings.iterations = 3
+        settings.runs = 2
         let report = StudyReport(settings: settings, seeds: seeds)
         let reward = try Self.row(report, "last SLERP − iteration-1 SLERP reward").aggregate
         #expect(reward.measured.count == 2)
@@ -58,7 +59,9 @@ struct StudyIterationRowsTests {
 
     @Test func oneIterationHasNoEndPointRowsAndOlderSeedFilesDecode() throws {
         let one = Self.seed(0, first: .init(reward: 0.3, kl: 10, length: 3), last: nil)
-        let report = StudyReport(settings: WarpSettings(), seeds: [one, one])
+        var settings = WarpSettings()
+        settings.runs = 2
+        let report = StudyReport(settings: settings, seeds: [one, one])
         #expect(!report.rows.contains { $0.name.hasPrefix("last SLERP") })
         // A study-seed.json written before the end points were measured.
         var json =

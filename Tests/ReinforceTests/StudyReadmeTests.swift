@@ -30,7 +30,9 @@ struct StudyReadmeTests {
                 emaMinusBaselines: gap(), finalMinusFirst: nil, lastMinusFirst: nil, front: [],
                 finalFront: [], seconds: 1)
         }
-        return StudyReport(settings: WarpSettings(), seeds: seeds)
+        var settings = WarpSettings()
+        settings.runs = 2
+        return StudyReport(settings: settings, seeds: seeds)
     }
 
     /// An independent reading of study.md: the lines from the observation table up to the
@@ -155,5 +157,42 @@ struct StudyReadmeTests {
             check.stderr
                 == "error: \(f.readme):1: '<!-- study-tables defaults -->' has no '<!-- /study-tables -->'\n"
         )
+    }
+
+    /// The repository's README: every block names a study of Benchmarks/studies.sh, and each
+    /// quoted table has the header and the observations `StudyReport.markdown()` prints.
+    @Test func repositoryReadmeBlocksAreStudiesOfTheScript() throws {
+        let root = Binary.packageRoot
+        let listed = Set(
+            text(root + "/Benchmarks/studies.sh").components(separatedBy: "\n")
+                .drop { $0 != "    cat <<'LIST'" }.dropFirst().prefix { $0 != "LIST" }
+                .compactMap { $0.split(separator: " ").first.map(String.init) })
+        #expect(listed.contains("defaults"))
+        let readme = text(root + "/README.md").components(separatedBy: "\n")
+        var names: [String] = []
+        for (k, line) in readme.enumerated() where line.hasPrefix("<!-- study-") {
+            guard !line.hasPrefix("<!-- /") else { continue }
+            let words = line.dropFirst(5).dropLast(4).split(separator: " ").map(String.init)
+            if words.first != "warp-front" { names += words.dropFirst() }
+            guard let kind = words.first, kind == "study-tables" || kind == "study-observations"
+            else { continue }
+            let block = readme[(k + 1)...].prefix { $0 != "<!-- /\(kind) -->" }
+                .filter { !$0.isEmpty }
+            let claims = StudyReport.claims.keys.sorted().map {
+                "(\($0)) \(StudyReport.claims[$0]!)"
+            }
+            #expect(block.first == "| observation | verdict | rows |")
+            #expect(
+                block.filter { $0.hasPrefix("| (") }.map {
+                    String($0.dropFirst(2).prefix { $0 != "|" }.dropLast())
+                } == claims, "line \(k + 1)")
+            #expect(
+                kind == "study-observations"
+                    || block.contains(
+                        "| effect | obs. | claimed sign | mean ± s.e. | k/N | verdict | comparable |"
+                    ))
+        }
+        #expect(!names.isEmpty, "the README quotes no study block")
+        for name in names { #expect(listed.contains(name), "README block \(name)") }
     }
 }

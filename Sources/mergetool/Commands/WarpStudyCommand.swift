@@ -25,7 +25,7 @@ struct WarpStudyCommand: ParsableCommand, WarpRunKnobs {
     @Option(name: .customLong("first-seed"), help: "Seeds are first-seed … first-seed + N − 1.")
     var firstSeed: UInt64 = 0
     @Option(help: "Iterations I.") var iterations = 1
-    @Option(help: "RL runs per iteration M (≥ 2).") var runs = 2
+    @Option(help: "RL runs per iteration M (≥ 2).") var runs = WarpSettings().runs
     @Option(help: "REINFORCE steps per run T.") var steps = WarpSettings().steps
     @Option(help: "LITI η: the next init is (1−η)·init + η·slerp.") var eta = WarpSettings().eta
     @Option(help: "η values of the evaluated front, comma-separated.") var front: DoubleList?
