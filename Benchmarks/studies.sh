@@ -39,6 +39,7 @@ iter-3-eta-1 reuse=runs-2:1 --runs 2 --iterations 3 --baseline none --eta 1
 iter-3-beta-growth-0.5 reuse=runs-2:1 --runs 2 --iterations 3 --baseline none --beta-growth 0.5
 iter-3-lr-1e-3 reuse=lr-1e-3:1 --runs 2 --iterations 3 --baseline none --lr 1e-3
 iter-3-steps-400 --runs 2 --iterations 3 --baseline none --steps 400
+iter-3-runs-4 reuse=defaults:1 --iterations 3 --baseline none
 LIST
 )
 
