@@ -5,7 +5,7 @@ APT_PACKAGES := libopenblas-dev libzstd-dev pkg-config
 # scripts/local-slurm.sh), /usr/bin/time (benchmarks' peak RSS).
 APT_TEST_PACKAGES := zstd slurm-wlm munge time
 
-.PHONY: deps build release test lint demo bench bench-convert bench-merge bench-angles bench-rl bench-kernels fuzz clean
+.PHONY: deps build release test lint demo studies bench bench-convert bench-merge bench-angles bench-rl bench-kernels fuzz clean
 
 # Installs the C libraries with apt-get when pkg-config cannot find them (fresh machines, CI).
 deps:
@@ -40,6 +40,11 @@ lint:
 
 demo: release
 	./examples/demo.sh
+
+# Every WARP study the README quotes (8 seeds each; hours on 2 cores), into studies-out/, then
+# the README's study blocks compared with them (SEEDS, PARALLEL, ONLY: see the script).
+studies: release
+	BIN=.build/release/mergetool ./Benchmarks/studies.sh studies-out
 
 # Benchmarks (release builds; they print tables with ratios against a baseline in the same run).
 bench: bench-convert bench-merge bench-angles bench-rl bench-kernels

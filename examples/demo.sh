@@ -3,8 +3,10 @@
 #   1. merging: a small Llama-shaped bf16 family (base + two fine-tunes, sharded), its inspect,
 #      a conversion, SLERP of the task vectors fused with a LITI front, an extrapolation;
 #   2. diagnostics: the angles report and the paper's Figure 11 for that family;
-#   3. training: SFT of the built-in tiny GPT, then one WARP iteration (M = 2 EMA-anchored
-#      REINFORCE runs, SLERP, LITI front evaluated) with its KL-reward table and figures.
+#   3. training: SFT of the built-in tiny GPT, then one WARP iteration on the defaults (M = 4
+#      EMA-anchored REINFORCE runs, SLERP, LITI front evaluated) with its KL-reward table and
+#      figures;
+#   4. the README's copy of that table compared with this run's (scripts/readme_study.py).
 # MERGETOOL=path overrides the binary; DEMO_OUT=dir the output folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +35,11 @@ step "angles of the two task vectors (Figure 11 in $OUT/angles.svg)"
     --plot "$OUT/angles.svg" --plot-by-layer "$OUT/angles-by-layer.svg" | tail -n 25
 
 step "SFT + one WARP iteration of the built-in tiny GPT (seconds to a minute on 2 cores)"
-"$BIN" warp --run-dir "$OUT/warp" --iterations 1 --runs 2
+"$BIN" warp --run-dir "$OUT/warp"
+
+step "README check: its demo table (WARP section) against this run's $OUT/warp/front.txt"
+# Same binary and machine kind: the same digits. Another CPU's BLAS kernel may round otherwise.
+python3 scripts/readme_study.py check README.md "$OUT" warp-front ||
+    echo "note: README.md's demo table differs from this run (see the diff above)"
 
 printf '\ndemo finished: everything is under %s/\n' "$OUT"

@@ -69,4 +69,31 @@ struct StudyResumeTests {
             )
         ) { try study.run() }
     }
+
+    /// I = 2: each seed records the last SLERP (η = 1 of iteration 2's front, as its summary
+    /// says) and the final front at iteration 1's SLERP's KL; the report has their rows.
+    @Test func iteratedSeedsMeasureTheirEndPoints() throws {
+        let dir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("study-iterated-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var settings = WarpTests.settings()
+        settings.iterations = 2
+        settings.betaGrowth = 2
+        settings.baselines = []
+        let study = try WarpStudy(settings: settings, seeds: [0, 1], directory: dir, parallel: 2)
+        let report = try study.run()
+        for seed in report.seeds {
+            let summary = try JSONDecoder().decode(
+                WarpSummary.self,
+                from: try #require(
+                    FileManager.default.contents(
+                        atPath: WarpRunDirectory(study.seedDirectory(seed.seed)).summary)))
+            let last = try #require(summary.iterations.last?.front.first { $0.eta == 1 })
+            #expect(seed.lastSlerp == StudySeed.Policy(last.evaluation))
+            #expect(seed.finalAtFirstSlerp?.total == 1)
+            // The β schedule reached the runs: iteration 2's are recorded at 2β.
+            #expect(summary.iterations.map { $0.runs[0].beta } == [0.1, 0.2])
+        }
+        #expect(report.rows.contains { $0.name == "last SLERP − iteration-1 SLERP reward" })
+    }
 }

@@ -289,6 +289,7 @@ struct WarpExternalTests {
     @Test func slurmScriptsCarryTheOptions() throws {
         var settings = WarpSettings()
         settings.iterations = 2
+        settings.runs = 2
         let warp = try ExternalWarp(
             config: .init(
                 settings: settings, trainer: .init("t {init} {out}"), evaluator: nil, sft: "/s"),

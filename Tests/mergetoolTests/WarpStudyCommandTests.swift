@@ -54,4 +54,26 @@ struct WarpStudyCommandTests {
             message(["--front", "0,0.5"])
                 == "--front values must be ≥ 0 and include 1 (SLERP)")
     }
+
+    @Test func rewardIsTypedAsInWarpRun() throws {
+        let failure = try #require(message(["--reward", "oracle"]))
+        #expect(failure.contains("'oracle'") && failure.contains("--reward"), "\(failure)")
+        #expect(message(["--reward", "external: "])?.contains("'external: '") == true)
+        let c = try parse(["--reward", "external:python3 score.py", "--reward-timeout", "5"])
+        #expect(c.reward == .external(command: "python3 score.py"))
+        #expect(c.settings.reward == "external:python3 score.py")
+        #expect(c.settings.rewardTimeout == 5)
+        #expect(try parse([]).settings.rewardTimeout == nil)
+        #expect(
+            message(["--reward-timeout", "0"]) == "--reward-timeout must be positive, got 0")
+    }
+
+    @Test func betaGrowthReachesTheSettings() throws {
+        let c = try parse(["--beta-growth", "2", "--iterations", "3"])
+        #expect(c.settings.betaGrowth == 2)
+        #expect(c.settings.runSettings(iteration: 3, run: 1).reinforce.beta == 0.4)
+        // g = 1 is the constant schedule: the same settings as no flag (seeds resume).
+        #expect(try parse(["--beta-growth", "1"]).settings == parse([]).settings)
+        #expect(message(["--beta-growth", "0"]) == "--beta-growth must be positive, got 0")
+    }
 }

@@ -9,8 +9,10 @@ public enum StudyFigures {
     static func subtitle(_ r: StudyReport) -> [String] {
         let w = r.settings
         return [
-            "\(r.seeds.count) seeds, I=\(w.iterations) M=\(w.runs) T=\(w.steps) β=\(w.reinforce.beta) "
-                + "μ=\(w.mu) lr=\(w.reinforce.optimizer.learningRate), SLERP per "
+            "\(r.seeds.count) seeds, I=\(w.iterations) M=\(w.runs) T=\(w.steps) β=\(w.reinforce.beta)"
+                + (w.betaGrowth.map { "·\($0)^(i−1)" } ?? "")
+                + (w.iterations > 1 ? " η=\(w.eta)" : "")
+                + " μ=\(w.mu) lr=\(w.reinforce.optimizer.learningRate), SLERP per "
                 + "\(w.granularity.rawValue)",
             "evaluation: \(w.evaluation.promptCount) held-out prompts per seed, common random "
                 + "numbers within a seed",

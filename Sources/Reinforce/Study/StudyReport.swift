@@ -43,7 +43,7 @@ public struct StudyReport: Codable, Sendable {
     public init(settings: WarpSettings, seeds: [StudySeed]) {
         self.settings = settings
         self.seeds = seeds
-        rows = Self.rows(seeds, runs: settings.runs)
+        rows = Self.rows(seeds, runs: settings.runs, iterations: settings.iterations)
         observations = (1...6).map { k in
             let verdicts = rows.filter { $0.observation == k }.map(\.verdict)
             return Observation(
@@ -51,7 +51,7 @@ public struct StudyReport: Codable, Sendable {
         }
     }
 
-    static func rows(_ seeds: [StudySeed], runs: Int) -> [Row] {
+    static func rows(_ seeds: [StudySeed], runs: Int, iterations: Int = 1) -> [Row] {
         var rows: [Row] = []
         func add(
             _ name: String, _ obs: Int?, _ sign: Int, _ value: (StudySeed) -> Double?,
@@ -126,6 +126,22 @@ public struct StudyReport: Codable, Sendable {
             $0.lastMinusFirst?.mean
         } gap: {
             $0.lastMinusFirst
+        }
+        if iterations > 1 {
+            // Where the final front's loss comes from: its end point (the last SLERP) against
+            // iteration 1's, and the final front at iteration 1's SLERP's KL. Reported with
+            // k/N; they do not decide (6).
+            add("last SLERP − iteration-1 SLERP reward", nil, 1) { s in
+                s.lastSlerp.map { $0.reward - s.slerp.reward }
+            }
+            add("last SLERP − iteration-1 SLERP KL", nil, 0) { s in
+                s.lastSlerp.map { $0.kl - s.slerp.kl }
+            }
+            add("final front − iteration-1 SLERP (reward, matched KL)", nil, 1) {
+                $0.finalAtFirstSlerp?.mean
+            } gap: {
+                $0.finalAtFirstSlerp
+            }
         }
         let other = seeds.first?.otherGranularity ?? "tensor"
         add("SLERP − SLERP per \(other) reward", nil, 0) { $0.slerp.reward - $0.slerpOther.reward }

@@ -63,6 +63,10 @@ extension WarpLoop {
         emaGap.mean = emaGap.mean.map { -$0 }
         // Both fronts start at θ_sft (KL 0, the same policy): only the points past it count.
         let final = points(summary.finalFront.map(\.evaluation))
+        // I > 1: the last iteration's SLERP, η = 1 of its own front.
+        let last: WarpSummary.FrontPoint? =
+            summary.iterations.count < 2
+            ? nil : summary.iterations.last!.front.first { $0.eta == 1 }
         return StudySeed(
             seed: settings.seed,
             runs: it.runs.map { .init($0.final) },
@@ -79,7 +83,12 @@ extension WarpLoop {
                 : MatchedKL.gap(
                     front: points(summary.iterations.last!.front.map(\.evaluation)),
                     points: front.filter { $0.kl > 0 }),
-            front: front, finalFront: final, seconds: seconds)
+            front: front, finalFront: final, seconds: seconds,
+            lastSlerp: last.map { StudySeed.Policy($0.evaluation) },
+            finalAtFirstSlerp: final.isEmpty
+                ? nil
+                : MatchedKL.gap(
+                    front: final, points: [MatchedKL.Point(kl: slerp.kl, reward: slerp.reward)]))
     }
 
     /// Mean pairwise task-vector and full-weight cosines of the runs, for the whole model and

@@ -13,6 +13,12 @@ public struct StudySeed: Codable, Sendable {
             kl = e.kl
             length = e.length
         }
+
+        public init(reward: Double, kl: Double, length: Double) {
+            self.reward = reward
+            self.kl = kl
+            self.length = length
+        }
     }
 
     /// Mean pairwise cosines of one group (the whole model or a block).
@@ -54,4 +60,10 @@ public struct StudySeed: Codable, Sendable {
     public var front: [MatchedKL.Point]
     public var finalFront: [MatchedKL.Point]
     public var seconds: Double
+    /// I > 1: the last iteration's SLERP (η = 1 of its own front), the end point the final
+    /// front interpolates from (nil in files written before it was measured, and for I = 1).
+    public var lastSlerp: Policy? = nil
+    /// I > 1: the final front towards SFT at iteration 1's SLERP's KL − that SLERP's reward
+    /// (one point; not comparable when the final front does not reach that KL).
+    public var finalAtFirstSlerp: MatchedKL.Gap? = nil
 }

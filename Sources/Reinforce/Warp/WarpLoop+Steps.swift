@@ -100,7 +100,7 @@ extension WarpLoop {
             }
             summaries.append(
                 .init(
-                    name: r.name, beta: settings.reinforce.beta,
+                    name: r.name, beta: settings.beta(iteration: i),
                     anchor: "ema(\(settings.mu))", trajectory: r.trajectory,
                     final: final, ema: ema, seconds: r.seconds))
         }

@@ -22,7 +22,7 @@ struct WarpCommand: ParsableCommand, WarpRunKnobs {
 
     @Option(name: .customLong("run-dir"), help: "Output run directory.") var runDir: String
     @Option(help: "Iterations I.") var iterations = 1
-    @Option(help: "RL runs per iteration M (≥ 2).") var runs = 2
+    @Option(help: "RL runs per iteration M (≥ 2).") var runs = WarpSettings().runs
     @Option(help: "REINFORCE steps per run T.") var steps = WarpSettings().steps
     @Option(help: "LITI η: the next init is (1−η)·init + η·slerp.") var eta = 0.3
     @Option(

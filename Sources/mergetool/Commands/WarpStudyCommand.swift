@@ -25,7 +25,7 @@ struct WarpStudyCommand: ParsableCommand, WarpRunKnobs {
     @Option(name: .customLong("first-seed"), help: "Seeds are first-seed … first-seed + N − 1.")
     var firstSeed: UInt64 = 0
     @Option(help: "Iterations I.") var iterations = 1
-    @Option(help: "RL runs per iteration M (≥ 2).") var runs = 2
+    @Option(help: "RL runs per iteration M (≥ 2).") var runs = WarpSettings().runs
     @Option(help: "REINFORCE steps per run T.") var steps = WarpSettings().steps
     @Option(help: "LITI η: the next init is (1−η)·init + η·slerp.") var eta = WarpSettings().eta
     @Option(help: "η values of the evaluated front, comma-separated.") var front: DoubleList?
@@ -36,6 +36,10 @@ struct WarpStudyCommand: ParsableCommand, WarpRunKnobs {
     @Option(help: "KL coefficient β of the WARP runs.")
     var beta: Float = WarpSettings().reinforce.beta
     @Option(help: "EMA rate μ.") var mu: Float = WarpSettings().mu
+    @Option(
+        name: .customLong("beta-growth"),
+        help: "β schedule over iterations: iteration i's runs use β·g^(i−1) (default 1).")
+    var betaGrowth: Double?
     @Option(help: "Adam learning rate of the RL runs.")
     var lr: Float = WarpSettings().reinforce.optimizer.learningRate
     @Option(help: "Completions per step.") var batch = WarpSettings().reinforce.batchSize
@@ -57,7 +61,13 @@ struct WarpStudyCommand: ParsableCommand, WarpRunKnobs {
     var evalEvery = WarpSettings().evalEvery
     @Option(name: .customLong("eval-prompts"), help: "Held-out prompts per evaluation (≥ 1024).")
     var evalPrompts = 1024
-    @Option(help: "Reward: lexicon or external:COMMAND.") var reward = "lexicon"
+    @Option(help: "Reward: lexicon or external:COMMAND.") var reward = RewardChoice.lexicon
+    @Option(
+        name: .customLong("reward-timeout"),
+        help: ArgumentHelp(
+            "Seconds before an external reward command is killed (per batch; default "
+                + "\(Int(ExternalReward.defaultTimeout)))."))
+    var rewardTimeout: Double?
     @Option(help: "Seeds run at once (cores).") var parallel = 2
     @Flag(help: "No progress on stderr.") var quiet = false
 
@@ -69,11 +79,17 @@ struct WarpStudyCommand: ParsableCommand, WarpRunKnobs {
         if let front, front.values.contains(where: { $0 < 0 }) || !front.values.contains(1) {
             throw ValidationError("--front values must be ≥ 0 and include 1 (SLERP)")
         }
+        if let betaGrowth { try NumericOption.check(betaGrowth, "--beta-growth", positive: true) }
+        if let rewardTimeout {
+            try NumericOption.check(rewardTimeout, "--reward-timeout", positive: true)
+        }
     }
 
     var settings: WarpSettings {
         var s = runSettings()
-        s.reward = reward
+        s.reward = reward.spec
+        s.rewardTimeout = rewardTimeout
+        s.betaGrowth = betaGrowth == 1 ? nil : betaGrowth
         s.parallelRuns = 1
         return s
     }
