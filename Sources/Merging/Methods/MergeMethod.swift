@@ -82,6 +82,11 @@ public protocol MergeMethod: SendableMetatype {
     /// - Throws: `MergeError` or `RecipeError` naming the tensor.
     static func mergeTensor(_ input: TensorMergeInput, settings: TensorSettings) throws
         -> [Double]
+    /// One tensor's merge as passes over chunks (`.perTensor` methods), its parameters
+    /// resolved for this tensor by `settings`: what the engine runs. Default: throws.
+    /// - Throws: `MergeError` or `RecipeError` naming the tensor.
+    static func tensorStream(_ spec: TensorSpec, settings: TensorSettings) throws
+        -> any TensorStream
 }
 
 extension MergeMethod {
@@ -91,6 +96,11 @@ extension MergeMethod {
     public static func validate(_ plan: MergePlan, models: Int, hasInit: Bool) throws {}
     public static func mergeTensor(_ input: TensorMergeInput, settings: TensorSettings) throws
         -> [Double]
+    {
+        throw MergeError.invalidCoefficients(reason: "\(id.rawValue) is not a per-tensor method")
+    }
+    public static func tensorStream(_ spec: TensorSpec, settings: TensorSettings) throws
+        -> any TensorStream
     {
         throw MergeError.invalidCoefficients(reason: "\(id.rawValue) is not a per-tensor method")
     }

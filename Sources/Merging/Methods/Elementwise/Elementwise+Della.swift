@@ -12,25 +12,17 @@ extension Elementwise {
     public static func della(_ input: TensorMergeInput, options: TaskVectorOptions = .init())
         throws -> [Double]
     {
-        try input.check(method: "della", minModels: 1, needsBase: true)
-        return combine(
-            base: input.base!, deltas: try dellaDeltas(input, options: options),
-            weights: input.parameters.map(\.weight), consensus: true,
-            normalize: options.normalize ?? true, lambda: options.lambda)
+        try taskVectorMerge(
+            input, method: "della", thinning: .rank, consensus: true,
+            normalize: options.normalize ?? true, options: options)
     }
 
-    static func dellaDeltas(_ input: TensorMergeInput, options: TaskVectorOptions) throws
-        -> [[Double]]
+    /// The stream behind `della(_:options:)`, for the engine.
+    public static func dellaStream(_ spec: TensorSpec, options: TaskVectorOptions) throws
+        -> any TensorStream
     {
-        let row = input.shape.last ?? 1
-        return try taskVectors(input).enumerated().map { m, d in
-            try d.withUnsafeBufferPointer {
-                try dropByRank(
-                    $0, rowLength: row, density: input.parameters[m].density,
-                    epsilon: input.parameters[m].epsilon, rescale: options.rescale ?? true,
-                    random: CounterRandom(seed: options.seed, tensor: input.name, model: m),
-                    tensor: input.name)
-            }
-        }
+        try TaskVectorStream(
+            spec, method: "della", thinning: .rank, consensus: true,
+            normalize: options.normalize ?? true, options: options)
     }
 }
