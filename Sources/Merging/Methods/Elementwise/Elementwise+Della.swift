@@ -7,7 +7,8 @@ extension Elementwise {
     ///
     /// Defaults: `epsilon` 0.15, `rescale` true, `normalize` true, λ = 1.
     /// - Throws: `MergeError.invalidCoefficients` when ρ ± ε leaves (0, 1).
-    /// - Complexity: O(M·n log C), C the row length.
+    /// - Complexity: O(M·n log C), C the row length; one write pass (`TaskVectorStream`),
+    ///   chunks of whole rows.
     /// - SeeAlso: Deep et al. 2024, DELLA-Merging, §3 (Drop, Elect, Fuse).
     public static func della(_ input: TensorMergeInput, options: TaskVectorOptions = .init())
         throws -> [Double]

@@ -6,7 +6,7 @@ extension Elementwise {
     ///
     /// Defaults: `epsilon` 0.15, `rescale` true, `normalize` false, λ = 1.
     /// - Throws: `MergeError.invalidCoefficients` when ρ ± ε leaves (0, 1).
-    /// - Complexity: O(M·n log C).
+    /// - Complexity: O(M·n log C); one write pass, chunks of whole rows.
     /// - SeeAlso: Deep et al. 2024, DELLA-Merging.
     public static func dellaLinear(_ input: TensorMergeInput, options: TaskVectorOptions = .init())
         throws -> [Double]
