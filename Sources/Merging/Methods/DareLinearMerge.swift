@@ -3,20 +3,20 @@ extension MethodID {
     public static let dareLinear: MethodID = "dare_linear"
 }
 
-/// DARE drops, weighted sum (mergekit's `dare_linear`), one whole tensor at a time:
+/// DARE drops, weighted sum (mergekit's `dare_linear`), streamed chunk by chunk:
 ///
 ///     θ_base + λ·Σ wm·dropp(δm)/density, p = 1 − density, seeded
 ///
 /// The math is `Elementwise.dareLinear`; parameters come from the recipe, resolved per tensor.
-/// - Complexity: see `Elementwise.dareLinear`; memory is the inputs and the output of one tensor.
+/// - Complexity: see `Elementwise.dareLinear`; memory per chunk, not tensor.
 public enum DareLinearMerge: PerTensorMethod {
     public static let id = MethodID.dareLinear
     public static let recipeMethod = RecipeMethod.dareLinear
     public static let formula = "θ_base + λ·Σ wm·dropp(δm)/density, p = 1 − density, seeded"
 
-    public static func mergeTensor(_ input: TensorMergeInput, settings: TensorSettings) throws
-        -> [Double]
+    public static func tensorStream(_ spec: TensorSpec, settings: TensorSettings) throws
+        -> any TensorStream
     {
-        try Elementwise.dareLinear(input, options: settings.options())
+        try Elementwise.dareLinearStream(spec, options: settings.options())
     }
 }

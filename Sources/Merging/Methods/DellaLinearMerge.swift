@@ -3,21 +3,21 @@ extension MethodID {
     public static let dellaLinear: MethodID = "della_linear"
 }
 
-/// DELLA drops, weighted sum (mergekit's `della_linear`), one whole tensor at a time:
+/// DELLA drops, weighted sum (mergekit's `della_linear`), streamed chunk by chunk:
 ///
 ///     θ_base + λ·Σ wm·drop(δm, p_i ∈ density ± epsilon by rank)/(1 − p_i)
 ///
 /// The math is `Elementwise.dellaLinear`; parameters come from the recipe, resolved per tensor.
-/// - Complexity: see `Elementwise.dellaLinear`; memory is the inputs and the output of one tensor.
+/// - Complexity: see `Elementwise.dellaLinear`; memory per chunk, not tensor.
 public enum DellaLinearMerge: PerTensorMethod {
     public static let id = MethodID.dellaLinear
     public static let recipeMethod = RecipeMethod.dellaLinear
     public static let formula =
         "θ_base + λ·Σ wm·drop(δm, p_i ∈ density ± epsilon by rank)/(1 − p_i)"
 
-    public static func mergeTensor(_ input: TensorMergeInput, settings: TensorSettings) throws
-        -> [Double]
+    public static func tensorStream(_ spec: TensorSpec, settings: TensorSettings) throws
+        -> any TensorStream
     {
-        try Elementwise.dellaLinear(input, options: settings.options())
+        try Elementwise.dellaLinearStream(spec, options: settings.options())
     }
 }

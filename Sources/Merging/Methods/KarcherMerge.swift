@@ -3,22 +3,22 @@ extension MethodID {
     public static let karcher: MethodID = "karcher"
 }
 
-/// Karcher (Riemannian) mean on the sphere (mergekit's `karcher`), one whole tensor at a time:
+/// Karcher (Riemannian) mean on the sphere (mergekit's `karcher`), streamed chunk by chunk:
 ///
 ///     argmin_p Σ wm d(p, θm/‖θm‖)² by fixed-point iteration, times Σ wm ‖θm‖
 ///
 /// The math is `Elementwise.karcher`; parameters come from the recipe, resolved per tensor.
-/// - Complexity: see `Elementwise.karcher`; memory is the inputs and the output of one tensor.
+/// - Complexity: see `Elementwise.karcher`; memory per chunk, not tensor.
 public enum KarcherMerge: PerTensorMethod {
     public static let id = MethodID.karcher
     public static let recipeMethod = RecipeMethod.karcher
     public static let formula =
         "argmin_p Σ wm d(p, θm/‖θm‖)² by fixed-point iteration, times Σ wm ‖θm‖"
 
-    public static func mergeTensor(_ input: TensorMergeInput, settings: TensorSettings) throws
-        -> [Double]
+    public static func tensorStream(_ spec: TensorSpec, settings: TensorSettings) throws
+        -> any TensorStream
     {
-        try Elementwise.karcher(
-            input, maxIter: Int(settings.number("max_iter")), tol: settings.number("tol"))
+        try Elementwise.karcherStream(
+            spec, maxIter: Int(settings.number("max_iter")), tol: settings.number("tol"))
     }
 }

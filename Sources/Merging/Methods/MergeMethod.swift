@@ -24,10 +24,11 @@ public enum MethodKind: Sendable {
     /// `out = θ_init + Σ c_m δ_m` per group, with coefficients `c` from the group's Gram
     /// matrix (closed form, no tensor touched): slerp, lerp, task arithmetic, liti.
     case coefficients
-    /// `out = f(θ_base, θ_1 … θ_M)` one whole tensor at a time, with parameters resolved per
+    /// `out = f(θ_base, θ_1 … θ_M)` one tensor at a time, with parameters resolved per
     /// tensor from the plan's `Recipe` (TIES, DARE, model_stock, full-weight slerp…: a rule per
-    /// element, exact top-k or seeded randomness). The engine reads each tensor of every input
-    /// whole into `Double`, calls `mergeTensor` and rounds the result once.
+    /// element, exact top-k or seeded randomness). The engine runs the method's
+    /// `tensorStream` over chunks of every input decoded to `Double` (statistics passes, then
+    /// the write pass) and rounds the result once.
     case perTensor
 }
 
@@ -77,11 +78,16 @@ public protocol MergeMethod: SendableMetatype {
     static func validate(_ plan: MergePlan, models: Int, hasInit: Bool) throws
     /// The group's coefficients from its Gram matrix (`.coefficients` methods).
     static func coefficients(plan: MergePlan, gram: [[Double]]) -> GroupCoefficients
-    /// One whole tensor merged in `Double` (`.perTensor` methods), its parameters resolved
+    /// One tensor in memory merged in `Double` (`.perTensor` methods), its parameters resolved
     /// for this tensor by `settings`. Default: throws (coefficient methods never get here).
     /// - Throws: `MergeError` or `RecipeError` naming the tensor.
     static func mergeTensor(_ input: TensorMergeInput, settings: TensorSettings) throws
         -> [Double]
+    /// One tensor's merge as passes over chunks (`.perTensor` methods), its parameters
+    /// resolved for this tensor by `settings`: what the engine runs. Default: throws.
+    /// - Throws: `MergeError` or `RecipeError` naming the tensor.
+    static func tensorStream(_ spec: TensorSpec, settings: TensorSettings) throws
+        -> any TensorStream
 }
 
 extension MergeMethod {
@@ -91,6 +97,11 @@ extension MergeMethod {
     public static func validate(_ plan: MergePlan, models: Int, hasInit: Bool) throws {}
     public static func mergeTensor(_ input: TensorMergeInput, settings: TensorSettings) throws
         -> [Double]
+    {
+        throw MergeError.invalidCoefficients(reason: "\(id.rawValue) is not a per-tensor method")
+    }
+    public static func tensorStream(_ spec: TensorSpec, settings: TensorSettings) throws
+        -> any TensorStream
     {
         throw MergeError.invalidCoefficients(reason: "\(id.rawValue) is not a per-tensor method")
     }

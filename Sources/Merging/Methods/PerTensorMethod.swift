@@ -1,6 +1,7 @@
-/// A merge method that runs one whole tensor at a time (`MethodKind.perTensor`): mergekit's
-/// methods, whose rules need the whole tensor (top-k thresholds, norms, seeded drops keyed by
-/// element index) and parameters resolved per tensor from a `Recipe`. Each conforming type is
+/// A merge method that runs one tensor at a time (`MethodKind.perTensor`): mergekit's
+/// methods, whose rules need whole-tensor statistics (top-k thresholds, norms, seeded drops
+/// keyed by element index) and parameters resolved per tensor from a `Recipe`. Each is a
+/// `TensorStream`: statistics passes over chunks, then a write pass. Each conforming type is
 /// one file calling its `Elementwise` function; what it takes (models, base) comes from its
 /// `RecipeMethod`.
 public protocol PerTensorMethod: MergeMethod {
@@ -18,6 +19,15 @@ extension PerTensorMethod {
     /// Unused by the per-tensor loop; no coefficients.
     public static func coefficients(plan: MergePlan, gram: [[Double]]) -> GroupCoefficients {
         GroupCoefficients(c: [])
+    }
+
+    /// The tensor in memory through the method's stream (the same chunks and sums as the
+    /// engine, so the same bits).
+    public static func mergeTensor(_ input: TensorMergeInput, settings: TensorSettings) throws
+        -> [Double]
+    {
+        try input.check(method: displayName, minModels: 0, needsBase: false)
+        return try tensorStream(input.spec, settings: settings).run(input)
     }
 
     /// Per-tensor methods read their parameters from the plan's recipe.

@@ -6,24 +6,23 @@ extension Elementwise {
     ///     out  = base + λ · Σ w_m δ'_m / (normalize ? Σ w_m : 1)
     ///
     /// Defaults: `gamma` 0.01, `normalize` false, λ = 1.
-    /// - Complexity: O(M·n) (two radix selects per model).
+    /// - Complexity: streamed (`TaskVectorStream`): 8 radix passes (two thresholds per model)
+    ///   and the write pass.
     /// - SeeAlso: Davari & Belilovsky 2023, Model Breadcrumbs, §3.
     public static func breadcrumbs(_ input: TensorMergeInput, options: TaskVectorOptions = .init())
         throws -> [Double]
     {
-        try input.check(method: "breadcrumbs", minModels: 1, needsBase: true)
-        return combine(
-            base: input.base!, deltas: breadcrumbDeltas(input),
-            weights: input.parameters.map(\.weight), consensus: false,
-            normalize: options.normalize ?? false, lambda: options.lambda)
+        try taskVectorMerge(
+            input, method: "breadcrumbs", thinning: .middle, consensus: false,
+            normalize: options.normalize ?? false, options: options)
     }
 
-    static func breadcrumbDeltas(_ input: TensorMergeInput) -> [[Double]] {
-        taskVectors(input).enumerated().map { m, d in
-            d.withUnsafeBufferPointer {
-                keepMiddleMagnitude(
-                    $0, density: input.parameters[m].density, gamma: input.parameters[m].gamma)
-            }
-        }
+    /// The stream behind `breadcrumbs(_:options:)`, for the engine.
+    public static func breadcrumbsStream(_ spec: TensorSpec, options: TaskVectorOptions) throws
+        -> any TensorStream
+    {
+        try TaskVectorStream(
+            spec, method: "breadcrumbs", thinning: .middle, consensus: false,
+            normalize: options.normalize ?? false, options: options)
     }
 }

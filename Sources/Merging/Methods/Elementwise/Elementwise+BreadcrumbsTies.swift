@@ -6,15 +6,25 @@ extension Elementwise {
     ///     out  = base + λ · combine(δ', w, consensus)
     ///
     /// Defaults: `gamma` 0.01, `normalize` false, λ = 1.
-    /// - Complexity: O(M·n) (two radix selects per model).
+    /// - Complexity: streamed (`TaskVectorStream`): 8 radix passes (two thresholds per model)
+    ///   and the write pass.
     /// - SeeAlso: Davari & Belilovsky 2023; Yadav et al. 2023 steps 2–3.
     public static func breadcrumbsTies(
         _ input: TensorMergeInput, options: TaskVectorOptions = .init()
-    ) throws -> [Double] {
-        try input.check(method: "breadcrumbs_ties", minModels: 1, needsBase: true)
-        return combine(
-            base: input.base!, deltas: breadcrumbDeltas(input),
-            weights: input.parameters.map(\.weight), consensus: true,
-            normalize: options.normalize ?? false, lambda: options.lambda)
+    )
+        throws -> [Double]
+    {
+        try taskVectorMerge(
+            input, method: "breadcrumbs_ties", thinning: .middle, consensus: true,
+            normalize: options.normalize ?? false, options: options)
+    }
+
+    /// The stream behind `breadcrumbsTies(_:options:)`, for the engine.
+    public static func breadcrumbsTiesStream(_ spec: TensorSpec, options: TaskVectorOptions) throws
+        -> any TensorStream
+    {
+        try TaskVectorStream(
+            spec, method: "breadcrumbs_ties", thinning: .middle, consensus: true,
+            normalize: options.normalize ?? false, options: options)
     }
 }

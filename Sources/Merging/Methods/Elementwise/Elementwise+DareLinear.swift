@@ -11,26 +11,17 @@ extension Elementwise {
     public static func dareLinear(_ input: TensorMergeInput, options: TaskVectorOptions = .init())
         throws -> [Double]
     {
-        try input.check(method: "dare_linear", minModels: 1, needsBase: true)
-        return combine(
-            base: input.base!, deltas: dareDeltas(input, options: options),
-            weights: input.parameters.map(\.weight), consensus: false,
-            normalize: options.normalize ?? false, lambda: options.lambda)
+        try taskVectorMerge(
+            input, method: "dare_linear", thinning: .random, consensus: false,
+            normalize: options.normalize ?? false, options: options)
     }
 
-    static func dareDeltas(_ input: TensorMergeInput, options: TaskVectorOptions) -> [[Double]] {
-        taskVectors(input).enumerated().map { m, d in
-            var out = [Double](repeating: 0, count: d.count)
-            d.withUnsafeBufferPointer { src in
-                out.withUnsafeMutableBufferPointer { dst in
-                    dropRandom(
-                        src, density: input.parameters[m].density,
-                        rescale: options.rescale ?? true,
-                        random: CounterRandom(seed: options.seed, tensor: input.name, model: m),
-                        into: dst)
-                }
-            }
-            return out
-        }
+    /// The stream behind `dareLinear(_:options:)`, for the engine.
+    public static func dareLinearStream(_ spec: TensorSpec, options: TaskVectorOptions) throws
+        -> any TensorStream
+    {
+        try TaskVectorStream(
+            spec, method: "dare_linear", thinning: .random, consensus: false,
+            normalize: options.normalize ?? false, options: options)
     }
 }

@@ -12,10 +12,17 @@ extension Elementwise {
     public static func dareTies(_ input: TensorMergeInput, options: TaskVectorOptions = .init())
         throws -> [Double]
     {
-        try input.check(method: "dare_ties", minModels: 1, needsBase: true)
-        return combine(
-            base: input.base!, deltas: dareDeltas(input, options: options),
-            weights: input.parameters.map(\.weight), consensus: true,
-            normalize: options.normalize ?? false, lambda: options.lambda)
+        try taskVectorMerge(
+            input, method: "dare_ties", thinning: .random, consensus: true,
+            normalize: options.normalize ?? false, options: options)
+    }
+
+    /// The stream behind `dareTies(_:options:)`, for the engine.
+    public static func dareTiesStream(_ spec: TensorSpec, options: TaskVectorOptions) throws
+        -> any TensorStream
+    {
+        try TaskVectorStream(
+            spec, method: "dare_ties", thinning: .random, consensus: true,
+            normalize: options.normalize ?? false, options: options)
     }
 }

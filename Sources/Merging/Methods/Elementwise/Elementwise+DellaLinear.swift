@@ -6,15 +6,22 @@ extension Elementwise {
     ///
     /// Defaults: `epsilon` 0.15, `rescale` true, `normalize` false, λ = 1.
     /// - Throws: `MergeError.invalidCoefficients` when ρ ± ε leaves (0, 1).
-    /// - Complexity: O(M·n log C).
+    /// - Complexity: O(M·n log C); one write pass, chunks of whole rows.
     /// - SeeAlso: Deep et al. 2024, DELLA-Merging.
     public static func dellaLinear(_ input: TensorMergeInput, options: TaskVectorOptions = .init())
         throws -> [Double]
     {
-        try input.check(method: "della_linear", minModels: 1, needsBase: true)
-        return combine(
-            base: input.base!, deltas: try dellaDeltas(input, options: options),
-            weights: input.parameters.map(\.weight), consensus: false,
-            normalize: options.normalize ?? false, lambda: options.lambda)
+        try taskVectorMerge(
+            input, method: "della_linear", thinning: .rank, consensus: false,
+            normalize: options.normalize ?? false, options: options)
+    }
+
+    /// The stream behind `dellaLinear(_:options:)`, for the engine.
+    public static func dellaLinearStream(_ spec: TensorSpec, options: TaskVectorOptions) throws
+        -> any TensorStream
+    {
+        try TaskVectorStream(
+            spec, method: "della_linear", thinning: .rank, consensus: false,
+            normalize: options.normalize ?? false, options: options)
     }
 }

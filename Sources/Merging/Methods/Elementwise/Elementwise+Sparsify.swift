@@ -72,21 +72,23 @@ extension Elementwise {
     ///     p_i = ρ − ε + 2ε · r_i / (C − 1)        (p_i = ρ when C = 1)
     ///
     /// then, with `rescale`, divided by `p_i`. `density ≥ 1` copies; `density ≤ 0` zeroes.
-    /// - Throws: `MergeError.invalidCoefficients` unless 0 < ρ − ε and ρ + ε < 1.
+    /// Works on whole rows: `elementOffset` (a multiple of the row length) is the index of
+    /// `delta[0]` in the tensor. The caller checks 0 < ρ − ε and ρ + ε < 1
+    /// (`TaskVectorStream`).
     /// - Complexity: O(n log C) (one sort per row), memory one row of indices.
     /// - SeeAlso: Deep et al. 2024, DELLA-Merging, §3 (MagPrune).
     public static func dropByRank(
         _ delta: UnsafeBufferPointer<Double>, rowLength: Int, density: Double, epsilon: Double,
-        rescale: Bool, random: CounterRandom, tensor: String
-    ) throws -> [Double] {
-        if density >= 1 { return Array(delta) }
-        var out = [Double](repeating: 0, count: delta.count)
-        if density <= 0 { return out }
-        if density - epsilon <= 0 || density + epsilon >= 1 {
-            throw MergeError.invalidCoefficients(
-                reason: "della on '\(tensor)': density \(density) ± epsilon \(epsilon) "
-                    + "must lie in (0, 1)")
+        rescale: Bool, random: CounterRandom, elementOffset: Int = 0,
+        into out: UnsafeMutableBufferPointer<Double>
+    ) {
+        precondition(out.count == delta.count)
+        if density >= 1 {
+            for i in 0..<delta.count { out[i] = delta[i] }
+            return
         }
+        for i in 0..<delta.count { out[i] = 0 }
+        if density <= 0 { return }
         let c = max(1, rowLength)
         precondition(delta.count % c == 0)
         var order = [Int](repeating: 0, count: c)
@@ -103,9 +105,10 @@ extension Elementwise {
                     c == 1
                     ? density : density - epsilon + 2 * epsilon * Double(rank) / Double(c - 1)
                 let i = row + j
-                if random.uniform(i) < p { out[i] = rescale ? delta[i] / p : delta[i] }
+                if random.uniform(elementOffset + i) < p {
+                    out[i] = rescale ? delta[i] / p : delta[i]
+                }
             }
         }
-        return out
     }
 }

@@ -11,9 +11,17 @@ extension Elementwise {
     )
         throws -> [Double]
     {
-        try input.check(method: "task_arithmetic", minModels: 1, needsBase: true)
-        return combine(
-            base: input.base!, deltas: taskVectors(input), weights: input.parameters.map(\.weight),
-            consensus: false, normalize: options.normalize ?? false, lambda: options.lambda)
+        try taskVectorMerge(
+            input, method: "task_arithmetic", thinning: .none, consensus: false,
+            normalize: options.normalize ?? false, options: options)
+    }
+
+    /// The stream behind `taskArithmetic(_:options:)`, for the engine.
+    public static func taskArithmeticStream(_ spec: TensorSpec, options: TaskVectorOptions) throws
+        -> any TensorStream
+    {
+        try TaskVectorStream(
+            spec, method: "task_arithmetic", thinning: .none, consensus: false,
+            normalize: options.normalize ?? false, options: options)
     }
 }

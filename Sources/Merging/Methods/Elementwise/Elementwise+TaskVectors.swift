@@ -29,15 +29,14 @@ extension Elementwise {
     ///     out = base + λ · (normalize ? mixed / D : mixed)
     ///
     /// Elementwise: works on any chunk (all arguments being the same chunk of each tensor).
-    /// - Complexity: O(M·n) time, one output tensor.
+    /// - Complexity: O(M·n) time, writes `out` (`base.count` elements).
     /// - SeeAlso: Ilharco et al. 2023 (task arithmetic); Yadav et al. 2023, TIES-Merging, §3
     ///   steps 2 (Elect, by summed magnitude) and 3 (Disjoint merge).
     public static func combine(
         base: UnsafeBufferPointer<Double>, deltas: [[Double]], weights: [Double], consensus: Bool,
-        normalize: Bool, lambda: Double
-    ) -> [Double] {
+        normalize: Bool, lambda: Double, into out: UnsafeMutableBufferPointer<Double>
+    ) {
         let n = base.count
-        var out = [Double](repeating: 0, count: n)
         let plainDivisor: Double = {
             let s = weights.reduce(0, +)
             return s.magnitude < 1e-8 ? 1 : s
@@ -63,12 +62,17 @@ extension Elementwise {
             }
             out[i] = base[i] + lambda * (normalize ? mixed / divisor : mixed)
         }
-        return out
     }
 
-    /// The task vectors δ_m = θ_m − base of `input`.
-    static func taskVectors(_ input: TensorMergeInput) -> [[Double]] {
-        let base = input.base!
-        return input.models.map { m in (0..<m.count).map { m[$0] - base[$0] } }
+    /// Runs the task-vector stream of `thinning` over a tensor in memory.
+    static func taskVectorMerge(
+        _ input: TensorMergeInput, method: String, thinning: TaskVectorStream.Thinning,
+        consensus: Bool, normalize: Bool, options: TaskVectorOptions
+    ) throws -> [Double] {
+        try input.check(method: method, minModels: 1, needsBase: true)
+        return try TaskVectorStream(
+            input.spec, method: method, thinning: thinning, consensus: consensus,
+            normalize: normalize, options: options
+        ).run(input)
     }
 }

@@ -6,19 +6,23 @@ extension Elementwise {
     ///     out  = base + λ · combine(δ', w, consensus)       (see `combine`)
     ///
     /// Defaults: `normalize` true (the disjoint mean), λ = 1. `rescale` does not apply.
-    /// - Complexity: O(M·n) (one radix select per model), M thinned task vectors in memory.
+    /// - Complexity: streamed (`TaskVectorStream`): 8 radix passes and the write pass; memory
+    ///   per chunk, not per tensor.
     /// - SeeAlso: Yadav et al. 2023, TIES-Merging, Algorithm 1.
     public static func ties(_ input: TensorMergeInput, options: TaskVectorOptions = .init())
         throws -> [Double]
     {
-        try input.check(method: "ties", minModels: 1, needsBase: true)
-        let deltas = taskVectors(input).enumerated().map { m, d in
-            d.withUnsafeBufferPointer {
-                keepTopMagnitude($0, density: input.parameters[m].density)
-            }
-        }
-        return combine(
-            base: input.base!, deltas: deltas, weights: input.parameters.map(\.weight),
-            consensus: true, normalize: options.normalize ?? true, lambda: options.lambda)
+        try taskVectorMerge(
+            input, method: "ties", thinning: .top, consensus: true,
+            normalize: options.normalize ?? true, options: options)
+    }
+
+    /// The stream behind `ties(_:options:)`, for the engine.
+    public static func tiesStream(_ spec: TensorSpec, options: TaskVectorOptions) throws
+        -> any TensorStream
+    {
+        try TaskVectorStream(
+            spec, method: "ties", thinning: .top, consensus: true,
+            normalize: options.normalize ?? true, options: options)
     }
 }

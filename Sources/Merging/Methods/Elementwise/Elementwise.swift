@@ -19,13 +19,16 @@
 /// | nuslerp | optional | norms and dots (tensor, rows or columns) | no | no | unflattened |
 /// | multislerp, karcher | optional / no | norms, dots (karcher iterates) | no | no | no |
 ///
-/// Elementwise-only methods (linear, task_arithmetic, dare_*) stream chunk by chunk; DARE's
-/// drops depend only on (seed, tensor name, model index, element index), so any chunking gives
-/// the same output. The others need one or more passes over the whole tensor before the
-/// elementwise pass (norms, dots, magnitude thresholds). For the magnitude methods a streaming
-/// engine runs `MagnitudeThreshold.Builder` over the chunks of each task vector (8 passes, one
-/// 256-bin histogram), then per chunk thins with `MagnitudeThreshold.Cursor` (or
-/// `dropRandom(…, elementOffset:)`) and calls `combine`, which is elementwise.
+/// Every method is a `TensorStream`: statistics passes over chunks (`ChunkLayout`) whose
+/// partials are folded in chunk order, then an elementwise write pass; the functions here run
+/// that stream over buffers in memory, the engine over the mapped inputs on its threads, so
+/// both give the same bits. Elementwise-only methods (linear, task_arithmetic, dare_*) have no
+/// statistics pass; DARE's drops depend only on (seed, tensor name, model index, element
+/// index). Row-wise statistics (DELLA's ranks, filter-wise model_stock, nuslerp by rows) are
+/// computed in the write pass on chunks of whole rows. The magnitude methods run
+/// `MagnitudeThreshold.Builder` over the chunks (8 passes, 256 counts per model and chunk),
+/// count the threshold's ties per chunk when they are split, then thin each chunk with a
+/// `MagnitudeThreshold.Cursor` and `combine`.
 public enum Elementwise {}
 
 /// One model's parameters for one tensor, after filters and gradients are resolved.

@@ -44,6 +44,8 @@ public struct MagnitudeThreshold: Sendable, Equatable {
         private var histogram = [Int](repeating: 0, count: 256)
         /// Set once the k-th element is found.
         public private(set) var threshold: MagnitudeThreshold?
+        /// Once `threshold` is set: how many elements have exactly its magnitude (kept or not).
+        public private(set) var equalCount = 0
 
         /// - Precondition: `k >= 0` and no larger than the number of elements streamed.
         public init(topK k: Int) {
@@ -61,6 +63,18 @@ public struct MagnitudeThreshold: Sendable, Equatable {
             }
         }
 
+        /// Counts one magnitude bit pattern (`|x|.bitPattern`) of the current pass into an
+        /// outside 256-bin `histogram` (one per chunk, so chunks can be counted in parallel).
+        @inline(__always)
+        public func count(_ bits: UInt64, into histogram: UnsafeMutablePointer<Double>) {
+            if bits & mask == prefix { histogram[Int((bits >> shift) & 0xff)] += 1 }
+        }
+
+        /// Adds an outside histogram filled by `count(_:into:)` to this pass's counts.
+        public mutating func add(histogram: UnsafeBufferPointer<Double>) {
+            for d in 0..<256 { self.histogram[d] += Int(histogram[d]) }
+        }
+
         /// Fixes the next byte of the threshold from this pass's histogram.
         public mutating func endPass() {
             guard threshold == nil else { return }
@@ -72,8 +86,10 @@ public struct MagnitudeThreshold: Sendable, Equatable {
             precondition(histogram[digit] >= remaining, "k exceeds the number of elements")
             prefix |= UInt64(digit) << shift
             mask |= 0xff << shift
+            let equal = histogram[digit]
             for d in 0..<256 { histogram[d] = 0 }
             if shift == 0 {
+                equalCount = equal
                 threshold = MagnitudeThreshold(bits: prefix, keptAtThreshold: remaining)
             } else {
                 shift -= 8
@@ -89,6 +105,13 @@ public struct MagnitudeThreshold: Sendable, Equatable {
         public init(_ threshold: MagnitudeThreshold) {
             bits = threshold.bits
             equalLeft = threshold.keptAtThreshold
+        }
+
+        /// A cursor starting inside the tensor, after `equalsBefore` elements of exactly the
+        /// threshold's magnitude (so a chunk applies the threshold as the whole pass would).
+        public init(_ threshold: MagnitudeThreshold, equalsBefore: Int) {
+            bits = threshold.bits
+            equalLeft = max(0, threshold.keptAtThreshold - equalsBefore)
         }
 
         /// Whether the next element (in index order) is kept.
