@@ -142,7 +142,7 @@ import Testing
         case .modelStock where c.global.isEmpty:
             return SphericalMethodTests.modelStockReference(base: base, models: models)
         case .multislerp:
-            // SphericalMethodTests.multislerpReference with the dots hoisted out of the loop
+            // SphericalMethodTests.multislerpReference, dots hoisted out of the element loop
             let wn = w.map { $0 / w.reduce(0, +) }
             let units = deltas.map { x in
                 let norm = MethodReference.norm(x)
@@ -151,7 +151,8 @@ import Testing
             var mu = base.indices.map { i in
                 units.indices.reduce(0.0) { $0 + wn[$1] * units[$1][i] }
             }
-            mu = mu.map { $0 / MethodReference.norm(mu) }
+            let muNorm = MethodReference.norm(mu)
+            mu = mu.map { $0 / muNorm }
             let dots = units.map { MethodReference.dot($0, mu) }
             let tangent = base.indices.map { i in
                 units.indices.reduce(0.0) { $0 + wn[$1] * (units[$1][i] - dots[$1] * mu[i]) }

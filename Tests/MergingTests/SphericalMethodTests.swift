@@ -125,9 +125,13 @@ import Testing
     static func multislerpReference(_ v: [[Double]], _ weights: [Double]) -> [Double] {
         let w = weights.map { $0 / weights.reduce(0, +) }
         let n = v[0].count
-        let units = v.map { x in x.map { $0 / (MethodReference.norm(x) + 1e-8) } }
+        let units = v.map { x in
+            let norm = MethodReference.norm(x)
+            return x.map { $0 / (norm + 1e-8) }
+        }
         var mu = (0..<n).map { i in units.indices.reduce(0.0) { $0 + w[$1] * units[$1][i] } }
-        mu = mu.map { $0 / MethodReference.norm(mu) }
+        let muNorm = MethodReference.norm(mu)
+        mu = mu.map { $0 / muNorm }
         let tangent = (0..<n).map { i in
             units.indices.reduce(0.0) { s, m in
                 s + w[m] * (units[m][i] - MethodReference.dot(units[m], mu) * mu[i])
