@@ -85,29 +85,18 @@ public final class GramPass {
             let chunks = (end - start + chunkElements - 1) / chunkElements
             partials.zero(chunks * mm)
             let parts = max(1, min(readers.all.count, chunks))
-            let errors = ErrorSlots(count: parts)
             let (lo0, chunk, readers, what) = (start, chunkElements, readers, sums.rawValue)
             let (m, base) = (models, hasBase ? Int32(1) : 0)
-            let work: @Sendable (Int) -> Void = { p in
+            try runParts(parts) { p in
                 let lo = lo0 + (p * chunks / parts) * chunk
                 let hi = min(end, lo0 + ((p + 1) * chunks / parts) * chunk)
-                do {
-                    try readers.all[p].forEachChunk(of: tensor.name, elements: lo..<hi) { c in
-                        let at = ((c.offset - lo0) / chunk) * mm
-                        mt_pair_sums(
-                            c.pointers, c.kinds, m, base, c.count, what, partials.task + at,
-                            partials.weight + at, partials.distance + at)
-                    }
-                } catch {
-                    errors.set(p, error)
+                try readers.all[p].forEachChunk(of: tensor.name, elements: lo..<hi) { c in
+                    let at = ((c.offset - lo0) / chunk) * mm
+                    mt_pair_sums(
+                        c.pointers, c.kinds, m, base, c.count, what, partials.task + at,
+                        partials.weight + at, partials.distance + at)
                 }
             }
-            if parts == 1 {
-                work(0)
-            } else {
-                DispatchQueue.concurrentPerform(iterations: parts, execute: work)
-            }
-            if let error = errors.first { throw error }
             for ci in 0..<chunks {
                 for k in 0..<mm {
                     total.task[k] += partials.task[ci * mm + k]
@@ -171,13 +160,4 @@ private final class PartialSums: @unchecked Sendable {
         weight.deallocate()
         distance.deallocate()
     }
-}
-
-/// The first error of each worker; each worker writes only its own slot.
-final class ErrorSlots: @unchecked Sendable {
-    private var values: [(any Error)?]
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-    func set(_ p: Int, _ error: any Error) { values[p] = error }
-    /// The error of the lowest-numbered failing worker.
-    var first: (any Error)? { values.compactMap { $0 }.first }
 }

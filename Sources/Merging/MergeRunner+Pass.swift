@@ -2,11 +2,6 @@ import Dispatch
 import SafeTensors
 
 /// A mutable box that crosses into `concurrentPerform`; each part touches disjoint slots.
-private final class PartSlots<T>: @unchecked Sendable {
-    var values: [T?]
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-}
-
 private struct RawBox: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
 }
@@ -40,39 +35,28 @@ extension MergeRunner {
             partials.initialize(repeating: 0, count: chunks * mm)
             let pool = workers
             let parts = max(1, min(pool.count, chunks))
-            let errors = PartSlots<any Error>(count: parts)
             let start = blockStart
             let blockBoxes = outSets[outSet].map { RawBox(pointer: $0.baseAddress!) }
-            let work: @Sendable (Int) -> Void = { p in
+            try runParts(parts) { p in
                 let lo = start + (p * chunks / parts) * self.chunk
                 let hi = min(blockEnd, start + ((p + 1) * chunks / parts) * self.chunk)
                 let worker = pool[p]
                 let partialsBase = partialsBox.pointer.assumingMemoryBound(to: Double.self)
-                do {
-                    try worker.reader.forEachChunk(of: t.name, elements: lo..<hi) { chunk in
-                        let at = chunk.offset - start
-                        if wantGram {
-                            let partial = partialsBase + (at / self.chunk) * mm
-                            kernel.accumulateGram(chunk, into: partial)
-                        }
-                        for k in etas.indices {
-                            worker.outputs[k] = blockBoxes[k].pointer + at * outSize
-                        }
-                        kernel.merge(
-                            chunk, c: c, etas: etas, dtype: outDType,
-                            outputs: worker.outputs, scratch: worker.scratch,
-                            nonFinite: worker.nonFinite)
+                try worker.reader.forEachChunk(of: t.name, elements: lo..<hi) { chunk in
+                    let at = chunk.offset - start
+                    if wantGram {
+                        let partial = partialsBase + (at / self.chunk) * mm
+                        kernel.accumulateGram(chunk, into: partial)
                     }
-                } catch {
-                    errors.values[p] = error
+                    for k in etas.indices {
+                        worker.outputs[k] = blockBoxes[k].pointer + at * outSize
+                    }
+                    kernel.merge(
+                        chunk, c: c, etas: etas, dtype: outDType,
+                        outputs: worker.outputs, scratch: worker.scratch,
+                        nonFinite: worker.nonFinite)
                 }
             }
-            if parts == 1 {
-                work(0)
-            } else {
-                DispatchQueue.concurrentPerform(iterations: parts, execute: work)
-            }
-            if let error = errors.values.compactMap({ $0 }).first { throw error }
             for ci in 0..<chunks {
                 for i in 0..<mm { tensorGram[i] += partials[ci * mm + i] }
             }

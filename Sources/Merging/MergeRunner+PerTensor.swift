@@ -57,11 +57,6 @@ private final class ChunkSource: @unchecked Sendable {
     }
 }
 
-private final class ErrorBox: @unchecked Sendable {
-    var values: [(any Error)?]
-    init(_ n: Int) { values = Array(repeating: nil, count: n) }
-}
-
 private struct Pointer: @unchecked Sendable {
     let raw: UnsafeMutableRawPointer
 }
@@ -223,38 +218,27 @@ extension MergeRunner {
     ) throws -> [Double] {
         var partials = [Double](repeating: 0, count: chunks.count * width)
         let parts = max(1, min(workers.count, chunks.count))
-        let errors = ErrorBox(parts)
         let outs = output.map { Pointer(raw: $0) }
         try partials.withUnsafeMutableBufferPointer { all in
             let box = Pointer(raw: UnsafeMutableRawPointer(all.baseAddress!))
-            let work: @Sendable (Int) -> Void = { p in
+            try runParts(parts) { p in
                 let lo = chunks.lowerBound + p * chunks.count / parts
                 let hi = chunks.lowerBound + (p + 1) * chunks.count / parts
                 let base = box.raw.assumingMemoryBound(to: Double.self)
-                do {
-                    for c in lo..<hi {
-                        let partial = UnsafeMutableBufferPointer(
-                            start: base + (c - chunks.lowerBound) * width, count: width)
-                        try self.runChunk(
-                            c, t, stream, source: source, worker: p, check: check,
-                            partial: partial,
-                            output: outs.isEmpty
-                                ? nil
-                                : (
-                                    outs.map(\.raw),
-                                    source.layout.range(chunks.lowerBound).lowerBound
-                                ))
-                    }
-                } catch {
-                    errors.values[p] = error
+                for c in lo..<hi {
+                    let partial = UnsafeMutableBufferPointer(
+                        start: base + (c - chunks.lowerBound) * width, count: width)
+                    try self.runChunk(
+                        c, t, stream, source: source, worker: p, check: check,
+                        partial: partial,
+                        output: outs.isEmpty
+                            ? nil
+                            : (
+                                outs.map(\.raw),
+                                source.layout.range(chunks.lowerBound).lowerBound
+                            ))
                 }
             }
-            if parts == 1 {
-                work(0)
-            } else {
-                DispatchQueue.concurrentPerform(iterations: parts, execute: work)
-            }
-            if let error = errors.values.compactMap({ $0 }).first { throw error }
         }
         return partials
     }
