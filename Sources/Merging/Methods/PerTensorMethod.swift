@@ -26,8 +26,7 @@ extension PerTensorMethod {
     public static func mergeTensor(_ input: TensorMergeInput, settings: TensorSettings) throws
         -> [Double]
     {
-        try input.check(method: displayName, minModels: 0, needsBase: false)
-        return try tensorStream(input.spec, settings: settings).run(input)
+        try tensorStream(input.spec, settings: settings).run(input)
     }
 
     /// Per-tensor methods read their parameters from the plan's recipe.

@@ -15,7 +15,6 @@ extension Elementwise {
     /// - Complexity: two passes (norms and dot, then the combination; `FullSlerpStream`).
     /// - SeeAlso: Shoemake 1985, Animating rotation with quaternion curves (slerp).
     public static func slerp(_ input: TensorMergeInput, t: Double) throws -> [Double] {
-        try input.check(method: "slerp", minModels: 1, needsBase: true)
         return try slerpStream(input.spec, t: t).run(input)
     }
 

@@ -21,7 +21,6 @@ extension Elementwise {
     public static func karcher(_ input: TensorMergeInput, maxIter: Int = 10, tol: Double = 1e-5)
         throws -> [Double]
     {
-        try input.check(method: "karcher", minModels: 1, needsBase: false)
         return try karcherStream(input.spec, maxIter: maxIter, tol: tol).run(input)
     }
 

@@ -10,7 +10,6 @@ extension Elementwise {
     /// - SeeAlso: Wortsman et al. 2022, Model Soups, uniform/weighted soup.
     public static func linear(_ input: TensorMergeInput, normalize: Bool = true) throws -> [Double]
     {
-        try input.check(method: "linear", minModels: 1, needsBase: false)
         return try linearStream(input.spec, normalize: normalize).run(input)
     }
 

@@ -16,7 +16,6 @@ extension Elementwise {
     public static func modelStock(_ input: TensorMergeInput, filterWise: Bool = false) throws
         -> [Double]
     {
-        try input.check(method: "model_stock", minModels: 2, needsBase: true)
         return try modelStockStream(input.spec, filterWise: filterWise).run(input)
     }
 

@@ -17,7 +17,6 @@ extension Elementwise {
     public static func multislerp(
         _ input: TensorMergeInput, normalizeWeights: Bool = true, eps: Double = 1e-8
     ) throws -> [Double] {
-        try input.check(method: "multislerp", minModels: 1, needsBase: false)
         return try multislerpStream(input.spec, normalizeWeights: normalizeWeights, eps: eps)
             .run(input)
     }

@@ -21,7 +21,6 @@ extension Elementwise {
     )
         throws -> [Double]
     {
-        try input.check(method: "nuslerp", minModels: 2, needsBase: false)
         return try nuslerpStream(input.spec, flatten: flatten, rowWise: rowWise).run(input)
     }
 

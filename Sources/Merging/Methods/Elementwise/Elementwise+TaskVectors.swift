@@ -69,7 +69,6 @@ extension Elementwise {
         _ input: TensorMergeInput, method: String, thinning: TaskVectorStream.Thinning,
         consensus: Bool, normalize: Bool, options: TaskVectorOptions
     ) throws -> [Double] {
-        try input.check(method: method, minModels: 1, needsBase: true)
         return try TaskVectorStream(
             input.spec, method: method, thinning: thinning, consensus: consensus,
             normalize: normalize, options: options

@@ -76,17 +76,15 @@ public struct TensorMergeInput {
     /// Number of elements.
     public var count: Int { models.first?.count ?? base?.count ?? 0 }
 
-    /// Checks that there are `minModels` models, a base when `needsBase`, one parameter set
-    /// per model and equal element counts.
-    /// - Throws: `MergeError.tooFewModels`, `.initRequired` or `.invalidCoefficients`.
-    func check(method: String, minModels: Int, needsBase: Bool) throws {
-        if models.count < minModels {
-            throw MergeError.tooFewModels(method: method, needed: minModels, got: models.count)
-        }
-        if needsBase && base == nil { throw MergeError.initRequired(method: method) }
+    /// Checks one parameter set per model and equal element counts, matching the shape
+    /// (what the method needs is its stream's check, `TensorSpec.check`).
+    /// - Throws: `MergeError.invalidCoefficients` naming the tensor.
+    func checkBuffers() throws {
         if parameters.count != models.count {
             throw MergeError.invalidCoefficients(
-                reason: "\(method): \(parameters.count) parameter sets for \(models.count) models")
+                reason:
+                    "tensor '\(name)': \(parameters.count) parameter sets for \(models.count) models"
+            )
         }
         let n = count
         let shapeCount = shape.reduce(1, *)
@@ -94,7 +92,7 @@ public struct TensorMergeInput {
             || shapeCount != n
         {
             throw MergeError.invalidCoefficients(
-                reason: "\(method): tensor '\(name)' buffers differ in length from shape \(shape)")
+                reason: "tensor '\(name)': buffers differ in length from shape \(shape)")
         }
     }
 }

@@ -114,6 +114,7 @@ extension TensorStream {
     /// result is bit for bit the engine's.
     /// - Complexity: the stream's passes over `input`; one output tensor.
     public func run(_ input: TensorMergeInput) throws -> [Double] {
+        try input.checkBuffers()
         let layout = ChunkLayout(count: input.count, rowLength: rowLength)
         func view(_ c: Int) -> ChunkValues {
             let r = layout.range(c)
