@@ -36,8 +36,9 @@ struct WarpCommand: ParsableCommand, WarpRunKnobs {
             "One SLERP angle per: layer (transformer block; the paper's choice), tensor, or model.",
             valueName: "layer|tensor|model"))
     var granularity = WarpSettings().granularity
-    @Option(help: "KL coefficient β of the WARP runs.") var beta: Float = 0.1
-    @Option(help: "EMA rate μ.") var mu: Float = 0.01
+    @Option(help: "KL coefficient β of the WARP runs.")
+    var beta: Float = WarpSettings().reinforce.beta
+    @Option(help: "EMA rate μ.") var mu: Float = WarpSettings().mu
     @Option(help: "Adam learning rate of the RL runs.")
     var lr: Float = WarpSettings().reinforce.optimizer.learningRate
     @Option(help: "Completions per step.") var batch = WarpSettings().reinforce.batchSize
