@@ -3,7 +3,7 @@ import Foundation
 import Reinforce
 
 /// `mergetool warp [run] --run-dir DIR`: the iterative WARP loop on the built-in task.
-struct WarpCommand: ParsableCommand, WarpRunKnobs {
+struct WarpCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the iterative WARP loop: EMA-anchored RL runs, SLERP, LITI (Algorithm 1).",
@@ -21,39 +21,7 @@ struct WarpCommand: ParsableCommand, WarpRunKnobs {
             """)
 
     @Option(name: .customLong("run-dir"), help: "Output run directory.") var runDir: String
-    @Option(help: "Iterations I.") var iterations = 1
-    @Option(help: "RL runs per iteration M (≥ 2).") var runs = WarpSettings().runs
-    @Option(help: "REINFORCE steps per run T.") var steps = WarpSettings().steps
-    @Option(help: "LITI η: the next init is (1−η)·init + η·slerp.") var eta = 0.3
-    @Option(
-        help: ArgumentHelp(
-            "η values of the evaluated front, comma-separated (default: "
-                + WarpSettings().front.map { String(format: "%g", $0) }.joined(separator: ",")
-                + ")."))
-    var front: DoubleList?
-    @Option(
-        help: ArgumentHelp(
-            "One SLERP angle per: layer (transformer block; the paper's choice), tensor, or model.",
-            valueName: "layer|tensor|model"))
-    var granularity = WarpSettings().granularity
-    @Option(help: "KL coefficient β of the WARP runs.")
-    var beta: Float = WarpSettings().reinforce.beta
-    @Option(help: "EMA rate μ.") var mu: Float = WarpSettings().mu
-    @Option(help: "Adam learning rate of the RL runs.")
-    var lr: Float = WarpSettings().reinforce.optimizer.learningRate
-    @Option(help: "Completions per step.") var batch = WarpSettings().reinforce.batchSize
-    @Option(name: .customLong("new-tokens"), help: "Tokens per completion (and per evaluation).")
-    var newTokens = WarpSettings().reinforce.newTokens
-    @Option(help: "Sampling temperature of the RL runs (evaluation samples at 1).")
-    var temperature = WarpSettings().reinforce.temperature
-    @Option(name: .customLong("length-penalty"), help: "Length penalty α per token (appendix E).")
-    var lengthPenalty: Double?
-    @Flag(
-        name: .customLong("fixed-length"),
-        help:
-            "Completions of exactly --new-tokens (no stop at the end marker; the reward sees every token)."
-    )
-    var fixedLength = false
+    @OptionGroup(title: "Runs, merge and front") var knobs: WarpRunOptions
     @Option(
         name: .customLong("baseline"),
         help: ArgumentHelp(
@@ -63,12 +31,6 @@ struct WarpCommand: ParsableCommand, WarpRunKnobs {
     var baselineOption: BaselineBetas?
     /// `--baseline`, or its default (one baseline at β = 0.1).
     var baseline: BaselineBetas { baselineOption ?? .betas(DoubleList([0.1])) }
-    @Option(name: .customLong("baseline-steps"), help: "Steps of each baseline (default I·T).")
-    var baselineSteps: Int?
-    @Option(name: .customLong("sft-steps"), help: "SFT steps when SFT is trained here.")
-    var sftSteps = WarpSettings().sft.steps
-    @Option(name: .customLong("eval-every"), help: "Held-out evaluation every E steps.")
-    var evalEvery = WarpSettings().evalEvery
     @Option(name: .customLong("eval-prompts"), help: "Held-out prompts per evaluation.")
     var evalPrompts = WarpSettings().evaluation.promptCount
     @Option(help: "Reward: lexicon or external:COMMAND.") var reward = RewardChoice.lexicon
@@ -109,8 +71,8 @@ struct WarpCommand: ParsableCommand, WarpRunKnobs {
     }
 
     func validate() throws {
-        try validateRunKnobs()
-        if let front, front.values.contains(where: { $0 < 0 }) {
+        try knobs.check(baseline: baseline, evalPrompts: evalPrompts, parallel: parallel)
+        if let front = knobs.front, front.values.contains(where: { $0 < 0 }) {
             throw ValidationError("--front values must be ≥ 0")
         }
         try NumericOption.check(rewardTimeout, "--reward-timeout", positive: true)
@@ -122,7 +84,7 @@ struct WarpCommand: ParsableCommand, WarpRunKnobs {
     }
 
     private func makeSettings() -> WarpSettings {
-        var s = runSettings()
+        var s = knobs.settings(baseline: baseline, evalPrompts: evalPrompts)
         s.reward = reward.spec
         s.rewardTimeout = rewardTimeout
         s.parallelRuns = parallel
@@ -140,7 +102,7 @@ struct WarpCommand: ParsableCommand, WarpRunKnobs {
         config.vocabSize = try SFTRun.corpus(settings.sft).vocabulary.count
         let evaluation = MemoryEstimate.evaluation(
             config, batch: settings.evaluation.batchSize, prompts: evalPrompts)
-        try (MemoryEstimate.reinforce(config, batch: batch) + evaluation).times(parallel)
+        try (MemoryEstimate.reinforce(config, batch: knobs.batch) + evaluation).times(parallel)
             .check("warp")
         let loop = try WarpLoop(settings: settings, directory: runDir)
         let clock = Date()

@@ -4,7 +4,7 @@ import Reinforce
 
 /// `mergetool warp study --study-dir D --seeds N …`: the WARP loop on N independent seeds and
 /// the paper's observations (1)–(6) judged over them (`WarpStudy`, `StudyReport`).
-struct WarpStudyCommand: ParsableCommand, WarpRunKnobs {
+struct WarpStudyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "study",
         abstract: "Run the WARP loop on N independent seeds and judge the paper's observations.",
@@ -24,41 +24,13 @@ struct WarpStudyCommand: ParsableCommand, WarpRunKnobs {
     @Option(help: "Number of independent seeds N (≥ 2).") var seeds = 8
     @Option(name: .customLong("first-seed"), help: "Seeds are first-seed … first-seed + N − 1.")
     var firstSeed: UInt64 = 0
-    @Option(help: "Iterations I.") var iterations = 1
-    @Option(help: "RL runs per iteration M (≥ 2).") var runs = WarpSettings().runs
-    @Option(help: "REINFORCE steps per run T.") var steps = WarpSettings().steps
-    @Option(help: "LITI η: the next init is (1−η)·init + η·slerp.") var eta = WarpSettings().eta
-    @Option(help: "η values of the evaluated front, comma-separated.") var front: DoubleList?
-    @Option(
-        help: ArgumentHelp(
-            "One SLERP angle per: layer, tensor, or model.", valueName: "layer|tensor|model"))
-    var granularity = WarpSettings().granularity
-    @Option(help: "KL coefficient β of the WARP runs.")
-    var beta: Float = WarpSettings().reinforce.beta
-    @Option(help: "EMA rate μ.") var mu: Float = WarpSettings().mu
+    @OptionGroup(title: "Runs, merge and front") var knobs: WarpRunOptions
     @Option(
         name: .customLong("beta-growth"),
         help: "β schedule over iterations: iteration i's runs use β·g^(i−1) (default 1).")
     var betaGrowth: Double?
-    @Option(help: "Adam learning rate of the RL runs.")
-    var lr: Float = WarpSettings().reinforce.optimizer.learningRate
-    @Option(help: "Completions per step.") var batch = WarpSettings().reinforce.batchSize
-    @Option(name: .customLong("new-tokens"), help: "Tokens per completion (and per evaluation).")
-    var newTokens = WarpSettings().reinforce.newTokens
-    @Option(help: "Sampling temperature of the RL runs (evaluation samples at 1).")
-    var temperature = WarpSettings().reinforce.temperature
-    @Option(name: .customLong("length-penalty"), help: "Length penalty α per token.")
-    var lengthPenalty: Double?
-    @Flag(name: .customLong("fixed-length"), help: "Completions of exactly --new-tokens.")
-    var fixedLength = false
     @Option(help: "SFT-anchored REINFORCE baselines at these β ('none': no baseline).")
     var baseline = WarpCommand.BaselineBetas.betas(DoubleList([0.1]))
-    @Option(name: .customLong("baseline-steps"), help: "Steps of each baseline (default I·T).")
-    var baselineSteps: Int?
-    @Option(name: .customLong("sft-steps"), help: "SFT steps.") var sftSteps = WarpSettings().sft
-        .steps
-    @Option(name: .customLong("eval-every"), help: "Held-out evaluation every E steps.")
-    var evalEvery = WarpSettings().evalEvery
     @Option(name: .customLong("eval-prompts"), help: "Held-out prompts per evaluation (≥ 1024).")
     var evalPrompts = 1024
     @Option(help: "Reward: lexicon or external:COMMAND.") var reward = RewardChoice.lexicon
@@ -75,8 +47,10 @@ struct WarpStudyCommand: ParsableCommand, WarpRunKnobs {
         if seeds < 2 {
             throw ValidationError("--seeds must be at least 2 (a standard error needs two)")
         }
-        try validateRunKnobs()
-        if let front, front.values.contains(where: { $0 < 0 }) || !front.values.contains(1) {
+        try knobs.check(baseline: baseline, evalPrompts: evalPrompts, parallel: parallel)
+        if let front = knobs.front,
+            front.values.contains(where: { $0 < 0 }) || !front.values.contains(1)
+        {
             throw ValidationError("--front values must be ≥ 0 and include 1 (SLERP)")
         }
         if let betaGrowth { try NumericOption.check(betaGrowth, "--beta-growth", positive: true) }
@@ -86,7 +60,7 @@ struct WarpStudyCommand: ParsableCommand, WarpRunKnobs {
     }
 
     var settings: WarpSettings {
-        var s = runSettings()
+        var s = knobs.settings(baseline: baseline, evalPrompts: evalPrompts)
         s.reward = reward.spec
         s.rewardTimeout = rewardTimeout
         s.betaGrowth = betaGrowth == 1 ? nil : betaGrowth
@@ -104,7 +78,7 @@ struct WarpStudyCommand: ParsableCommand, WarpRunKnobs {
         config.vocabSize = try SFTRun.corpus(settings.sft).vocabulary.count
         let evaluation = MemoryEstimate.evaluation(
             config, batch: settings.evaluation.batchSize, prompts: evalPrompts)
-        try (MemoryEstimate.reinforce(config, batch: batch) + evaluation).times(2 * parallel)
+        try (MemoryEstimate.reinforce(config, batch: knobs.batch) + evaluation).times(2 * parallel)
             .check("warp study")
         let study = try WarpStudy(
             settings: settings, seeds: (0..<UInt64(seeds)).map { firstSeed + $0 },
