@@ -217,4 +217,34 @@ public final class ChunkedInputs {
 
     /// Bytes of the first input read between two page releases.
     static let releaseBytes = 16 << 20
+
+    /// Drops the inputs' pages behind a pass's progress through tensor `name`: called by the
+    /// coordinating thread between blocks, when no worker reads, with `from` the first element
+    /// not yet released and `to` the end of the blocks done (workers read with
+    /// `release: false`). Releases once the inputs' bytes in `from..<to` reach
+    /// `behindBytes` in total, or at the tensor's end, then sets `from = to`: a few large
+    /// `madvise` calls (each a TLB flush of every core running this process) instead of one per
+    /// chunk per worker. Mapped inputs drop whole huge pages, keeping the one that holds element
+    /// `to − 1` until the tensor's end, so no huge mapping is split; the others ask their store.
+    /// - Complexity: O(inputs) per call; resident input pages stay below about `behindBytes`
+    ///   plus two huge pages per input beyond what the blocks in flight read.
+    public func releaseBehind(_ name: String, from: inout Int, to: Int) throws {
+        let infos = try checkedInfos(name)
+        guard let count = infos.first?.info.elementCount, to > from else { return }
+        let atEnd = to == count
+        let bytes = infos.reduce(0) { $0 + $1.size } * (to - from)
+        guard atEnd || bytes >= Self.behindBytes else { return }
+        for (i, store) in stores.enumerated() where firstOccurrence[i] == i {
+            let r = byteRange(infos[i].size, from, to - from)
+            if infos[i].mapped {
+                infos[i].handle.releaseMappedHugePages(r, throughLast: atEnd)
+            } else {
+                store.release(name, in: max(0, r.lowerBound - 16_384)..<r.upperBound)
+            }
+        }
+        from = to
+    }
+
+    /// The inputs' bytes (summed) read between two releases of `releaseBehind`.
+    static let behindBytes = 64 << 20
 }

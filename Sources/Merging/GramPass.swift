@@ -80,6 +80,7 @@ public final class GramPass {
         var total = PairSums(models: models, hasBase: hasBase)
         let partials = PartialSums(capacity: Self.chunksPerBlock * mm)
         var start = 0
+        var released = 0
         while start < n {
             let end = min(n, start + block)
             let chunks = (end - start + chunkElements - 1) / chunkElements
@@ -90,7 +91,9 @@ public final class GramPass {
             try runParts(parts) { p in
                 let lo = lo0 + (p * chunks / parts) * chunk
                 let hi = min(end, lo0 + ((p + 1) * chunks / parts) * chunk)
-                try readers.all[p].forEachChunk(of: tensor.name, elements: lo..<hi) { c in
+                try readers.all[p].forEachChunk(
+                    of: tensor.name, elements: lo..<hi, release: false
+                ) { c in
                     let at = ((c.offset - lo0) / chunk) * mm
                     mt_pair_sums(
                         c.pointers, c.kinds, m, base, c.count, what, partials.task + at,
@@ -104,6 +107,7 @@ public final class GramPass {
                     total.distance[k] += partials.distance[ci * mm + k]
                 }
             }
+            try readers.all[0].releaseBehind(tensor.name, from: &released, to: end)
             progress?(end - start)
             start = end
         }

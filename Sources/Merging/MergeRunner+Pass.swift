@@ -29,6 +29,7 @@ extension MergeRunner {
         for w in workers { w.nonFinite.update(repeating: 0, count: max(1, etas.count)) }
 
         var blockStart = 0
+        var released = 0
         while blockStart < n {
             let blockEnd = min(n, blockStart + blockElements)
             let chunks = (blockEnd - blockStart + chunk - 1) / chunk
@@ -42,7 +43,8 @@ extension MergeRunner {
                 let hi = min(blockEnd, start + ((p + 1) * chunks / parts) * self.chunk)
                 let worker = pool[p]
                 let partialsBase = partialsBox.pointer.assumingMemoryBound(to: Double.self)
-                try worker.reader.forEachChunk(of: t.name, elements: lo..<hi) { chunk in
+                try worker.reader.forEachChunk(of: t.name, elements: lo..<hi, release: false) {
+                    chunk in
                     let at = chunk.offset - start
                     if wantGram {
                         let partial = partialsBase + (at / self.chunk) * mm
@@ -60,6 +62,7 @@ extension MergeRunner {
             for ci in 0..<chunks {
                 for i in 0..<mm { tensorGram[i] += partials[ci * mm + i] }
             }
+            try pool[0].reader.releaseBehind(t.name, from: &released, to: blockEnd)
             // the writer thread appends this block while the next one is computed
             try pipeline.drain()
             let bytes = (blockEnd - blockStart) * outSize

@@ -99,6 +99,27 @@ public final class MappedFile: @unchecked Sendable {
         _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
     }
 
+    /// The size of a huge page: the kernel maps a large page-cache folio of a file with one
+    /// page-table entry of this size when the mapping is aligned to it (Linux 6.x does align
+    /// file mappings this large).
+    public static let hugePage = 2 << 20
+
+    /// Drops the resident pages of `range` (file offsets) in whole 2 MiB blocks of the
+    /// address space: from the block holding the range's first byte, up to the block holding
+    /// its last byte, which is kept unless `throughLast` (the caller reads on from there).
+    /// Dropping part of a huge mapping would split it: a TLB flush of every CPU running this
+    /// process, then a fault per 4 KiB page; dropping it whole costs one refault at most.
+    public func releaseHugePages(_ range: Range<Int>, throughLast: Bool) {
+        guard let base = bytes.baseAddress, !range.isEmpty else { return }
+        let address = Int(bitPattern: base)
+        let mask = Self.hugePage - 1
+        let lo = max(address, (address + range.lowerBound) & ~mask)
+        let last = (address + range.upperBound - 1) & ~mask
+        let hi = min(address + bytes.count, throughLast ? last + Self.hugePage : last)
+        guard hi > lo else { return }
+        _ = madvise(UnsafeMutableRawPointer(bitPattern: lo), hi - lo, MADV_DONTNEED)
+    }
+
     deinit {
         if let b = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: b), bytes.count) }
     }

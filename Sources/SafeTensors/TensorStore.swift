@@ -69,6 +69,15 @@ public struct TensorHandle: @unchecked Sendable {
         let hi = byteRange.lowerBound + min(range.upperBound, byteRange.count)
         if lo < hi { mapping.release(lo..<hi) }
     }
+
+    /// Drops the mapped pages of `range` (relative to the tensor's first byte) in whole huge
+    /// pages (`MappedFile.releaseHugePages`); a hint.
+    public func releaseMappedHugePages(_ range: Range<Int>, throughLast: Bool) {
+        guard let mapping else { return }
+        let lo = byteRange.lowerBound + max(0, range.lowerBound)
+        let hi = byteRange.lowerBound + min(range.upperBound, byteRange.count)
+        if lo < hi { mapping.releaseHugePages(lo..<hi, throughLast: throughLast) }
+    }
 }
 
 /// The seam between checkpoints and everything that reads them: a set of named tensors that
