@@ -275,6 +275,59 @@ static inline MT_AVX2 void mt_attend_row16_avx2(
     _mm256_storeu_ps(o, o0);
     _mm256_storeu_ps(o + 8, o1);
 }
+/// Four heads of `mt_attend_row16_avx2` at once (head h reads q, k, v at offset 16·h, writes
+/// its probabilities to rows[h] and its output to o + 16·h): each head's operations and their
+/// order are exactly the one-head kernel's; interleaving the heads only gives the CPU four
+/// independent chains (the P·v sums are serial in j) instead of one.
+static inline MT_AVX2 void mt_attend_row16x4_avx2(
+    const float *q, const float *k, const float *v, long stride, long n, float scale,
+    float *const rows[4], float *o) {
+    __m256 qa[4], qb[4];
+    float mx[4];
+    for (int h = 0; h < 4; h++) {
+        qa[h] = _mm256_loadu_ps(q + 16 * h);
+        qb[h] = _mm256_loadu_ps(q + 16 * h + 8);
+        mx[h] = -INFINITY;
+    }
+    for (long j = 0; j < n; j++) {
+        const float *kj = k + j * stride;
+        for (int h = 0; h < 4; h++) {
+            __m256 acc = _mm256_add_ps(
+                _mm256_mul_ps(qa[h], _mm256_loadu_ps(kj + 16 * h)),
+                _mm256_mul_ps(qb[h], _mm256_loadu_ps(kj + 16 * h + 8)));
+            float s = mt_lane_sum(acc) * scale;
+            rows[h][j] = s;
+            mx[h] = s > mx[h] || isnan(s) ? s : mx[h];
+        }
+    }
+    float inv[4];
+    for (int h = 0; h < 4; h++) {
+        float *row = rows[h];
+        float m = mx[h];
+#pragma clang loop vectorize(assume_safety)
+        for (long j = 0; j < n; j++) row[j] = mt_fast_exp(row[j] - m);
+        inv[h] = 1.0f / mt_sum(row, n);
+    }
+    __m256 oa[4], ob[4];
+    for (int h = 0; h < 4; h++) {
+        oa[h] = _mm256_setzero_ps();
+        ob[h] = _mm256_setzero_ps();
+    }
+    for (long j = 0; j < n; j++) {
+        const float *vj = v + j * stride;
+        for (int h = 0; h < 4; h++) {
+            float pj = rows[h][j] * inv[h];
+            rows[h][j] = pj;
+            __m256 p = _mm256_set1_ps(pj);
+            oa[h] = _mm256_add_ps(oa[h], _mm256_mul_ps(p, _mm256_loadu_ps(vj + 16 * h)));
+            ob[h] = _mm256_add_ps(ob[h], _mm256_mul_ps(p, _mm256_loadu_ps(vj + 16 * h + 8)));
+        }
+    }
+    for (int h = 0; h < 4; h++) {
+        _mm256_storeu_ps(o + 16 * h, oa[h]);
+        _mm256_storeu_ps(o + 16 * h + 8, ob[h]);
+    }
+}
 /// AdamW.update's ‖g‖²: four Double partial sums (lane j adds g[j], g[j+4], …), the tail into
 /// the first, then (s0 + s1) + (s2 + s3).
 static inline MT_AVX2 double mt_squared_norm_avx2(const float *g, long n) {
@@ -397,6 +450,11 @@ static inline void mt_attend_row16_avx2(
     const float *q, const float *k, const float *v, long stride, long n, float scale,
     float *row, float *o) {
     (void)q; (void)k; (void)v; (void)stride; (void)n; (void)scale; (void)row; (void)o;
+}
+static inline void mt_attend_row16x4_avx2(
+    const float *q, const float *k, const float *v, long stride, long n, float scale,
+    float *const rows[4], float *o) {
+    (void)q; (void)k; (void)v; (void)stride; (void)n; (void)scale; (void)rows; (void)o;
 }
 static inline void mt_attention_backward_row16_avx2(
     long i, const float *pr, float *dr, const float *doi, const float *q, const float *k,

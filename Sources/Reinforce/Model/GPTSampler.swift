@@ -36,7 +36,7 @@ public final class GPTSampler: @unchecked Sendable {
         lastLogits = logits.pointer
         logitsStride = config.vocabSize
         probs = FloatBuffer(count: config.vocabSize)
-        scores = FloatBuffer(count: self.length)
+        scores = FloatBuffer(count: config.heads * self.length)
         tokens = [Int32](repeating: 0, count: b)
     }
 
@@ -96,12 +96,25 @@ public final class GPTSampler: @unchecked Sendable {
             for r in 0..<b {
                 let rowCache = layerCache + r * t * c3
                 (rowCache + pos * c3).update(from: qkv + r * qkvStride, count: c3)
-                for h in 0..<nh {
-                    // scores_j = q·k_j/√hs for the fed positions, softmax, atty = Σ_j p_j v_j;
-                    // when recording, the probabilities go straight into the workspace.
+                // scores_j = q·k_j/√hs for the fed positions, softmax, atty = Σ_j p_j v_j;
+                // when recording, the probabilities go straight into the workspace. Heads four
+                // at a time where the four-head twin applies (the same values per head).
+                let grouped = hs == 16 && Kernels.avx2 ? nh / 4 * 4 : 0
+                for h in stride(from: 0, to: grouped, by: 4) {
+                    func probs(_ g: Int) -> UnsafeMutablePointer<Float> {
+                        record?.attentionRow(row: r, head: h + g, position: pos, layer: l)
+                            ?? scores.pointer + (h + g) * t
+                    }
+                    Kernels.attendRow16x4(
+                        query: rowCache + pos * c3 + h * hs, keys: rowCache + c + h * hs,
+                        values: rowCache + 2 * c + h * hs, stride: c3, count: pos + 1,
+                        scale: scale, probabilities: (probs(0), probs(1), probs(2), probs(3)),
+                        out: atty.pointer + r * c + h * hs)
+                }
+                for h in grouped..<nh {
                     let probs =
                         record?.attentionRow(row: r, head: h, position: pos, layer: l)
-                        ?? scores.pointer
+                        ?? scores.pointer + h * t
                     Kernels.attendRow(
                         query: rowCache + pos * c3 + h * hs, keys: rowCache + c + h * hs,
                         values: rowCache + 2 * c + h * hs, stride: c3, count: pos + 1,
