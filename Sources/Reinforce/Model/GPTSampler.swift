@@ -1,3 +1,5 @@
+import CBLAS
+
 /// Autoregressive sampling with a key/value cache: one token per row per tick, every row at
 /// the same position, so the per-tick linear layers are (B, C) sgemm calls and each row's
 /// attention reads its cached q|k|v rows in place (hand `dot`/`axpy` loops over head size).
@@ -11,6 +13,8 @@ public final class GPTSampler: @unchecked Sendable {
     public let length: Int
     let cache: FloatBuffer  // (L, B, T, 3C): q|k|v of every fed position
     let x, ln, atty, tmp, mean, rstd, fch, gel, logits, probs, scores: FloatBuffer
+    /// wteᵀ (C, V) of the model being sampled, for the logits' sgemm (`prepare(model:)`).
+    let embeddingT: FloatBuffer
     var tokens: [Int32]
     /// Where the last tick left its logits: row r at `lastLogits + r · logitsStride` (the
     /// `logits` buffer, or the recording workspace's rows at that position).
@@ -37,6 +41,7 @@ public final class GPTSampler: @unchecked Sendable {
         logitsStride = config.vocabSize
         probs = FloatBuffer(count: config.vocabSize)
         scores = FloatBuffer(count: config.heads * self.length)
+        embeddingT = FloatBuffer(count: config.vocabSize * config.dModel)
         tokens = [Int32](repeating: 0, count: b)
     }
 
@@ -56,12 +61,20 @@ public final class GPTSampler: @unchecked Sendable {
             }
             tokens[i] = Int32(t)
         }
+        prepare(model: model)
         tick(model: model, batch: ids.count, position: position)
         return Array(
             UnsafeBufferPointer(start: logits.pointer, count: ids.count * config.vocabSize))
     }
 
-    /// One decoding tick for rows 0..<b with ids in `tokens`; logits land in `logits`.
+    /// Copies the model's wteᵀ into `embeddingT`; before ticks of a model whose parameters
+    /// changed since the last call.
+    func prepare(model: GPT) {
+        let c = config.dModel, v = config.vocabSize
+        mt_transpose(embeddingT.pointer, model.parameters.pointer + model.layout.wte, v, c, c)
+    }
+
+    /// One decoding tick for rows 0..<b (after `prepare(model:)` for this model's parameters) with ids in `tokens`; logits land in `logits`.
     /// With `record`, every activation the backward needs is also copied into the training
     /// workspace at row (r, pos) of a (B, record.steps) batch (see `Recording`); the MLP's
     /// hidden activations and the logits are computed there in place (sgemm with the
@@ -171,6 +184,8 @@ public final class GPTSampler: @unchecked Sendable {
         lastLogits =
             record?.row(.logits, layer: nil, width: v, row: 0, position: pos) ?? logits.pointer
         logitsStride = record.map { $0.steps * v } ?? v
-        Kernels.gemm(false, true, b, v, c, 1, ln, c, p + lay.wte, c, 0, lastLogits, logitsStride)
+        Kernels.gemm(
+            false, true, b, v, c, 1, ln, c, p + lay.wte, c, 0, lastLogits, logitsStride,
+            transposedB: embeddingT.pointer)
     }
 }

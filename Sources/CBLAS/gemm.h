@@ -1,0 +1,318 @@
+#pragma once
+// The trainer's sgemm in AVX-512 with OpenBLAS's rounding, element by element.
+//
+// OpenBLAS (0.3.21, Haswell kernel, one thread) forms each C element from K-blocks
+// (level-3 driver: a block of Q = 320 when ≥ 2Q remain, two halves rounded up to a multiple of
+// 8 between Q and 2Q); within a block every element is one of two fused multiply-add chains
+// started at +0:
+//   single: acc = fma(a_k, b_k, acc) for k = 0, 1, …, in order;
+//   split:  for k below the block's multiple of 8, even k into one chain and odd k into a
+//           second, the rest into the first; acc = first + second;
+// then C = fma(acc, alpha, C) per block, C first zeroed when beta = 0. Which elements are
+// split depends on where the element falls in the kernel's tiles, so it is not derived here:
+// `mt_gemm_calibrate` learns it per shape by comparing OpenBLAS with both chains on probe
+// data, and refuses (returns 0) when an element is neither. `mt_gemm_avx512` then does the
+// same operations per element with sixteen lanes, so the same bits as OpenBLAS.
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cblas.h>
+
+#pragma clang fp contract(off)
+
+#define MT_GEMM_Q 320
+#define MT_GEMM_U 8
+
+/// The K-block starting at `ls` of a K-long sum, as OpenBLAS's level-3 driver cuts it.
+static inline long mt_gemm_block(long ls, long k) {
+    long ml = k - ls;
+    if (ml >= 2 * MT_GEMM_Q) return MT_GEMM_Q;
+    if (ml > MT_GEMM_Q) return ((ml / 2 + MT_GEMM_U - 1) / MT_GEMM_U) * MT_GEMM_U;
+    return ml;
+}
+
+/// bt (k, n) = bᵀ for b (n, k) with row stride ldb.
+static inline void mt_transpose(float *bt, const float *b, long n, long k, long ldb) {
+    for (long j = 0; j < n; j++) {
+        const float *row = b + j * ldb;
+#pragma clang loop vectorize(disable)
+        for (long kk = 0; kk < k; kk++) bt[kk * n + j] = row[kk];
+    }
+}
+
+#if defined(__x86_64__) && defined(__clang__)
+#include <immintrin.h>
+#define MT_GEMM512 __attribute__((target("avx2,fma,avx512f,avx512dq,avx512vl"), \
+    min_vector_width(512)))
+#define MT_GEMM_BODY static inline __attribute__((always_inline)) MT_GEMM512
+
+/// Whether `mt_gemm_avx512` can run here (AVX-512 F and FMA).
+static inline int mt_gemm_supported(void) {
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma")
+        && __builtin_cpu_supports("avx2");
+}
+
+/// One tile of R ≤ 4 rows × G ≤ 2 sixteen-column groups. kind 0: every element single,
+/// 1: every element split, 2: per-lane split masks `sm` (bit l of row r, group g).
+/// A(i, k) = a[i·ars + k·acs]; B(k, j) = b[k·ldb + j]; `last` masks the valid lanes of the
+/// tile's last group.
+MT_GEMM_BODY void mt_gemm_tile(
+    const int R, const int G, const int kind, const float *a, long ars, long acs,
+    const float *b, long ldb, float *c, long ldc, long k, float alpha, int beta0,
+    const uint16_t *masks, long mstride, __mmask16 last) {
+    __m512 acc1[4][2], acc2[4][2], cb[4][2];
+    __mmask16 sm[4][2], lm[2];
+    lm[0] = G == 1 ? last : 0xFFFF;
+    lm[1] = last;
+    const __m512 va = _mm512_set1_ps(alpha);
+    _Pragma("clang loop unroll(full)")
+    for (int r = 0; r < R; r++)
+        _Pragma("clang loop unroll(full)")
+        for (int g = 0; g < G; g++) {
+            sm[r][g] = kind == 2 ? masks[r * mstride + g] : 0;
+            cb[r][g] = beta0 ? _mm512_setzero_ps()
+                             : _mm512_maskz_loadu_ps(lm[g], c + r * ldc + 16 * g);
+        }
+    for (long ls = 0; ls < k;) {
+        long ml = mt_gemm_block(ls, k), k8 = ml / 8 * 8;
+        const float *ak = a + ls * acs, *bk = b + ls * ldb;
+        _Pragma("clang loop unroll(full)")
+        for (int r = 0; r < R; r++)
+            _Pragma("clang loop unroll(full)")
+            for (int g = 0; g < G; g++) {
+                acc1[r][g] = _mm512_setzero_ps();
+                acc2[r][g] = _mm512_setzero_ps();
+            }
+        long kk = 0;
+        for (; kk < k8; kk += 2) {
+            __m512 bv[2];
+            _Pragma("clang loop unroll(full)")
+            for (int g = 0; g < G; g++)
+                bv[g] = _mm512_maskz_loadu_ps(lm[g], bk + kk * ldb + 16 * g);
+            _Pragma("clang loop unroll(full)")
+            for (int r = 0; r < R; r++) {
+                __m512 av = _mm512_set1_ps(ak[r * ars + kk * acs]);
+                _Pragma("clang loop unroll(full)")
+                for (int g = 0; g < G; g++) acc1[r][g] = _mm512_fmadd_ps(av, bv[g], acc1[r][g]);
+            }
+            _Pragma("clang loop unroll(full)")
+            for (int g = 0; g < G; g++)
+                bv[g] = _mm512_maskz_loadu_ps(lm[g], bk + (kk + 1) * ldb + 16 * g);
+            _Pragma("clang loop unroll(full)")
+            for (int r = 0; r < R; r++) {
+                __m512 av = _mm512_set1_ps(ak[r * ars + (kk + 1) * acs]);
+                _Pragma("clang loop unroll(full)")
+                for (int g = 0; g < G; g++) {
+                    if (kind == 0) {
+                        acc1[r][g] = _mm512_fmadd_ps(av, bv[g], acc1[r][g]);
+                    } else if (kind == 1) {
+                        acc2[r][g] = _mm512_fmadd_ps(av, bv[g], acc2[r][g]);
+                    } else {
+                        acc2[r][g] = _mm512_mask3_fmadd_ps(av, bv[g], acc2[r][g], sm[r][g]);
+                        acc1[r][g] = _mm512_mask3_fmadd_ps(
+                            av, bv[g], acc1[r][g], (__mmask16)~sm[r][g]);
+                    }
+                }
+            }
+        }
+        for (; kk < ml; kk++) {
+            __m512 bv[2];
+            _Pragma("clang loop unroll(full)")
+            for (int g = 0; g < G; g++)
+                bv[g] = _mm512_maskz_loadu_ps(lm[g], bk + kk * ldb + 16 * g);
+            _Pragma("clang loop unroll(full)")
+            for (int r = 0; r < R; r++) {
+                __m512 av = _mm512_set1_ps(ak[r * ars + kk * acs]);
+                _Pragma("clang loop unroll(full)")
+                for (int g = 0; g < G; g++) acc1[r][g] = _mm512_fmadd_ps(av, bv[g], acc1[r][g]);
+            }
+        }
+        // Single lanes: the second chain is +0 and the first is never −0, so first + second
+        // is the first chain itself.
+        _Pragma("clang loop unroll(full)")
+        for (int r = 0; r < R; r++)
+            _Pragma("clang loop unroll(full)")
+            for (int g = 0; g < G; g++) {
+                __m512 s = kind == 0 ? acc1[r][g] : _mm512_add_ps(acc1[r][g], acc2[r][g]);
+                cb[r][g] = _mm512_fmadd_ps(s, va, cb[r][g]);
+            }
+        ls += ml;
+    }
+    _Pragma("clang loop unroll(full)")
+    for (int r = 0; r < R; r++)
+        _Pragma("clang loop unroll(full)")
+        for (int g = 0; g < G; g++) _mm512_mask_storeu_ps(c + r * ldc + 16 * g, lm[g], cb[r][g]);
+}
+
+#define MT_GEMM_KINDS(R, G)                                                                  \
+    switch (kind) {                                                                          \
+    case 0: mt_gemm_tile(R, G, 0, a, ars, acs, b, ldb, c, ldc, k, alpha, beta0, m, ms, last); \
+        break;                                                                               \
+    case 1: mt_gemm_tile(R, G, 1, a, ars, acs, b, ldb, c, ldc, k, alpha, beta0, m, ms, last); \
+        break;                                                                               \
+    default: mt_gemm_tile(R, G, 2, a, ars, acs, b, ldb, c, ldc, k, alpha, beta0, m, ms, last); \
+    }
+
+static inline MT_GEMM512 void mt_gemm_dispatch(
+    int rows, int groups, int kind, const float *a, long ars, long acs, const float *b,
+    long ldb, float *c, long ldc, long k, float alpha, int beta0, const uint16_t *m, long ms,
+    __mmask16 last) {
+    switch (rows * 2 + groups - 1) {
+    case 2: MT_GEMM_KINDS(1, 1) break;
+    case 3: MT_GEMM_KINDS(1, 2) break;
+    case 4: MT_GEMM_KINDS(2, 1) break;
+    case 5: MT_GEMM_KINDS(2, 2) break;
+    case 6: MT_GEMM_KINDS(3, 1) break;
+    case 7: MT_GEMM_KINDS(3, 2) break;
+    case 8: MT_GEMM_KINDS(4, 1) break;
+    default: MT_GEMM_KINDS(4, 2) break;
+    }
+}
+
+/// Row-major C (m, n) = alpha·op(A)·op(B) + beta·C for beta 0 or 1, each element by the
+/// chain its mask bit names (`masks`: m rows of ⌈n/16⌉ uint16, bit l of group g for column
+/// 16g + l; NULL: every element `uniform`, 0 single, 1 split). op(B) transposed is read
+/// from `bt` when given (Bᵀ as a dense (k, n) matrix), else copied to a (k, n) scratch first.
+/// Returns 0 (and does nothing) when the scratch cannot be had.
+static inline MT_GEMM512 int mt_gemm_avx512(
+    int ta, int tb, long m, long n, long k, float alpha, const float *a, long lda,
+    const float *b, long ldb, float beta, float *c, long ldc, const uint16_t *masks,
+    int uniform, const float *bt) {
+    float *scratch = NULL;
+    if (tb && bt) {
+        b = bt;
+        ldb = n;
+    } else if (tb) {
+        scratch = (float *)malloc(sizeof(float) * (size_t)(k * n + 16));
+        if (!scratch) return 0;
+        mt_transpose(scratch, b, n, k, ldb);
+        b = scratch;
+        ldb = n;
+    }
+    long ars = ta ? 1 : lda, acs = ta ? lda : 1, groups = (n + 15) / 16;
+    int beta0 = beta == 0.0f;
+    for (long i = 0; i < m; i += 4) {
+        int rows = m - i < 4 ? (int)(m - i) : 4;
+        for (long g = 0; g < groups; g += 2) {
+            int gs = groups - g < 2 ? 1 : 2;
+            long width = n - 16 * (g + gs - 1);
+            __mmask16 last = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
+            int kind = uniform;
+            const uint16_t *tm = masks ? masks + i * groups + g : NULL;
+            if (tm) {
+                int any = 0, all = 1;
+                for (int r = 0; r < rows; r++)
+                    for (int q = 0; q < gs; q++) {
+                        uint16_t valid = q == gs - 1 ? last : 0xFFFF, bits = tm[r * groups + q];
+                        any |= (bits & valid) != 0;
+                        all &= (bits & valid) == valid;
+                    }
+                kind = all ? 1 : (any ? 2 : 0);
+            }
+            mt_gemm_dispatch(
+                rows, gs, kind, a + i * ars, ars, acs, b + 16 * g, ldb, c + i * ldc + 16 * g,
+                ldc, k, alpha, beta0, tm, groups, last);
+        }
+    }
+    free(scratch);
+    return 1;
+}
+
+static inline uint32_t mt_gemm_bits(float x) {
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    return u;
+}
+
+/// Learns which elements of a (ta, tb, m, n, k) product OpenBLAS forms as split chains:
+/// rounds of probe data (fixed seed) through cblas_sgemm (beta = 0, alpha = 1, the current
+/// OpenBLAS threads) and through both uniform chains, until every element matched exactly one
+/// of them in some round; then one more round checks the learned masks against OpenBLAS.
+/// Writes m·⌈n/16⌉ masks; returns 1, or 0 when an element matched neither chain, stayed
+/// ambiguous, or the check failed (the caller then keeps OpenBLAS for this shape).
+static inline MT_GEMM512 int mt_gemm_calibrate(int ta, int tb, long m, long n, long k, uint16_t *masks) {
+    long groups = (n + 15) / 16;
+    size_t sa = (size_t)(m * k), sb = (size_t)(k * n), sc = (size_t)(m * n);
+    float *a = malloc(sizeof(float) * sa), *b = malloc(sizeof(float) * sb);
+    float *c0 = malloc(sizeof(float) * sc), *c1 = malloc(sizeof(float) * sc);
+    float *c2 = malloc(sizeof(float) * sc);
+    uint8_t *known = calloc(sc, 1);
+    int ok = a && b && c0 && c1 && c2 && known;
+    if (ok) memset(masks, 0, sizeof(uint16_t) * (size_t)(m * groups));
+    uint64_t s = 0x9E3779B97F4A7C15ull ^ (uint64_t)(m * 1000003 + n * 1009 + k);
+    long lda = ta ? m : k, ldb = tb ? k : n;
+    // Below 8 terms per block (k < 8) both chains are the same operations: all single.
+    int done = k < 8, checked = 0;
+    for (int round = 0; ok && round < 25; round++) {
+        for (int which = 0; which < 2; which++) {
+            float *p = which ? b : a;
+            size_t count = which ? sb : sa;
+            for (size_t i = 0; i < count; i++) {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                // ±(1 + u)·2^e with e in −6…6: wide magnitudes, so the chains rarely agree.
+                float u = (float)((s >> 40) & 0xFFFFFF) / 16777216.0f;
+                int e = (int)((s >> 8) % 13) - 6;
+                uint32_t eb = (uint32_t)(127 + e) << 23;
+                float scale;
+                memcpy(&scale, &eb, 4);
+                float x = (1.0f + u) * scale;
+                p[i] = (s & 1) ? -x : x;
+            }
+        }
+        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+            (int)m, (int)n, (int)k, 1.0f, a, (int)lda, b, (int)ldb, 0.0f, c0, (int)n);
+        if (done) {  // the check round
+            ok = mt_gemm_avx512(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c1, n, masks, 0, NULL);
+            for (size_t i = 0; ok && i < sc; i++) ok = mt_gemm_bits(c0[i]) == mt_gemm_bits(c1[i]);
+            checked = 1;
+            break;
+        }
+        ok = mt_gemm_avx512(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c1, n, NULL, 0, NULL)
+            && mt_gemm_avx512(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c2, n, NULL, 1, NULL);
+        long open = 0;
+        for (long i = 0; ok && i < m; i++)
+            for (long j = 0; j < n; j++) {
+                size_t e = (size_t)(i * n + j);
+                if (known[e]) continue;
+                uint32_t o = mt_gemm_bits(c0[e]);
+                int single = o == mt_gemm_bits(c1[e]), split = o == mt_gemm_bits(c2[e]);
+                if (!single && !split) {
+                    ok = 0;
+                    break;
+                }
+                if (single && split) {
+                    open++;
+                    continue;
+                }
+                known[e] = 1;
+                if (split) masks[i * groups + j / 16] |= (uint16_t)(1u << (j % 16));
+            }
+        done = open == 0;
+    }
+    ok = ok && checked;
+    free(a);
+    free(b);
+    free(c0);
+    free(c1);
+    free(c2);
+    free(known);
+    return ok;
+}
+#else
+static inline int mt_gemm_supported(void) { return 0; }
+static inline int mt_gemm_avx512(
+    int ta, int tb, long m, long n, long k, float alpha, const float *a, long lda,
+    const float *b, long ldb, float beta, float *c, long ldc, const uint16_t *masks,
+    int uniform, const float *bt) {
+    (void)bt;
+    (void)ta; (void)tb; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)b;
+    (void)ldb; (void)beta; (void)c; (void)ldc; (void)masks; (void)uniform;
+    return 0;
+}
+static inline int mt_gemm_calibrate(int ta, int tb, long m, long n, long k, uint16_t *masks) {
+    (void)ta; (void)tb; (void)m; (void)n; (void)k; (void)masks;
+    return 0;
+}
+#endif
