@@ -52,7 +52,7 @@ static inline int mt_gemm_supported(void) {
         && __builtin_cpu_supports("avx2");
 }
 
-/// One tile of R ≤ 4 rows × G ≤ 2 sixteen-column groups. kind 0: every element single,
+/// One tile of R ≤ 6 rows × G ≤ 2 sixteen-column groups. kind 0: every element single,
 /// 1: every element split, 2: per-lane split masks `sm` (bit l of row r, group g).
 /// A(i, k) = a[i·ars + k·acs]; B(k, j) = b[k·ldb + j]; `last` masks the valid lanes of the
 /// tile's last group.
@@ -60,8 +60,8 @@ MT_GEMM_BODY void mt_gemm_tile(
     const int R, const int G, const int kind, const float *a, long ars, long acs,
     const float *b, long ldb, float *c, long ldc, long k, float alpha, int beta0,
     const uint16_t *masks, long mstride, __mmask16 last) {
-    __m512 acc1[4][2], acc2[4][2], cb[4][2];
-    __mmask16 sm[4][2], lm[2];
+    __m512 acc1[6][2], acc2[6][2], cb[6][2];
+    __mmask16 sm[6][2], lm[2];
     lm[0] = G == 1 ? last : 0xFFFF;
     lm[1] = last;
     const __m512 va = _mm512_set1_ps(alpha);
@@ -165,7 +165,11 @@ static inline MT_GEMM512 void mt_gemm_dispatch(
     case 6: MT_GEMM_KINDS(3, 1) break;
     case 7: MT_GEMM_KINDS(3, 2) break;
     case 8: MT_GEMM_KINDS(4, 1) break;
-    default: MT_GEMM_KINDS(4, 2) break;
+    case 9: MT_GEMM_KINDS(4, 2) break;
+    case 10: MT_GEMM_KINDS(5, 1) break;
+    case 11: MT_GEMM_KINDS(5, 2) break;
+    case 12: MT_GEMM_KINDS(6, 1) break;
+    default: MT_GEMM_KINDS(6, 2) break;
     }
 }
 
@@ -191,8 +195,8 @@ static inline MT_GEMM512 int mt_gemm_avx512(
     }
     long ars = ta ? 1 : lda, acs = ta ? lda : 1, groups = (n + 15) / 16;
     int beta0 = beta == 0.0f;
-    for (long i = 0; i < m; i += 4) {
-        int rows = m - i < 4 ? (int)(m - i) : 4;
+    for (long i = 0; i < m; i += 6) {
+        int rows = m - i < 6 ? (int)(m - i) : 6;
         for (long g = 0; g < groups; g += 2) {
             int gs = groups - g < 2 ? 1 : 2;
             long width = n - 16 * (g + gs - 1);
