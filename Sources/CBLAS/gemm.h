@@ -31,13 +31,65 @@ static inline long mt_gemm_block(long ls, long k) {
     return ml;
 }
 
-/// bt (k, n) = bᵀ for b (n, k) with row stride ldb.
-static inline void mt_transpose(float *bt, const float *b, long n, long k, long ldb) {
-    for (long j = 0; j < n; j++) {
+/// bt (k, n) = bᵀ for b (n, k) with row stride ldb (a copy: no arithmetic).
+static inline void mt_transpose_loop(float *bt, const float *b, long n, long k, long ldb,
+    long j0, long k0) {
+    for (long j = j0; j < n; j++) {
         const float *row = b + j * ldb;
 #pragma clang loop vectorize(disable)
         for (long kk = 0; kk < k; kk++) bt[kk * n + j] = row[kk];
     }
+    for (long j = 0; j < j0; j++) {
+        const float *row = b + j * ldb;
+#pragma clang loop vectorize(disable)
+        for (long kk = k0; kk < k; kk++) bt[kk * n + j] = row[kk];
+    }
+}
+
+#if defined(__x86_64__) && defined(__clang__)
+#include <immintrin.h>
+/// `mt_transpose_loop` in 8 × 8 blocks of AVX registers (unpack, shuffle, lane swap).
+static inline __attribute__((target("avx2"))) void mt_transpose_avx2(
+    float *bt, const float *b, long n, long k, long ldb) {
+    long n8 = n / 8 * 8, k8 = k / 8 * 8;
+    for (long j = 0; j < n8; j += 8)
+        for (long kk = 0; kk < k8; kk += 8) {
+            const float *s = b + j * ldb + kk;
+            __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + ldb);
+            __m256 r2 = _mm256_loadu_ps(s + 2 * ldb), r3 = _mm256_loadu_ps(s + 3 * ldb);
+            __m256 r4 = _mm256_loadu_ps(s + 4 * ldb), r5 = _mm256_loadu_ps(s + 5 * ldb);
+            __m256 r6 = _mm256_loadu_ps(s + 6 * ldb), r7 = _mm256_loadu_ps(s + 7 * ldb);
+            __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+            __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+            __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+            __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+            __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+            __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+            __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+            __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+            float *d = bt + kk * n + j;
+            _mm256_storeu_ps(d, _mm256_permute2f128_ps(u0, u4, 0x20));
+            _mm256_storeu_ps(d + n, _mm256_permute2f128_ps(u1, u5, 0x20));
+            _mm256_storeu_ps(d + 2 * n, _mm256_permute2f128_ps(u2, u6, 0x20));
+            _mm256_storeu_ps(d + 3 * n, _mm256_permute2f128_ps(u3, u7, 0x20));
+            _mm256_storeu_ps(d + 4 * n, _mm256_permute2f128_ps(u0, u4, 0x31));
+            _mm256_storeu_ps(d + 5 * n, _mm256_permute2f128_ps(u1, u5, 0x31));
+            _mm256_storeu_ps(d + 6 * n, _mm256_permute2f128_ps(u2, u6, 0x31));
+            _mm256_storeu_ps(d + 7 * n, _mm256_permute2f128_ps(u3, u7, 0x31));
+        }
+    mt_transpose_loop(bt, b, n, k, ldb, n8, k8);  // rows past n8, and columns past k8
+}
+#endif
+
+/// bt (k, n) = bᵀ for b (n, k) with row stride ldb (a copy: no arithmetic).
+static inline void mt_transpose(float *bt, const float *b, long n, long k, long ldb) {
+#if defined(__x86_64__) && defined(__clang__)
+    if (__builtin_cpu_supports("avx2")) {
+        mt_transpose_avx2(bt, b, n, k, ldb);
+        return;
+    }
+#endif
+    mt_transpose_loop(bt, b, n, k, ldb, 0, k);
 }
 
 #if defined(__x86_64__) && defined(__clang__)
