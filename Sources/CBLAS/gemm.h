@@ -104,12 +104,13 @@ static inline int mt_gemm_supported(void) {
         && __builtin_cpu_supports("avx2");
 }
 
-/// One tile of R ≤ 6 rows × G ≤ 2 sixteen-column groups. kind 0: every element single,
-/// 1: every element split, 2: per-lane split masks `sm` (bit l of row r, group g).
+/// One tile of R ≤ 6 rows × G ≤ 2 sixteen-column groups; K0, K1 the kinds of groups 0 and 1:
+/// 0 every element single, 1 every element split, 2 per-lane split masks `sm` (bit l of row
+/// r, group g).
 /// A(i, k) = a[i·ars + k·acs]; B(k, j) = b[k·ldb + j]; `last` masks the valid lanes of the
 /// tile's last group.
 MT_GEMM_BODY void mt_gemm_tile(
-    const int R, const int G, const int kind, const float *a, long ars, long acs,
+    const int R, const int G, const int K0, const int K1, const float *a, long ars, long acs,
     const float *b, long ldb, float *c, long ldc, long k, float alpha, int beta0,
     const uint16_t *masks, long mstride, __mmask16 last) {
     __m512 acc1[6][2], acc2[6][2], cb[6][2];
@@ -121,7 +122,7 @@ MT_GEMM_BODY void mt_gemm_tile(
     for (int r = 0; r < R; r++)
         _Pragma("clang loop unroll(full)")
         for (int g = 0; g < G; g++) {
-            sm[r][g] = kind == 2 ? masks[r * mstride + g] : 0;
+            sm[r][g] = (g == 0 ? K0 : K1) == 2 ? masks[r * mstride + g] : 0;
             cb[r][g] = beta0 ? _mm512_setzero_ps()
                              : _mm512_maskz_loadu_ps(lm[g], c + r * ldc + 16 * g);
         }
@@ -155,6 +156,7 @@ MT_GEMM_BODY void mt_gemm_tile(
                 __m512 av = _mm512_set1_ps(ak[r * ars + (kk + 1) * acs]);
                 _Pragma("clang loop unroll(full)")
                 for (int g = 0; g < G; g++) {
+                    const int kind = g == 0 ? K0 : K1;
                     if (kind == 0) {
                         acc1[r][g] = _mm512_fmadd_ps(av, bv[g], acc1[r][g]);
                     } else if (kind == 1) {
@@ -185,7 +187,8 @@ MT_GEMM_BODY void mt_gemm_tile(
         for (int r = 0; r < R; r++)
             _Pragma("clang loop unroll(full)")
             for (int g = 0; g < G; g++) {
-                __m512 s = kind == 0 ? acc1[r][g] : _mm512_add_ps(acc1[r][g], acc2[r][g]);
+                __m512 s = (g == 0 ? K0 : K1) == 0 ? acc1[r][g]
+                                                   : _mm512_add_ps(acc1[r][g], acc2[r][g]);
                 cb[r][g] = _mm512_fmadd_ps(s, va, cb[r][g]);
             }
         ls += ml;
@@ -196,15 +199,30 @@ MT_GEMM_BODY void mt_gemm_tile(
         for (int g = 0; g < G; g++) _mm512_mask_storeu_ps(c + r * ldc + 16 * g, lm[g], cb[r][g]);
 }
 
-#define MT_GEMM_KINDS(R, G)                                                                  \
-    switch (kind) {                                                                          \
-    case 0: mt_gemm_tile(R, G, 0, a, ars, acs, b, ldb, c, ldc, k, alpha, beta0, m, ms, last); \
-        break;                                                                               \
-    case 1: mt_gemm_tile(R, G, 1, a, ars, acs, b, ldb, c, ldc, k, alpha, beta0, m, ms, last); \
-        break;                                                                               \
-    default: mt_gemm_tile(R, G, 2, a, ars, acs, b, ldb, c, ldc, k, alpha, beta0, m, ms, last); \
+#define MT_GEMM_T(R, G, K0, K1) \
+    mt_gemm_tile(R, G, K0, K1, a, ars, acs, b, ldb, c, ldc, k, alpha, beta0, m, ms, last)
+#define MT_GEMM_KINDS(R, G)                                                                 \
+    if (G == 1) {                                                                           \
+        switch (kind) {                                                                     \
+        case 0: MT_GEMM_T(R, 1, 0, 0); break;                                               \
+        case 1: MT_GEMM_T(R, 1, 1, 0); break;                                               \
+        default: MT_GEMM_T(R, 1, 2, 0); break;                                              \
+        }                                                                                   \
+    } else {                                                                                \
+        switch (kind) {                                                                     \
+        case 0: MT_GEMM_T(R, 2, 0, 0); break;                                               \
+        case 1: MT_GEMM_T(R, 2, 1, 0); break;                                               \
+        case 2: MT_GEMM_T(R, 2, 2, 0); break;                                               \
+        case 3: MT_GEMM_T(R, 2, 0, 1); break;                                               \
+        case 4: MT_GEMM_T(R, 2, 1, 1); break;                                               \
+        case 5: MT_GEMM_T(R, 2, 2, 1); break;                                               \
+        case 6: MT_GEMM_T(R, 2, 0, 2); break;                                               \
+        case 7: MT_GEMM_T(R, 2, 1, 2); break;                                               \
+        default: MT_GEMM_T(R, 2, 2, 2); break;                                              \
+        }                                                                                   \
     }
 
+/// The tile of `rows` × `groups` whose group kinds are kind % 3 and kind / 3.
 static inline MT_GEMM512 void mt_gemm_dispatch(
     int rows, int groups, int kind, const float *a, long ars, long acs, const float *b,
     long ldb, float *c, long ldc, long k, float alpha, int beta0, const uint16_t *m, long ms,
@@ -253,17 +271,20 @@ static inline MT_GEMM512 int mt_gemm_avx512(
             int gs = groups - g < 2 ? 1 : 2;
             long width = n - 16 * (g + gs - 1);
             __mmask16 last = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
-            int kind = uniform;
+            int kind = gs == 2 ? 4 * uniform : uniform;
             const uint16_t *tm = masks ? masks + i * groups + g : NULL;
             if (tm) {
-                int any = 0, all = 1;
-                for (int r = 0; r < rows; r++)
-                    for (int q = 0; q < gs; q++) {
-                        uint16_t valid = q == gs - 1 ? last : 0xFFFF, bits = tm[r * groups + q];
+                kind = 0;
+                for (int q = 0; q < gs; q++) {
+                    int any = 0, all = 1;
+                    uint16_t valid = q == gs - 1 ? last : 0xFFFF;
+                    for (int r = 0; r < rows; r++) {
+                        uint16_t bits = tm[r * groups + q];
                         any |= (bits & valid) != 0;
                         all &= (bits & valid) == valid;
                     }
-                kind = all ? 1 : (any ? 2 : 0);
+                    kind += (all ? 1 : (any ? 2 : 0)) * (q == 0 ? 1 : 3);
+                }
             }
             mt_gemm_dispatch(
                 rows, gs, kind, a + i * ars, ars, acs, b + 16 * g, ldb, c + i * ldc + 16 * g,
