@@ -301,30 +301,40 @@ static inline uint32_t mt_gemm_bits(float x) {
     return u;
 }
 
-/// Learns which elements of a (ta, tb, m, n, k) product OpenBLAS forms as split chains:
-/// rounds of probe data (fixed seed) through cblas_sgemm (beta = 0, alpha = 1, the current
-/// OpenBLAS threads) and through both uniform chains, until every element matched exactly one
-/// of them in some round; then one more round checks the learned masks against OpenBLAS.
-/// Writes m·⌈n/16⌉ masks; returns 1, or 0 when an element matched neither chain, stayed
-/// ambiguous, or the check failed (the caller then keeps OpenBLAS for this shape).
-static inline MT_GEMM512 int mt_gemm_calibrate(int ta, int tb, long m, long n, long k, uint16_t *masks) {
+/// Learns which elements of a (ta, tb, m, n, k) product OpenBLAS forms as split chains.
+/// Probe products through cblas_sgemm (beta = 0, alpha = 1, the current OpenBLAS threads) and
+/// through both uniform chains: first one that tells the chains apart everywhere (each
+/// K-block's first product 1, every other product 2⁻²⁵: one chain stays 1 per block, the split
+/// one gains its second chain's exact sum, at least 2⁻²³), then random rounds for any element
+/// left open; then two random rounds check the learned masks against OpenBLAS. Writes
+/// m·⌈n/16⌉ masks; returns 1, or 0 when an element matched neither chain, stayed ambiguous,
+/// or a check failed (the caller then keeps OpenBLAS for this shape).
+static inline MT_GEMM512 int mt_gemm_calibrate(
+    int ta, int tb, long m, long n, long k, uint16_t *masks) {
     long groups = (n + 15) / 16;
     size_t sa = (size_t)(m * k), sb = (size_t)(k * n), sc = (size_t)(m * n);
     float *a = malloc(sizeof(float) * sa), *b = malloc(sizeof(float) * sb);
     float *c0 = malloc(sizeof(float) * sc), *c1 = malloc(sizeof(float) * sc);
     float *c2 = malloc(sizeof(float) * sc);
-    uint8_t *known = calloc(sc, 1);
-    int ok = a && b && c0 && c1 && c2 && known;
+    uint8_t *known = calloc(sc, 1), *first = calloc((size_t)k, 1);
+    int ok = a && b && c0 && c1 && c2 && known && first;
     if (ok) memset(masks, 0, sizeof(uint16_t) * (size_t)(m * groups));
+    for (long ls = 0; ok && ls < k; ls += mt_gemm_block(ls, k)) first[ls] = 1;
     uint64_t s = 0x9E3779B97F4A7C15ull ^ (uint64_t)(m * 1000003 + n * 1009 + k);
     long lda = ta ? m : k, ldb = tb ? k : n;
     // Below 8 terms per block (k < 8) both chains are the same operations: all single.
-    int done = k < 8, checked = 0;
-    for (int round = 0; ok && round < 25; round++) {
+    int done = k < 8, checks = 0;
+    for (int round = 0; ok && round < 27; round++) {
         for (int which = 0; which < 2; which++) {
             float *p = which ? b : a;
             size_t count = which ? sb : sa;
             for (size_t i = 0; i < count; i++) {
+                if (round == 0 && !done) {  // the separating probe: A 1 or 2⁻¹³, B 1 or 2⁻¹²
+                    long kk = which ? (tb ? (long)i % k : (long)i / n)
+                                    : (ta ? (long)i / m : (long)i % k);
+                    p[i] = first[kk] ? 1.0f : (which ? 0x1p-12f : 0x1p-13f);
+                    continue;
+                }
                 s ^= s << 13;
                 s ^= s >> 7;
                 s ^= s << 17;
@@ -340,11 +350,11 @@ static inline MT_GEMM512 int mt_gemm_calibrate(int ta, int tb, long m, long n, l
         }
         cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
             (int)m, (int)n, (int)k, 1.0f, a, (int)lda, b, (int)ldb, 0.0f, c0, (int)n);
-        if (done) {  // the check round
+        if (done) {  // a check round
             ok = mt_gemm_avx512(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c1, n, masks, 0, NULL);
             for (size_t i = 0; ok && i < sc; i++) ok = mt_gemm_bits(c0[i]) == mt_gemm_bits(c1[i]);
-            checked = 1;
-            break;
+            if (++checks == 2) break;
+            continue;
         }
         ok = mt_gemm_avx512(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c1, n, NULL, 0, NULL)
             && mt_gemm_avx512(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c2, n, NULL, 1, NULL);
@@ -368,13 +378,14 @@ static inline MT_GEMM512 int mt_gemm_calibrate(int ta, int tb, long m, long n, l
             }
         done = open == 0;
     }
-    ok = ok && checked;
+    ok = ok && checks == 2;
     free(a);
     free(b);
     free(c0);
     free(c1);
     free(c2);
     free(known);
+    free(first);
     return ok;
 }
 #else
