@@ -378,6 +378,35 @@ static inline MT_AVX2 void mt_adamw_avx2(
         p[i] -= lr * (mh / (__builtin_sqrtf(__builtin_fabsf(vh)) + eps) + wd * decay[i] * p[i]);
     }
 }
+/// `mt_adamw_avx2` with sixteen lanes, then its eight-lane loop for the rest: every element
+/// the same operations (elementwise only), so the same bits.
+static inline MT_AVX512 void mt_adamw_avx512(
+    float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
+    const float *restrict decay, long n, float clip, float b1, float b2, float a1, float a2,
+    float c1, float c2, float lr, float eps, float wd) {
+    const __m512 vclip = _mm512_set1_ps(clip), vb1 = _mm512_set1_ps(b1),
+                 vb2 = _mm512_set1_ps(b2), va1 = _mm512_set1_ps(a1), va2 = _mm512_set1_ps(a2),
+                 vc1 = _mm512_set1_ps(c1), vc2 = _mm512_set1_ps(c2), vlr = _mm512_set1_ps(lr),
+                 veps = _mm512_set1_ps(eps), vwd = _mm512_set1_ps(wd);
+    long i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 gi = _mm512_mul_ps(_mm512_loadu_ps(g + i), vclip);
+        __m512 mi = _mm512_add_ps(
+            _mm512_mul_ps(vb1, _mm512_loadu_ps(m + i)), _mm512_mul_ps(va1, gi));
+        __m512 vi = _mm512_add_ps(
+            _mm512_mul_ps(vb2, _mm512_loadu_ps(v + i)), _mm512_mul_ps(_mm512_mul_ps(va2, gi), gi));
+        _mm512_storeu_ps(m + i, mi);
+        _mm512_storeu_ps(v + i, vi);
+        __m512 mh = _mm512_div_ps(mi, vc1), vh = _mm512_div_ps(vi, vc2);
+        __m512 pi = _mm512_loadu_ps(p + i);
+        __m512 step = _mm512_add_ps(
+            _mm512_div_ps(mh, _mm512_add_ps(_mm512_sqrt_ps(_mm512_abs_ps(vh)), veps)),
+            _mm512_mul_ps(_mm512_mul_ps(vwd, _mm512_loadu_ps(decay + i)), pi));
+        _mm512_storeu_ps(p + i, _mm512_sub_ps(pi, _mm512_mul_ps(vlr, step)));
+    }
+    mt_adamw_avx2(
+        p + i, g + i, m + i, v + i, decay + i, n - i, clip, b1, b2, a1, a2, c1, c2, lr, eps, wd);
+}
 /// Kernels.attentionBackwardRow16: query row i of the attention backward at head size 16
 /// (dv_j += P_ij·dout_i, dS_ij = P_ij(dP_ij − Σ_k P_ik dP_ik)·scale, dq_i += Σ_j dS_ij k_j,
 /// dk_j += dS_ij q_i), the same operations in the same order.
@@ -465,6 +494,12 @@ static inline void mt_attention_backward_row16_avx2(
 static inline double mt_squared_norm_avx2(const float *g, long n) {
     (void)g; (void)n;
     return 0;
+}
+static inline void mt_adamw_avx512(
+    float *p, const float *g, float *m, float *v, const float *decay, long n, float clip,
+    float b1, float b2, float a1, float a2, float c1, float c2, float lr, float eps, float wd) {
+    (void)p; (void)g; (void)m; (void)v; (void)decay; (void)n; (void)clip; (void)b1; (void)b2;
+    (void)a1; (void)a2; (void)c1; (void)c2; (void)lr; (void)eps; (void)wd;
 }
 static inline void mt_adamw_avx2(
     float *p, const float *g, float *m, float *v, const float *decay, long n, float clip,
