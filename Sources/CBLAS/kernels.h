@@ -289,13 +289,22 @@ static inline MT_AVX2 void mt_attend_row16x4_avx2(
         qb[h] = _mm256_loadu_ps(q + 16 * h + 8);
         mx[h] = -INFINITY;
     }
+    const __m128 vscale = _mm_set1_ps(scale);
     for (long j = 0; j < n; j++) {
         const float *kj = k + j * stride;
-        for (int h = 0; h < 4; h++) {
-            __m256 acc = _mm256_add_ps(
+        __m256 acc[4];
+        for (int h = 0; h < 4; h++)
+            acc[h] = _mm256_add_ps(
                 _mm256_mul_ps(qa[h], _mm256_loadu_ps(kj + 16 * h)),
                 _mm256_mul_ps(qb[h], _mm256_loadu_ps(kj + 16 * h + 8)));
-            float s = mt_lane_sum(acc) * scale;
+        // The four heads' `mt_lane_sum`s at once: hadd pairs give, per head and 128-bit half,
+        // (v0 + v1) + (v2 + v3) and (v4 + v5) + (v6 + v7); the halves are then added.
+        __m256 t = _mm256_hadd_ps(_mm256_hadd_ps(acc[0], acc[1]), _mm256_hadd_ps(acc[2], acc[3]));
+        __m128 sum = _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
+        float sc[4];
+        _mm_storeu_ps(sc, _mm_mul_ps(sum, vscale));
+        for (int h = 0; h < 4; h++) {
+            float s = sc[h];
             rows[h][j] = s;
             mx[h] = s > mx[h] || isnan(s) ? s : mx[h];
         }
