@@ -248,6 +248,8 @@ static inline MT_GEMM512 void mt_gemm_dispatch(
 /// 16g + l; NULL: every element `uniform`, 0 single, 1 split). op(B) transposed is read
 /// from `bt` when given (Bᵀ as a dense (k, n) matrix), else copied to a (k, n) scratch first.
 /// Returns 0 (and does nothing) when the scratch cannot be had.
+/// Complexity: m·n·k fused multiply-adds in tiles of 6 rows × 32 columns (half again on the
+/// odd k of a group mixing both chains); memory: the k·n scratch only.
 static inline MT_GEMM512 int mt_gemm_avx512(
     int ta, int tb, long m, long n, long k, float alpha, const float *a, long lda,
     const float *b, long ldb, float beta, float *c, long ldc, const uint16_t *masks,
@@ -309,6 +311,8 @@ static inline uint32_t mt_gemm_bits(float x) {
 /// left open; then two random rounds check the learned masks against OpenBLAS. Writes
 /// m·⌈n/16⌉ masks; returns 1, or 0 when an element matched neither chain, stayed ambiguous,
 /// or a check failed (the caller then keeps OpenBLAS for this shape).
+/// Complexity: three OpenBLAS products and four of the twin of this shape (more only if an
+/// element stays open); memory: the probe's A, B and three C.
 static inline MT_GEMM512 int mt_gemm_calibrate(
     int ta, int tb, long m, long n, long k, uint16_t *masks) {
     long groups = (n + 15) / 16;

@@ -2,7 +2,8 @@ import CBLAS
 import Foundation
 
 // llm.c style kernels on raw row-major buffers. N = B·T rows. Backward kernels add (+=) into
-// their d-outputs; callers zero gradients once per step. Every matmul is one `cblas_sgemm`.
+// their d-outputs; callers zero gradients once per step. Every matmul is one `gemm` (OpenBLAS's
+// sgemm, or its AVX-512 twin with the same bits).
 enum Kernels {
     typealias P = UnsafeMutablePointer<Float>
     typealias CP = UnsafePointer<Float>
@@ -13,6 +14,8 @@ enum Kernels {
     /// as OpenBLAS, whose layout `GEMMPlans` learned for this shape (OpenBLAS itself when it
     /// could not, or otherwise). `transposedB` (with `transB`): Bᵀ already as a dense (K, N)
     /// matrix, for a B used by many calls (the twin otherwise transposes B per call).
+    /// - Complexity: O(M·N·K); the twin allocates a K·N copy of Bᵀ for `transB` without
+    ///   `transposedB`.
     static func gemm(
         _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
         _ alpha: Float, _ a: CP, _ lda: Int, _ b: CP, _ ldb: Int,
