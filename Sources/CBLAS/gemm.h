@@ -181,14 +181,17 @@ MT_GEMM_BODY void mt_gemm_tile(
                 for (int g = 0; g < G; g++) acc1[r][g] = _mm512_fmadd_ps(av, bv[g], acc1[r][g]);
             }
         }
-        // Single lanes: the second chain is +0 and the first is never −0, so first + second
-        // is the first chain itself.
+        // Split lanes add their two chains; single lanes keep their one chain as it is (adding
+        // the unused +0 chain would turn a −0 sum, an underflow, into +0).
         _Pragma("clang loop unroll(full)")
         for (int r = 0; r < R; r++)
             _Pragma("clang loop unroll(full)")
             for (int g = 0; g < G; g++) {
-                __m512 s = (g == 0 ? K0 : K1) == 0 ? acc1[r][g]
-                                                   : _mm512_add_ps(acc1[r][g], acc2[r][g]);
+                const int kind = g == 0 ? K0 : K1;
+                __m512 s = kind == 0   ? acc1[r][g]
+                           : kind == 1 ? _mm512_add_ps(acc1[r][g], acc2[r][g])
+                                       : _mm512_mask_add_ps(
+                                           acc1[r][g], sm[r][g], acc1[r][g], acc2[r][g]);
                 cb[r][g] = _mm512_fmadd_ps(s, va, cb[r][g]);
             }
         ls += ml;

@@ -121,6 +121,26 @@ import Testing
         }
     }
 
+    /// Sums that underflow to −0 (every product −0 after a first one below the subnormals),
+    /// added with beta 1 to a C of −0: OpenBLAS keeps −0 on its one-chain elements and +0 on
+    /// its split ones; the twin must agree on each (a −0 chain plus the unused +0 one is +0).
+    @Test func negativeZeroSumsKeepTheirSign() {
+        let (m, n, k) = (16, 64, 64)
+        BLASThreads.set(1)
+        _ = GEMMPlans.shared.masks(false, false, m, n, k, now: true)
+        var a = [Float](repeating: -0.0, count: m * k)
+        for i in 0..<m { a[i * k] = -1e-30 }  // × 1e-16: −1e-46 rounds to −0
+        var b = [Float](repeating: 0, count: k * n)
+        for j in 0..<n { b[j] = 1e-16 }
+        var ours = [Float](repeating: -0.0, count: m * n), theirs = ours
+        Kernels.gemm(false, false, m, n, k, 1, a, k, b, n, 1, &ours, n)
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a,
+            Int32(k), b, Int32(n), 1, &theirs, Int32(n))
+        #expect(Self.bits(ours) == Self.bits(theirs))
+        #expect(theirs.contains { $0.bitPattern == (-0.0 as Float).bitPattern })
+    }
+
     /// With OpenBLAS's Haswell kernel (the core this machine's environment selects) every
     /// trainer shape has a plan, so the trainer's products run on the twin.
     @Test(
