@@ -275,6 +275,68 @@ static inline MT_AVX2 void mt_attend_row16_avx2(
     _mm256_storeu_ps(o, o0);
     _mm256_storeu_ps(o + 8, o1);
 }
+/// Four heads of `mt_attend_row16_avx2` at once (head h reads q, k, v at offset 16·h, writes
+/// its probabilities to rows[h] and its output to o + 16·h): each head's operations and their
+/// order are exactly the one-head kernel's; interleaving the heads only gives the CPU four
+/// independent chains (the P·v sums are serial in j) instead of one.
+static inline MT_AVX2 void mt_attend_row16x4_avx2(
+    const float *q, const float *k, const float *v, long stride, long n, float scale,
+    float *const rows[4], float *o) {
+    __m256 qa[4], qb[4];
+    float mx[4];
+    for (int h = 0; h < 4; h++) {
+        qa[h] = _mm256_loadu_ps(q + 16 * h);
+        qb[h] = _mm256_loadu_ps(q + 16 * h + 8);
+        mx[h] = -INFINITY;
+    }
+    const __m128 vscale = _mm_set1_ps(scale);
+    for (long j = 0; j < n; j++) {
+        const float *kj = k + j * stride;
+        __m256 acc[4];
+        for (int h = 0; h < 4; h++)
+            acc[h] = _mm256_add_ps(
+                _mm256_mul_ps(qa[h], _mm256_loadu_ps(kj + 16 * h)),
+                _mm256_mul_ps(qb[h], _mm256_loadu_ps(kj + 16 * h + 8)));
+        // The four heads' `mt_lane_sum`s at once: hadd pairs give, per head and 128-bit half,
+        // (v0 + v1) + (v2 + v3) and (v4 + v5) + (v6 + v7); the halves are then added.
+        __m256 t = _mm256_hadd_ps(_mm256_hadd_ps(acc[0], acc[1]), _mm256_hadd_ps(acc[2], acc[3]));
+        __m128 sum = _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
+        float sc[4];
+        _mm_storeu_ps(sc, _mm_mul_ps(sum, vscale));
+        for (int h = 0; h < 4; h++) {
+            float s = sc[h];
+            rows[h][j] = s;
+            mx[h] = s > mx[h] || isnan(s) ? s : mx[h];
+        }
+    }
+    float inv[4];
+    for (int h = 0; h < 4; h++) {
+        float *row = rows[h];
+        float m = mx[h];
+#pragma clang loop vectorize(assume_safety)
+        for (long j = 0; j < n; j++) row[j] = mt_fast_exp(row[j] - m);
+        inv[h] = 1.0f / mt_sum(row, n);
+    }
+    __m256 oa[4], ob[4];
+    for (int h = 0; h < 4; h++) {
+        oa[h] = _mm256_setzero_ps();
+        ob[h] = _mm256_setzero_ps();
+    }
+    for (long j = 0; j < n; j++) {
+        const float *vj = v + j * stride;
+        for (int h = 0; h < 4; h++) {
+            float pj = rows[h][j] * inv[h];
+            rows[h][j] = pj;
+            __m256 p = _mm256_set1_ps(pj);
+            oa[h] = _mm256_add_ps(oa[h], _mm256_mul_ps(p, _mm256_loadu_ps(vj + 16 * h)));
+            ob[h] = _mm256_add_ps(ob[h], _mm256_mul_ps(p, _mm256_loadu_ps(vj + 16 * h + 8)));
+        }
+    }
+    for (int h = 0; h < 4; h++) {
+        _mm256_storeu_ps(o + 16 * h, oa[h]);
+        _mm256_storeu_ps(o + 16 * h + 8, ob[h]);
+    }
+}
 /// AdamW.update's ‖g‖²: four Double partial sums (lane j adds g[j], g[j+4], …), the tail into
 /// the first, then (s0 + s1) + (s2 + s3).
 static inline MT_AVX2 double mt_squared_norm_avx2(const float *g, long n) {
@@ -324,6 +386,35 @@ static inline MT_AVX2 void mt_adamw_avx2(
         float mh = m[i] / c1, vh = v[i] / c2;
         p[i] -= lr * (mh / (__builtin_sqrtf(__builtin_fabsf(vh)) + eps) + wd * decay[i] * p[i]);
     }
+}
+/// `mt_adamw_avx2` with sixteen lanes, then its eight-lane loop for the rest: every element
+/// the same operations (elementwise only), so the same bits.
+static inline MT_AVX512 void mt_adamw_avx512(
+    float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
+    const float *restrict decay, long n, float clip, float b1, float b2, float a1, float a2,
+    float c1, float c2, float lr, float eps, float wd) {
+    const __m512 vclip = _mm512_set1_ps(clip), vb1 = _mm512_set1_ps(b1),
+                 vb2 = _mm512_set1_ps(b2), va1 = _mm512_set1_ps(a1), va2 = _mm512_set1_ps(a2),
+                 vc1 = _mm512_set1_ps(c1), vc2 = _mm512_set1_ps(c2), vlr = _mm512_set1_ps(lr),
+                 veps = _mm512_set1_ps(eps), vwd = _mm512_set1_ps(wd);
+    long i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 gi = _mm512_mul_ps(_mm512_loadu_ps(g + i), vclip);
+        __m512 mi = _mm512_add_ps(
+            _mm512_mul_ps(vb1, _mm512_loadu_ps(m + i)), _mm512_mul_ps(va1, gi));
+        __m512 vi = _mm512_add_ps(
+            _mm512_mul_ps(vb2, _mm512_loadu_ps(v + i)), _mm512_mul_ps(_mm512_mul_ps(va2, gi), gi));
+        _mm512_storeu_ps(m + i, mi);
+        _mm512_storeu_ps(v + i, vi);
+        __m512 mh = _mm512_div_ps(mi, vc1), vh = _mm512_div_ps(vi, vc2);
+        __m512 pi = _mm512_loadu_ps(p + i);
+        __m512 step = _mm512_add_ps(
+            _mm512_div_ps(mh, _mm512_add_ps(_mm512_sqrt_ps(_mm512_abs_ps(vh)), veps)),
+            _mm512_mul_ps(_mm512_mul_ps(vwd, _mm512_loadu_ps(decay + i)), pi));
+        _mm512_storeu_ps(p + i, _mm512_sub_ps(pi, _mm512_mul_ps(vlr, step)));
+    }
+    mt_adamw_avx2(
+        p + i, g + i, m + i, v + i, decay + i, n - i, clip, b1, b2, a1, a2, c1, c2, lr, eps, wd);
 }
 /// Kernels.attentionBackwardRow16: query row i of the attention backward at head size 16
 /// (dv_j += P_ij·dout_i, dS_ij = P_ij(dP_ij − Σ_k P_ik dP_ik)·scale, dq_i += Σ_j dS_ij k_j,
@@ -398,6 +489,11 @@ static inline void mt_attend_row16_avx2(
     float *row, float *o) {
     (void)q; (void)k; (void)v; (void)stride; (void)n; (void)scale; (void)row; (void)o;
 }
+static inline void mt_attend_row16x4_avx2(
+    const float *q, const float *k, const float *v, long stride, long n, float scale,
+    float *const rows[4], float *o) {
+    (void)q; (void)k; (void)v; (void)stride; (void)n; (void)scale; (void)rows; (void)o;
+}
 static inline void mt_attention_backward_row16_avx2(
     long i, const float *pr, float *dr, const float *doi, const float *q, const float *k,
     const float *v, float *dq, float *dk, float *dv, long stride, float scale) {
@@ -407,6 +503,12 @@ static inline void mt_attention_backward_row16_avx2(
 static inline double mt_squared_norm_avx2(const float *g, long n) {
     (void)g; (void)n;
     return 0;
+}
+static inline void mt_adamw_avx512(
+    float *p, const float *g, float *m, float *v, const float *decay, long n, float clip,
+    float b1, float b2, float a1, float a2, float c1, float c2, float lr, float eps, float wd) {
+    (void)p; (void)g; (void)m; (void)v; (void)decay; (void)n; (void)clip; (void)b1; (void)b2;
+    (void)a1; (void)a2; (void)c1; (void)c2; (void)lr; (void)eps; (void)wd;
 }
 static inline void mt_adamw_avx2(
     float *p, const float *g, float *m, float *v, const float *decay, long n, float clip,

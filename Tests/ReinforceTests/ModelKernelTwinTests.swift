@@ -117,6 +117,36 @@ import Testing
         #expect(Self.bits(oa) == Self.bits(ob))
     }
 
+    /// The four-head attention row = `attendRow` on each head alone, bit for bit (the twin
+    /// only interleaves the heads), for counts with and without an eight-lane tail.
+    @Test(.enabled(if: Kernels.avx2, "the CPU has no AVX2"), arguments: [1, 2, 5, 9, 16, 32])
+    func fourHeadAttendRowEqualsOneHeadAtATime(count: Int) {
+        let c = 64, stride = 3 * c
+        let qkv = ModelKernelTests.values(count * stride, seed: UInt64(count) &+ 11, scale: 4)
+        var pa = [Float](repeating: 0, count: 4 * count), pb = pa
+        var oa = [Float](repeating: 0, count: c), ob = oa
+        qkv.withUnsafeBufferPointer { m in
+            let q = m.baseAddress! + (count - 1) * stride, k = m.baseAddress! + c
+            let v = m.baseAddress! + 2 * c
+            pa.withUnsafeMutableBufferPointer { p in
+                let r = p.baseAddress!
+                Kernels.attendRow16x4(
+                    query: q, keys: k, values: v, stride: stride, count: count, scale: 0.25,
+                    probabilities: (r, r + count, r + 2 * count, r + 3 * count), out: &oa)
+            }
+            pb.withUnsafeMutableBufferPointer { p in
+                for h in 0..<4 {
+                    Kernels.attendRow(
+                        query: q + 16 * h, keys: k + 16 * h, values: v + 16 * h,
+                        stride: stride, count: count, headSize: 16, scale: 0.25,
+                        probabilities: p.baseAddress! + h * count, out: &ob[16 * h])
+                }
+            }
+        }
+        #expect(Self.bits(pa) == Self.bits(pb))
+        #expect(Self.bits(oa) == Self.bits(ob))
+    }
+
     /// biasGelu (AVX2 or Swift) = the bias added in a pass, then `geluForward`; with and
     /// without σ, at row widths with and without an eight-lane tail.
     @Test(arguments: [4, 13, 256])
@@ -199,6 +229,29 @@ import Testing
         let decay = (0..<n).map { Float($0 % 2) }
         var pa = p0, ma = m0, va = v0, pb = p0, mb = m0, vb = v0
         mt_adamw_avx2(
+            &pa, g, &ma, &va, decay, n, 0.7, 0.9, 0.999, 0.1, 0.001, 0.19, 0.002, 1e-3, 1e-8, 0.01)
+        AdamW.updateLoop(
+            &pb, g, &mb, &vb, decay, n, 0.7, 0.9, 0.999, 0.1, 0.001, 0.19, 0.002, 1e-3, 1e-8, 0.01)
+        #expect(ModelKernelTwinTests.bits(pa) == ModelKernelTwinTests.bits(pb))
+        #expect(ModelKernelTwinTests.bits(ma) == ModelKernelTwinTests.bits(mb))
+        #expect(ModelKernelTwinTests.bits(va) == ModelKernelTwinTests.bits(vb))
+    }
+
+    /// The sixteen-lane AdamW element loop against the Swift loop, bit for bit (lengths with
+    /// and without sixteen- and eight-lane tails).
+    @Test(
+        .enabled(if: Kernels.avx512, "the CPU has no AVX-512"),
+        arguments: [1, 9, 16, 17, 37, 1001])
+    func adamWSixteenLaneTwinIsBitIdentical(n: Int) {
+        let g = ModelKernelTests.values(n, seed: 31, scale: 2)
+        let p0 = ModelKernelTests.values(n, seed: 32)
+        var m0 = ModelKernelTests.values(n, seed: 33, scale: 0.1)
+        var v0 = ModelKernelTests.values(n, seed: 34, scale: 0.1).map(\.magnitude)
+        v0[0] = -0.0
+        m0[0] = 0
+        let decay = (0..<n).map { Float($0 % 2) }
+        var pa = p0, ma = m0, va = v0, pb = p0, mb = m0, vb = v0
+        mt_adamw_avx512(
             &pa, g, &ma, &va, decay, n, 0.7, 0.9, 0.999, 0.1, 0.001, 0.19, 0.002, 1e-3, 1e-8, 0.01)
         AdamW.updateLoop(
             &pb, g, &mb, &vb, decay, n, 0.7, 0.9, 0.999, 0.1, 0.001, 0.19, 0.002, 1e-3, 1e-8, 0.01)

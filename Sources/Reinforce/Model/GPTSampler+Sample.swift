@@ -57,6 +57,7 @@ extension GPTSampler {
             workspace.steps = 0  // holds no batch unless the recording completes
         }
         var fed = 0
+        if ticks > 0 { prepare(model: model) }
         for pos in 0..<ticks {
             for r in 0..<b {
                 let prompt = prompts[r]

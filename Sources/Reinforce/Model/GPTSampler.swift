@@ -1,3 +1,5 @@
+import CBLAS
+
 /// Autoregressive sampling with a key/value cache: one token per row per tick, every row at
 /// the same position, so the per-tick linear layers are (B, C) sgemm calls and each row's
 /// attention reads its cached q|k|v rows in place (hand `dot`/`axpy` loops over head size).
@@ -11,6 +13,8 @@ public final class GPTSampler: @unchecked Sendable {
     public let length: Int
     let cache: FloatBuffer  // (L, B, T, 3C): q|k|v of every fed position
     let x, ln, atty, tmp, mean, rstd, fch, gel, logits, probs, scores: FloatBuffer
+    /// wteᵀ (C, V) of the model being sampled, for the logits' sgemm (`prepare(model:)`).
+    let embeddingT: FloatBuffer
     var tokens: [Int32]
     /// Where the last tick left its logits: row r at `lastLogits + r · logitsStride` (the
     /// `logits` buffer, or the recording workspace's rows at that position).
@@ -36,7 +40,8 @@ public final class GPTSampler: @unchecked Sendable {
         lastLogits = logits.pointer
         logitsStride = config.vocabSize
         probs = FloatBuffer(count: config.vocabSize)
-        scores = FloatBuffer(count: self.length)
+        scores = FloatBuffer(count: config.heads * self.length)
+        embeddingT = FloatBuffer(count: config.vocabSize * config.dModel)
         tokens = [Int32](repeating: 0, count: b)
     }
 
@@ -56,12 +61,20 @@ public final class GPTSampler: @unchecked Sendable {
             }
             tokens[i] = Int32(t)
         }
+        prepare(model: model)
         tick(model: model, batch: ids.count, position: position)
         return Array(
             UnsafeBufferPointer(start: logits.pointer, count: ids.count * config.vocabSize))
     }
 
-    /// One decoding tick for rows 0..<b with ids in `tokens`; logits land in `logits`.
+    /// Copies the model's wteᵀ into `embeddingT`; before ticks of a model whose parameters
+    /// changed since the last call.
+    func prepare(model: GPT) {
+        let c = config.dModel, v = config.vocabSize
+        mt_transpose(embeddingT.pointer, model.parameters.pointer + model.layout.wte, v, c, c)
+    }
+
+    /// One decoding tick for rows 0..<b (after `prepare(model:)` for this model's parameters) with ids in `tokens`; logits land in `logits`.
     /// With `record`, every activation the backward needs is also copied into the training
     /// workspace at row (r, pos) of a (B, record.steps) batch (see `Recording`); the MLP's
     /// hidden activations and the logits are computed there in place (sgemm with the
@@ -96,12 +109,25 @@ public final class GPTSampler: @unchecked Sendable {
             for r in 0..<b {
                 let rowCache = layerCache + r * t * c3
                 (rowCache + pos * c3).update(from: qkv + r * qkvStride, count: c3)
-                for h in 0..<nh {
-                    // scores_j = q·k_j/√hs for the fed positions, softmax, atty = Σ_j p_j v_j;
-                    // when recording, the probabilities go straight into the workspace.
+                // scores_j = q·k_j/√hs for the fed positions, softmax, atty = Σ_j p_j v_j;
+                // when recording, the probabilities go straight into the workspace. Heads four
+                // at a time where the four-head twin applies (the same values per head).
+                let grouped = hs == 16 && Kernels.avx2 ? nh / 4 * 4 : 0
+                for h in stride(from: 0, to: grouped, by: 4) {
+                    func probs(_ g: Int) -> UnsafeMutablePointer<Float> {
+                        record?.attentionRow(row: r, head: h + g, position: pos, layer: l)
+                            ?? scores.pointer + (h + g) * t
+                    }
+                    Kernels.attendRow16x4(
+                        query: rowCache + pos * c3 + h * hs, keys: rowCache + c + h * hs,
+                        values: rowCache + 2 * c + h * hs, stride: c3, count: pos + 1,
+                        scale: scale, probabilities: (probs(0), probs(1), probs(2), probs(3)),
+                        out: atty.pointer + r * c + h * hs)
+                }
+                for h in grouped..<nh {
                     let probs =
                         record?.attentionRow(row: r, head: h, position: pos, layer: l)
-                        ?? scores.pointer
+                        ?? scores.pointer + h * t
                     Kernels.attendRow(
                         query: rowCache + pos * c3 + h * hs, keys: rowCache + c + h * hs,
                         values: rowCache + 2 * c + h * hs, stride: c3, count: pos + 1,
@@ -158,6 +184,8 @@ public final class GPTSampler: @unchecked Sendable {
         lastLogits =
             record?.row(.logits, layer: nil, width: v, row: 0, position: pos) ?? logits.pointer
         logitsStride = record.map { $0.steps * v } ?? v
-        Kernels.gemm(false, true, b, v, c, 1, ln, c, p + lay.wte, c, 0, lastLogits, logitsStride)
+        Kernels.gemm(
+            false, true, b, v, c, 1, ln, c, p + lay.wte, c, 0, lastLogits, logitsStride,
+            transposedB: embeddingT.pointer)
     }
 }

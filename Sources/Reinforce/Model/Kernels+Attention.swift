@@ -17,15 +17,26 @@ extension Kernels {
     static func attentionForward(out: P, att: P, qkv: CP, b: Int, t: Int, c: Int, nh: Int) {
         let hs = c / nh, c3 = 3 * c
         let scale = 1 / Float(hs).squareRoot()
+        // Heads four at a time where the four-head twin applies (each (row, head) is computed
+        // alone, so the grouping changes no value), the rest one by one.
+        let grouped = hs == 16 && avx2 ? nh / 4 * 4 : 0
         for bi in 0..<b {
             let base = qkv + bi * t * c3
-            for h in 0..<nh {
-                let q = base + h * hs, k = base + c + h * hs, v = base + 2 * c + h * hs
-                let a = att + (bi * nh + h) * t * t
-                for i in 0..<t {
-                    let row = a + i * t
+            for i in 0..<t {
+                for h in stride(from: 0, to: grouped, by: 4) {
+                    let a = att + ((bi * nh + h) * t + i) * t, tt = t * t
+                    let rows = (a, a + tt, a + 2 * tt, a + 3 * tt)
+                    attendRow16x4(
+                        query: base + i * c3 + h * hs, keys: base + c + h * hs,
+                        values: base + 2 * c + h * hs, stride: c3, count: i + 1,
+                        scale: scale, probabilities: rows, out: out + (bi * t + i) * c + h * hs)
+                    for g in 0..<4 { (a + g * tt + i + 1).update(repeating: 0, count: t - i - 1) }
+                }
+                for h in grouped..<nh {
+                    let row = att + ((bi * nh + h) * t + i) * t
                     attendRow(
-                        query: q + i * c3, keys: k, values: v, stride: c3, count: i + 1,
+                        query: base + i * c3 + h * hs, keys: base + c + h * hs,
+                        values: base + 2 * c + h * hs, stride: c3, count: i + 1,
                         headSize: hs, scale: scale, probabilities: row,
                         out: out + (bi * t + i) * c + h * hs)
                     for j in (i + 1)..<t { row[j] = 0 }
@@ -117,6 +128,23 @@ extension Kernels {
             let pj = row[j] * inv
             row[j] = pj
             axpy(pj, v + j * stride, o, count: hs)
+        }
+    }
+
+    /// `attendRow` for four heads at head size 16 (AVX2 only: callers check `avx2`): head g
+    /// reads query, keys and values 16·g floats further on, writes its probabilities to
+    /// `probabilities.g` and its output to `out + 16·g`. Each head's values are bit for bit
+    /// `attendRow`'s; the twin interleaves the four heads' independent chains.
+    @inline(__always)
+    static func attendRow16x4(
+        query q: CP, keys k: CP, values v: CP, stride: Int, count n: Int, scale: Float,
+        probabilities rows: (P, P, P, P), out o: P
+    ) {
+        var table: (P?, P?, P?, P?) = rows
+        withUnsafePointer(to: &table) {
+            $0.withMemoryRebound(to: P?.self, capacity: 4) {
+                mt_attend_row16x4_avx2(q, k, v, stride, n, scale, $0, o)
+            }
         }
     }
 

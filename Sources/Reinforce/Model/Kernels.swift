@@ -2,18 +2,34 @@ import CBLAS
 import Foundation
 
 // llm.c style kernels on raw row-major buffers. N = B·T rows. Backward kernels add (+=) into
-// their d-outputs; callers zero gradients once per step. Every matmul is one `cblas_sgemm`.
+// their d-outputs; callers zero gradients once per step. Every matmul is one `gemm` (OpenBLAS's
+// sgemm, or its AVX-512 twin with the same bits).
 enum Kernels {
     typealias P = UnsafeMutablePointer<Float>
     typealias CP = UnsafePointer<Float>
 
-    /// Row-major sgemm: C (M, N) = alpha · op(A) · op(B) + beta · C.
-    @inline(__always)
+    /// Row-major sgemm: C (M, N) = alpha · op(A) · op(B) + beta · C, bit for bit OpenBLAS's
+    /// `cblas_sgemm` with one thread. With AVX-512, one OpenBLAS thread and beta 0 or 1, the
+    /// AVX-512 twin in CBLAS/gemm.h computes it: the same fused multiply-add chains per element
+    /// as OpenBLAS, whose layout `GEMMPlans` learned for this shape (OpenBLAS itself when it
+    /// could not, or otherwise). `transposedB` (with `transB`): Bᵀ already as a dense (K, N)
+    /// matrix, for a B used by many calls (the twin otherwise transposes B per call).
+    /// - Complexity: O(M·N·K); the twin allocates a K·N copy of Bᵀ for `transB` without
+    ///   `transposedB`.
     static func gemm(
         _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
         _ alpha: Float, _ a: CP, _ lda: Int, _ b: CP, _ ldb: Int,
-        _ beta: Float, _ c: P, _ ldc: Int
+        _ beta: Float, _ c: P, _ ldc: Int, transposedB: CP? = nil
     ) {
+        if GEMMPlans.available, beta == 0 || beta == 1, alpha != 0, m > 0, n > 0, k > 0,
+            openblas_get_num_threads() == 1,
+            let masks = GEMMPlans.shared.masks(transA, transB, m, n, k),
+            mt_gemm_avx512(
+                transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+                masks, 0, transB ? transposedB : nil) != 0
+        {
+            return
+        }
         cblas_sgemm(
             CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
             transB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k),

@@ -16,7 +16,7 @@ import Foundation
 ///     P (parameters)      = V·C + T·C + L·(12C² + 13C) + 2C          (ParameterLayout)
 ///     workspace, forward  = B·T·(2C + 2 + 2V + 1) + L·B·T·(18C + 4) + L·B·NH·T²
 ///     workspace, backward = P + B·T·(V + 15C) + T²                   (GPTWorkspace)
-///     sampler             = L·B·T·3C + B·(14C + 2 + V) + V + T       (GPTSampler)
+///     sampler             = L·B·T·3C + B·(14C + 2 + V) + V + NH·T + V·C (GPTSampler)
 ///     Adam                = 3P (m, v, decay mask)                    (AdamW)
 ///
 /// A REINFORCE run holds 4 models (the loaded init, the policy, the anchor, the SFT
@@ -53,7 +53,8 @@ public struct MemoryEstimate: Sendable, Equatable {
     public static func sampler(_ config: GPTConfig, rows: Int) -> Double {
         let c = Double(config.dModel), v = Double(config.vocabSize)
         let l = Double(config.layers), t = Double(config.context), b = Double(rows)
-        return l * b * t * 3 * c + b * (14 * c + 2 + v) + v + t
+        let nh = Double(config.heads)
+        return l * b * t * 3 * c + b * (14 * c + 2 + v) + v + nh * t + v * c
     }
 
     /// A REINFORCE run (`train rl`, one run of `warp`) with `batch` completions per step.
