@@ -435,7 +435,8 @@ AI void sums_tiled(const void *const *x, const int *dt, size_t m, int hb, size_t
             groups++;
         }
         size_t count = n - k < 8 * SUB_GROUPS ? n - k : 8 * SUB_GROUPS;
-        if (fast && fma_allowed(bf16_check(x, m + (hb ? 1 : 0), k, count), what)) {
+        if (fast && (what & MT_SUM_DISTANCE)
+            && fma_allowed(bf16_check(x, m + (hb ? 1 : 0), k, count), what)) {
             if (what & MT_SUM_TASK) sums_tiles(ds, groups, m, tile, 0, 1, t);
             if (what & MT_SUM_WEIGHT) sums_tiles(vs, groups, m, tile, 0, 1, w);
             if (what & MT_SUM_DISTANCE) sums_tiles(vs, groups, m, tile, 1, 1, d);
@@ -470,10 +471,80 @@ AI void sums_fused_what(const void *const *x, const int *dt, size_t m, int hb, s
     }
 }
 
+/// The band of task pairs (a, c), a ≤ c, c0 ≤ c < c1, over the whole groups at k0 ..< k1 of
+/// all-bf16 inputs with a base, accumulators in registers; the differences δ_a = x_a − b
+/// are taken in registers per group (no staging).
+AI void task_band(const void *const *x, size_t c0, size_t c1, size_t k0, size_t k1, int fast,
+                  v8d acc[MAX_FUSED][MAX_FUSED]) {
+    v8d r[MAX_FUSED][MAX_FUSED];
+    for (size_t c = c0; c < c1; c++)
+        for (size_t a = 0; a <= c; a++) r[a][c] = acc[a][c];
+    for (size_t k = k0; k < k1; k += 8) {
+        v8d b = load8_perm(x[0], k), dl[MAX_FUSED];
+#pragma clang loop unroll(full)
+        for (size_t a = 0; a < c1; a++) dl[a] = load8_perm(x[1 + a], k) - b;
+#pragma clang loop unroll(full)
+        for (size_t c = c0; c < c1; c++)
+#pragma clang loop unroll(full)
+            for (size_t a = 0; a <= c; a++) r[a][c] = mul_add(dl[a], dl[c], r[a][c], fast);
+    }
+    for (size_t c = c0; c < c1; c++)
+        for (size_t a = 0; a <= c; a++) acc[a][c] = r[a][c];
+}
+
+#ifndef BANDED_MAX
+#define BANDED_MAX 6
+#endif
+enum { BAND_SPLIT = 6, BAND_ELEMENTS = 1024 };
+
+/// Task sums of 3 ≤ m ≤ 8 all-bf16 models with a base on AVX-512 (32 registers): per block of
+/// BAND_ELEMENTS (in L1), the pairs with c < 6 (≤ 21 accumulators, 6 differences), then
+/// those with c ≥ 6 (≤ 15 and 8): every accumulator sees the same operations on the same
+/// values in the same group order as in `sums_tiled`, so the same bits.
+AI void sums_banded(const void *const *x, size_t m, size_t n, int fast, double *task) {
+    v8d acc[MAX_FUSED][MAX_FUSED];
+    for (size_t a = 0; a < m; a++)
+        for (size_t c = 0; c < m; c++) acc[a][c] = 0;
+    const size_t split = m < BAND_SPLIT ? m : BAND_SPLIT;
+    const size_t whole = n / 8 * 8;
+    for (size_t k = 0; k < whole; k += BAND_ELEMENTS) {
+        size_t end = whole - k < BAND_ELEMENTS ? whole : k + BAND_ELEMENTS;
+        if (fast && fma_allowed(bf16_check(x, m + 1, k, end - k), MT_SUM_TASK)) {
+            task_band(x, 0, split, k, end, 1, acc);
+            if (m > split) task_band(x, split, m, k, end, 1, acc);
+        } else {
+            task_band(x, 0, split, k, end, 0, acc);
+            if (m > split) task_band(x, split, m, k, end, 0, acc);
+        }
+    }
+    if (whole < n) {  // the zero-padded last group
+        unsigned char pad[MAX_FUSED + 1][16] = {{0}};
+        const void *xp[MAX_FUSED + 1];
+        for (size_t i = 0; i <= m; i++) {
+            memcpy(pad[i], (const char *)x[i] + 2 * whole, 2 * (n - whole));
+            xp[i] = pad[i];
+        }
+        task_band(xp, 0, split, 0, 8, 0, acc);
+        if (m > split) task_band(xp, split, m, 0, 8, 0, acc);
+    }
+    for (size_t a = 0; a < m; a++)
+        for (size_t c = a; c < m; c++) task[a * m + c] += reduce_sums(acc[a][c], 1);
+}
+
 AI void sums_body(const void *const *x, const int *dt, size_t m, int hb, size_t n,
                   unsigned what, size_t tile, int fast, int perm, double *task, double *weight,
                   double *dist) {
     if (!hb) what &= ~(unsigned)MT_SUM_TASK;
+    if (fast && perm && hb && tile == 4 && what == MT_SUM_TASK && m >= 3 && m <= BANDED_MAX) {
+        switch (m) {
+        case 3: sums_banded(x, 3, n, 1, task); return;
+        case 4: sums_banded(x, 4, n, 1, task); return;
+        case 5: sums_banded(x, 5, n, 1, task); return;
+        case 6: sums_banded(x, 6, n, 1, task); return;
+        case 7: sums_banded(x, 7, n, 1, task); return;
+        default: sums_banded(x, 8, n, 1, task); return;
+        }
+    }
     switch (m) {
     case 1: sums_fused_what(x, dt, 1, hb, n, what, fast, perm, task, weight, dist); break;
     case 2: sums_fused_what(x, dt, 2, hb, n, what, fast, perm, task, weight, dist); break;
