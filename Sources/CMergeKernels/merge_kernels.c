@@ -51,6 +51,20 @@ AI v8d load(const void *p, int dt, size_t k, size_t r) {
     return r == 8 ? load8(p, dt, k) : load_tail(p, dt, k, r);
 }
 
+/// How far ahead (in elements) the all-bf16 loops prefetch each input: the kernels read up to
+/// 9 streams at once from memory (the page cache), more than the hardware prefetchers follow
+/// well. Measured best (Benchmarks/kernels, data in DRAM): 512 for the merge, 1024 for the
+/// sums (whose first touch is the fast `bf16_check`).
+enum { PREFETCH_MERGE = 512, PREFETCH_SUMS = 1024 };
+
+/// Prefetches the cache line `ahead` elements past element k of each bf16 input; call once
+/// per 32 elements (64 bytes). Prefetches never fault, so reading past the end is harmless.
+/// Performance only: no effect on any result.
+AI void prefetch_bf16(const void *const *x, size_t inputs, size_t k, size_t ahead) {
+    for (size_t i = 0; i < inputs; i++)
+        __builtin_prefetch((const char *)x[i] + 2 * (k + ahead));
+}
+
 /// 8 bf16 elements from element k, widened exactly to Double, in the lane order
 /// {0, 2, 4, 6, 1, 3, 5, 7}: the two halves of each 32-bit word moved to the top in place,
 /// without the widening shuffle of `load8` (about a third cheaper). Only for sums, where
@@ -181,6 +195,7 @@ AI unsigned bf16_check(const void *const *x, size_t inputs, size_t at, size_t co
     v32h gap = 0, top = 0;
     size_t k = 0;
     for (; k + 32 <= count; k += 32) {
+        prefetch_bf16(x, inputs, at + k, PREFETCH_SUMS);
         v32h hi = 0, lo = 0x7fff;
         for (size_t i = 0; i < inputs; i++) {
             v32h h;
@@ -269,6 +284,7 @@ AI void sums_fused(const void *const *x, const int *dt, size_t m, int hb, size_t
         size_t end = n - k >= 8 * SUB_GROUPS ? k + 8 * SUB_GROUPS : k + (n - k) / 8 * 8;
         if (fast && fma_allowed(bf16_check(x, m + first, k, end - k), what)) {
             for (; k < end; k += 8) {
+                if (perm && !fast && (k & 31) == 0) prefetch_bf16(x, m + first, k, PREFETCH_SUMS);
                 v8d b = hb ? load_sums(x[0], dt[0], k, 8, perm) : (v8d)0;
                 for (size_t a = 0; a < m; a++)
                     v[a] = load_sums(x[first + a], dt[first + a], k, 8, perm);
@@ -276,6 +292,7 @@ AI void sums_fused(const void *const *x, const int *dt, size_t m, int hb, size_t
             }
         } else {
             for (; k < end; k += 8) {
+                if (perm && !fast && (k & 31) == 0) prefetch_bf16(x, m + first, k, PREFETCH_SUMS);
                 v8d b = hb ? load_sums(x[0], dt[0], k, 8, perm) : (v8d)0;
                 for (size_t a = 0; a < m; a++)
                     v[a] = load_sums(x[first + a], dt[first + a], k, 8, perm);
@@ -423,11 +440,17 @@ AI void sums_tiled(const void *const *x, const int *dt, size_t m, int hb, size_t
     for (size_t k = 0; k < n; k += 8 * SUB_GROUPS) {
         size_t groups = (n - k) / 8 < SUB_GROUPS ? (n - k) / 8 : SUB_GROUPS;
         if (what == MT_SUM_TASK) {  // SLERP's case: a copy of the loop without branches
-            for (size_t g = 0; g < groups; g++)
+            for (size_t g = 0; g < groups; g++) {
+                if (perm && (g & 3) == 0)
+                    prefetch_bf16(x, m + (hb ? 1 : 0), k + 8 * g, PREFETCH_SUMS);
                 stage_group(x, dt, m, hb, k + 8 * g, 8, MT_SUM_TASK, perm, g, ds, vs);
+            }
         } else {
-            for (size_t g = 0; g < groups; g++)
+            for (size_t g = 0; g < groups; g++) {
+                if (perm && (g & 3) == 0)
+                    prefetch_bf16(x, m + (hb ? 1 : 0), k + 8 * g, PREFETCH_SUMS);
                 stage_group(x, dt, m, hb, k + 8 * g, 8, what, perm, g, ds, vs);
+            }
         }
         if (groups < SUB_GROUPS && k + 8 * groups < n) {  // the zero-padded last group
             stage_group(x, dt, m, hb, k + 8 * groups, n - k - 8 * groups, what, perm, groups,
@@ -471,50 +494,46 @@ AI void sums_fused_what(const void *const *x, const int *dt, size_t m, int hb, s
     }
 }
 
-/// The band of task pairs (a, c), a ≤ c, c0 ≤ c < c1, over the whole groups at k0 ..< k1 of
-/// all-bf16 inputs with a base, accumulators in registers; the differences δ_a = x_a − b
-/// are taken in registers per group (no staging).
-AI void task_band(const void *const *x, size_t c0, size_t c1, size_t k0, size_t k1, int fast,
-                  v8d acc[MAX_FUSED][MAX_FUSED]) {
+/// The task pairs (a, c), a ≤ c < m, over the whole groups at k0 ..< k1 of all-bf16 inputs
+/// with a base, accumulators in registers; the differences δ_a = x_a − b are taken in
+/// registers per group (no staging).
+AI void task_block(const void *const *x, size_t m, size_t k0, size_t k1, int fast,
+                   v8d acc[MAX_FUSED][MAX_FUSED]) {
     v8d r[MAX_FUSED][MAX_FUSED];
-    for (size_t c = c0; c < c1; c++)
+    for (size_t c = 0; c < m; c++)
         for (size_t a = 0; a <= c; a++) r[a][c] = acc[a][c];
     for (size_t k = k0; k < k1; k += 8) {
         v8d b = load8_perm(x[0], k), dl[MAX_FUSED];
 #pragma clang loop unroll(full)
-        for (size_t a = 0; a < c1; a++) dl[a] = load8_perm(x[1 + a], k) - b;
+        for (size_t a = 0; a < m; a++) dl[a] = load8_perm(x[1 + a], k) - b;
 #pragma clang loop unroll(full)
-        for (size_t c = c0; c < c1; c++)
+        for (size_t c = 0; c < m; c++)
 #pragma clang loop unroll(full)
             for (size_t a = 0; a <= c; a++) r[a][c] = mul_add(dl[a], dl[c], r[a][c], fast);
     }
-    for (size_t c = c0; c < c1; c++)
+    for (size_t c = 0; c < m; c++)
         for (size_t a = 0; a <= c; a++) acc[a][c] = r[a][c];
 }
 
-#ifndef BANDED_MAX
-#define BANDED_MAX 6
-#endif
-enum { BAND_SPLIT = 6, BAND_ELEMENTS = 1024 };
+/// Up to 6 models the task pairs (≤ 21) and differences (≤ 6) fit AVX-512's 32 registers.
+enum { IN_REGISTERS = 6 };
 
-/// Task sums of 3 ≤ m ≤ 8 all-bf16 models with a base on AVX-512 (32 registers): per block of
-/// BAND_ELEMENTS (in L1), the pairs with c < 6 (≤ 21 accumulators, 6 differences), then
-/// those with c ≥ 6 (≤ 15 and 8): every accumulator sees the same operations on the same
-/// values in the same group order as in `sums_tiled`, so the same bits.
-AI void sums_banded(const void *const *x, size_t m, size_t n, int fast, double *task) {
+/// Task sums of 3 ≤ m ≤ IN_REGISTERS all-bf16 models with a base on AVX-512, per sub-block
+/// of 8 · SUB_GROUPS elements: `bf16_check` (which also prefetches), then `task_block` by
+/// FMA where it passed, plain where not. Every accumulator sees the same operations on the
+/// same values in the same group order as in `sums_tiled`, so the same bits. (Measured:
+/// faster than staging up to 6 models; at 7 and 8 the pairs no longer fit the registers.)
+AI void sums_in_registers(const void *const *x, size_t m, size_t n, double *task) {
     v8d acc[MAX_FUSED][MAX_FUSED];
     for (size_t a = 0; a < m; a++)
         for (size_t c = 0; c < m; c++) acc[a][c] = 0;
-    const size_t split = m < BAND_SPLIT ? m : BAND_SPLIT;
     const size_t whole = n / 8 * 8;
-    for (size_t k = 0; k < whole; k += BAND_ELEMENTS) {
-        size_t end = whole - k < BAND_ELEMENTS ? whole : k + BAND_ELEMENTS;
-        if (fast && fma_allowed(bf16_check(x, m + 1, k, end - k), MT_SUM_TASK)) {
-            task_band(x, 0, split, k, end, 1, acc);
-            if (m > split) task_band(x, split, m, k, end, 1, acc);
+    for (size_t k = 0; k < whole; k += 8 * SUB_GROUPS) {
+        size_t end = whole - k < 8 * SUB_GROUPS ? whole : k + 8 * SUB_GROUPS;
+        if (fma_allowed(bf16_check(x, m + 1, k, end - k), MT_SUM_TASK)) {
+            task_block(x, m, k, end, 1, acc);
         } else {
-            task_band(x, 0, split, k, end, 0, acc);
-            if (m > split) task_band(x, split, m, k, end, 0, acc);
+            task_block(x, m, k, end, 0, acc);
         }
     }
     if (whole < n) {  // the zero-padded last group
@@ -524,8 +543,7 @@ AI void sums_banded(const void *const *x, size_t m, size_t n, int fast, double *
             memcpy(pad[i], (const char *)x[i] + 2 * whole, 2 * (n - whole));
             xp[i] = pad[i];
         }
-        task_band(xp, 0, split, 0, 8, 0, acc);
-        if (m > split) task_band(xp, split, m, 0, 8, 0, acc);
+        task_block(xp, m, 0, 8, 0, acc);
     }
     for (size_t a = 0; a < m; a++)
         for (size_t c = a; c < m; c++) task[a * m + c] += reduce_sums(acc[a][c], 1);
@@ -535,14 +553,12 @@ AI void sums_body(const void *const *x, const int *dt, size_t m, int hb, size_t 
                   unsigned what, size_t tile, int fast, int perm, double *task, double *weight,
                   double *dist) {
     if (!hb) what &= ~(unsigned)MT_SUM_TASK;
-    if (fast && perm && hb && tile == 4 && what == MT_SUM_TASK && m >= 3 && m <= BANDED_MAX) {
+    if (fast && perm && hb && tile == 4 && what == MT_SUM_TASK && m >= 3 && m <= IN_REGISTERS) {
         switch (m) {
-        case 3: sums_banded(x, 3, n, 1, task); return;
-        case 4: sums_banded(x, 4, n, 1, task); return;
-        case 5: sums_banded(x, 5, n, 1, task); return;
-        case 6: sums_banded(x, 6, n, 1, task); return;
-        case 7: sums_banded(x, 7, n, 1, task); return;
-        default: sums_banded(x, 8, n, 1, task); return;
+        case 3: sums_in_registers(x, 3, n, task); return;
+        case 4: sums_in_registers(x, 4, n, task); return;
+        case 5: sums_in_registers(x, 5, n, task); return;
+        default: sums_in_registers(x, 6, n, task); return;
         }
     }
     switch (m) {
@@ -589,9 +605,12 @@ AI void merge_group(const void *const *x, const int *dt, size_t m, int hb, int s
 
 AI void merge_body(const void *const *x, const int *dt, size_t m, int hb, int sm,
                    const double *c, size_t n, const double *eta, size_t outs, void *const *out,
-                   int odt, size_t *bad) {
+                   int odt, size_t *bad, int prefetch) {
     size_t k = 0;
-    for (; k + 8 <= n; k += 8) merge_group(x, dt, m, hb, sm, c, k, 8, eta, outs, out, odt, bad);
+    for (; k + 8 <= n; k += 8) {
+        if (prefetch && (k & 31) == 0) prefetch_bf16(x, m + 1, k, PREFETCH_MERGE);
+        merge_group(x, dt, m, hb, sm, c, k, 8, eta, outs, out, odt, bad);
+    }
     if (k < n) merge_group(x, dt, m, hb, sm, c, k, n - k, eta, outs, out, odt, bad);
 }
 
@@ -605,12 +624,12 @@ AI void merge_dispatch(const void *const *x, const int *dt, size_t m, int hb, in
     int all_bf16 = m <= MAX_FUSED && hb && !sm && odt == MT_BF16;
     for (size_t i = 0; all_bf16 && i <= m; i++) all_bf16 = dt[i] == MT_BF16;
     if (!all_bf16) {
-        merge_body(x, dt, m, hb, sm, c, n, eta, outs, out, odt, bad);
+        merge_body(x, dt, m, hb, sm, c, n, eta, outs, out, odt, bad, 0);
         return;
     }
     switch (m) {
 #define MERGE_BF16(k)                                                                          \
-    case k: merge_body(x, bf, k, 1, 0, c, n, eta, outs, out, MT_BF16, bad); break;
+    case k: merge_body(x, bf, k, 1, 0, c, n, eta, outs, out, MT_BF16, bad, 1); break;
         MERGE_BF16(1)
         MERGE_BF16(2)
         MERGE_BF16(3)
@@ -620,7 +639,7 @@ AI void merge_dispatch(const void *const *x, const int *dt, size_t m, int hb, in
         MERGE_BF16(7)
         MERGE_BF16(8)
 #undef MERGE_BF16
-    default: merge_body(x, bf, m, 1, 0, c, n, eta, outs, out, MT_BF16, bad); break;
+    default: merge_body(x, bf, m, 1, 0, c, n, eta, outs, out, MT_BF16, bad, 1); break;
     }
 }
 
