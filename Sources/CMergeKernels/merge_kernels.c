@@ -2,9 +2,14 @@
 // the merge-and-interpolate of one chunk, read straight from bf16/f32/f64 bytes into Double.
 //
 // One body per kernel, written on 8-lane vectors (clang ext_vector_type), compiled three
-// times: portable, AVX2 and AVX-512; the CPU's best is picked at run time. Lane j always holds
-// element 8·i + j and every level runs the same Double operations in the same order (no FMA
-// contraction), so the results are bit-identical whatever the machine.
+// times: portable, AVX2 and AVX-512; the CPU's best is picked at run time. Every sum lane
+// adds the elements ≡ j (mod 8) in element order (bf16 passes load the lanes permuted and
+// reduce them back in order), and every level runs the same Double operations in the same
+// order (no FMA contraction), so the results are bit-identical whatever the machine. The one
+// exception is explicit: on levels with FMA, the sums of all-bf16 inputs fuse a product into
+// its add where `bf16_check` has shown the product exact, which gives the same bits (NaN
+// results stay NaN; their sign and payload depend on operand order chosen by the compiler,
+// and were never the same across levels).
 #pragma STDC FP_CONTRACT OFF
 #pragma clang diagnostic ignored "-Wpsabi"  // the vector helpers are always inlined
 #include "merge_kernels.h"
