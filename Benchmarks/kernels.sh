@@ -10,6 +10,6 @@ CC=${CC:-clang}
 BIN=$(mktemp)
 trap 'rm -f "$BIN"' EXIT
 "$CC" -O2 -ISources/CMergeKernels/include Sources/CMergeKernels/merge_kernels.c \
-    Benchmarks/kernels/kernels_bench.c -o "$BIN"
+    Benchmarks/kernels/kernels_bench.c -lm -o "$BIN"
 echo "kernel benchmark: 1 core, load $(cut -d' ' -f1-3 /proc/loadavg)"
 "$BIN"

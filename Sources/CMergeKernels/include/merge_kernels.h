@@ -16,8 +16,10 @@ enum {
     MT_SUM_DISTANCE = 4, /// distance[a][b] += Σ (x_a − x_b)²
 };
 
-/// SIMD levels: 0 portable C, 1 AVX2, 2 AVX-512 (F, BW, VL, DQ). Every level performs the same
-/// Double operations in the same order, so all give identical bits.
+/// SIMD levels: 0 portable C, 1 AVX2 (with FMA), 2 AVX-512 (F, BW, VL, DQ). Every level
+/// performs the same Double operations in the same order (an FMA only where the product is
+/// exact, so the same rounding), so all give identical bits; a NaN result is NaN at every
+/// level, its sign and payload may differ.
 int mt_simd_level(void);
 
 /// Pairwise sums of one chunk of n elements, in Double, added into the upper triangles
