@@ -6,7 +6,8 @@
 # peak RSS of the angles run (/usr/bin/time -v). Targets (issue 12): <= 1.0x the floor, RSS
 # < 256 MiB.
 #
-# usage: Benchmarks/angles.sh     (env: FAMILY=dir, SCRATCH=.build-dir, RUNS=2, BIN=prebuilt)
+# usage: Benchmarks/angles.sh     (env: FAMILY=dir, SCRATCH=.build-dir, RUNS=2, BIN=prebuilt,
+#        FRESH=1)
 # The family is generated once into $FAMILY (about 6.6 GB for base + 2 fine-tunes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,8 +43,16 @@ simd() {  # the SIMD level the merge kernels pick at run time (CMergeKernels/mer
 echo "machine: $(nproc) cores, kernels $(simd), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "inputs: 3 checkpoints, $(awk -v b="$BYTES" 'BEGIN { printf "%.2f GiB", b / 2^30 }')"
 
-# Warm the page cache once so both measurements read from memory.
-cat $FILES > /dev/null
+# Warm the page cache once so both measurements read from memory, afresh (FRESH=0: as it is;
+# Benchmarks/page_cache.sh says why).
+# shellcheck source=Benchmarks/page_cache.sh
+. Benchmarks/page_cache.sh
+if [ "${FRESH:-1}" = 1 ]; then
+    # shellcheck disable=SC2086
+    fresh_page_cache $FILES
+else
+    cat $FILES >/dev/null
+fi
 
 best_floor=999999; best_angles=999999; rss=0
 for run in $(seq 1 "$RUNS"); do

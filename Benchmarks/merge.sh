@@ -18,7 +18,9 @@
 #   usage: Benchmarks/merge.sh [WORK_DIR]   (default $TMPDIR or /tmp/mergetool-merge-bench;
 #          ~12 GB of disk; the family is kept there for the next run, delete it when done)
 #   env:   SCRATCH=.build, LAYERS=9, MODELS="2 4 8", RUNS=3, BASELINE=, CHECK=0, NUMPY=0,
-#          METHOD=slerp, FAMILY=dir (an existing family with base, ft1 … ftMAX), BIN=prebuilt
+#          METHOD=slerp, FAMILY=dir (an existing family with base, ft1 … ftMAX), BIN=prebuilt,
+#          FRESH=1 (drop the family from the page cache and read it back once first:
+#          Benchmarks/page_cache.sh says why)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${1:-${TMPDIR:-/tmp}/mergetool-merge-bench}
@@ -44,6 +46,12 @@ if [ ! -f "$FAM/ft$MAXM/config.json" ]; then
         --models "$MAXM" --cheap-noise
 fi
 OUT_BYTES=$(cat "$FAM"/base/*.safetensors | wc -c)
+# shellcheck source=Benchmarks/page_cache.sh
+. Benchmarks/page_cache.sh
+if [ "${FRESH:-1}" = 1 ]; then
+    echo "reading the family into the page cache afresh (FRESH=0 skips this) ..." >&2
+    fresh_page_cache "$FAM"/*/*.safetensors
+fi
 
 now() { date +%s.%N; }
 best() { printf '%s\n' "$@" | sort -g | head -n1; }
