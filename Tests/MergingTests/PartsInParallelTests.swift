@@ -5,7 +5,7 @@ import Testing
 @testable import Merging
 
 /// `runParts`: every part runs once, the lowest-numbered failure is what is thrown, and a
-/// `runParts` inside a part (the workers are busy then) still runs all of its parts.
+/// `runParts` inside a part, or from several threads at once, still runs all of its parts.
 @Suite struct PartsInParallelTests {
     struct PartFailed: Error, Equatable { let part: Int }
 
