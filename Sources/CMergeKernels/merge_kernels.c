@@ -119,10 +119,10 @@ AI v8h to_bf16(v8d v) {
     v8u b = (v8u)f;
     v8i mid = (b & 0xffffu) == 0x8000u;
     v8i special = (b & 0x7f800000u) == 0x7f800000u;
-    if (__builtin_reduce_or(mid | special)) {
-        v8i inexact = __builtin_convertvector(__builtin_convertvector(f, v8d) != v, v8i);
-        if (__builtin_reduce_or((mid & inexact) | special)) return to_bf16_exact(v);
-    }
+    // one test, not a test on ties first: averages of bf16 inputs land on ties in no pattern
+    // the branch predictor can follow (LERP of 8 models spent a third of its time there)
+    v8i inexact = __builtin_convertvector(__builtin_convertvector(f, v8d) != v, v8i);
+    if (__builtin_reduce_or((mid & inexact) | special)) return to_bf16_exact(v);
     return __builtin_convertvector((b + 0x7fffu + ((b >> 16) & 1u)) >> 16, v8h);
 }
 
