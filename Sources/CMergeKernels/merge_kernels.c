@@ -273,6 +273,21 @@ AI void sums_group(v8d b, const v8d *v, size_t m, unsigned what, int fast, v8d *
 /// FMA check (`bf16_check`) of both passes.
 enum { SUB_GROUPS = 32 };
 
+/// Groups k..end (whole groups of 8) of the fused sums into t, w, d; `use_fma` is a constant
+/// after inlining, so the FMA body and the plain one are two loops without a branch inside.
+AI void sums_fused_groups(const void *const *x, const int *dt, size_t m, int hb, size_t k,
+                          size_t end, unsigned what, int use_fma, int prefetch, int perm,
+                          v8d *t, v8d *w, v8d *d) {
+    const size_t first = hb ? 1 : 0;
+    v8d v[MAX_FUSED];
+    for (; k < end; k += 8) {
+        if (prefetch && (k & 31) == 0) prefetch_bf16(x, m + first, k, PREFETCH_SUMS);
+        v8d b = hb ? load_sums(x[0], dt[0], k, 8, perm) : (v8d)0;
+        for (size_t a = 0; a < m; a++) v[a] = load_sums(x[first + a], dt[first + a], k, 8, perm);
+        sums_group(b, v, m, what, use_fma, t, w, d);
+    }
+}
+
 /// All sums of m ≤ MAX_FUSED models in one pass over the chunk (m is a constant after
 /// inlining; up to 4 models the accumulators live in registers, beyond in L1). Each sum is
 /// the same lanes in the same order as the pairwise pass, so the bits do not depend on m.
@@ -287,23 +302,12 @@ AI void sums_fused(const void *const *x, const int *dt, size_t m, int hb, size_t
     size_t k = 0;
     while (k + 8 <= n) {
         size_t end = n - k >= 8 * SUB_GROUPS ? k + 8 * SUB_GROUPS : k + (n - k) / 8 * 8;
-        if (fast && fma_allowed(bf16_check(x, m + first, k, end - k), what)) {
-            for (; k < end; k += 8) {
-                if (perm && !fast && (k & 31) == 0) prefetch_bf16(x, m + first, k, PREFETCH_SUMS);
-                v8d b = hb ? load_sums(x[0], dt[0], k, 8, perm) : (v8d)0;
-                for (size_t a = 0; a < m; a++)
-                    v[a] = load_sums(x[first + a], dt[first + a], k, 8, perm);
-                sums_group(b, v, m, what, 1, t, w, d);
-            }
-        } else {
-            for (; k < end; k += 8) {
-                if (perm && !fast && (k & 31) == 0) prefetch_bf16(x, m + first, k, PREFETCH_SUMS);
-                v8d b = hb ? load_sums(x[0], dt[0], k, 8, perm) : (v8d)0;
-                for (size_t a = 0; a < m; a++)
-                    v[a] = load_sums(x[first + a], dt[first + a], k, 8, perm);
-                sums_group(b, v, m, what, 0, t, w, d);
-            }
-        }
+        // with `fast`, `bf16_check` has already prefetched (it reads every input first)
+        if (fast && fma_allowed(bf16_check(x, m + first, k, end - k), what))
+            sums_fused_groups(x, dt, m, hb, k, end, what, 1, 0, perm, t, w, d);
+        else
+            sums_fused_groups(x, dt, m, hb, k, end, what, 0, perm && !fast, perm, t, w, d);
+        k = end;
     }
     if (k < n) {
         v8d b = hb ? load_sums(x[0], dt[0], k, n - k, perm) : (v8d)0;
